@@ -1,0 +1,65 @@
+package io.gatehouse.transport.auth;
+
+import java.util.Objects;
+
+/**
+ * What an {@link Authenticator} concluded: no credential of its kind, an authenticated principal,
+ * or a rejected credential. A rejection ends authentication (401); only {@link NotPresent} lets
+ * the chain try the next method.
+ */
+public sealed interface AuthResult
+    permits AuthResult.NotPresent, AuthResult.Authenticated, AuthResult.Rejected {
+
+  /** The request carries no credential of this kind. */
+  static AuthResult notPresent() {
+    return NotPresent.INSTANCE;
+  }
+
+  /** The credential is good. */
+  static AuthResult authenticated(Principal principal) {
+    return new Authenticated(principal);
+  }
+
+  /**
+   * The credential is bad.
+   *
+   * @param reason a one-line reason for the audit log; never contains the credential itself
+   */
+  static AuthResult rejected(AuthMethod method, String reason, boolean tokenPresented) {
+    return new Rejected(method, reason, tokenPresented);
+  }
+
+  /** No credential of the authenticator's kind. */
+  final class NotPresent implements AuthResult {
+    private static final NotPresent INSTANCE = new NotPresent();
+
+    private NotPresent() {}
+
+    @Override
+    public String toString() {
+      return "NotPresent";
+    }
+  }
+
+  /** A good credential and who it names. */
+  record Authenticated(Principal principal) implements AuthResult {
+    public Authenticated {
+      Objects.requireNonNull(principal, "principal");
+    }
+  }
+
+  /**
+   * A bad credential.
+   *
+   * @param method the method whose credential was refused
+   * @param reason why, for the audit log (no secrets, one line)
+   * @param tokenPresented true when a bearer token was sent, so the 401's {@code WWW-Authenticate}
+   *     carries {@code error="invalid_token"} (RFC 6750 §3.1)
+   */
+  record Rejected(AuthMethod method, String reason, boolean tokenPresented) implements AuthResult {
+    public Rejected {
+      Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+}

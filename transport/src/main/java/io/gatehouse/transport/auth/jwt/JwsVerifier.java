@@ -1,0 +1,192 @@
+package io.gatehouse.transport.auth.jwt;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.KeyOperation;
+import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.text.ParseException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The JWS layer of JWT authentication: checks a compact JWS against an explicit algorithm
+ * allow-list and configured keys, with BouncyCastle doing ECDSA and EdDSA. It never follows
+ * {@code jku}, {@code x5u}, {@code x5c} or an embedded {@code jwk}: keys come only from
+ * {@link JwtKeys}. Thread-safe.
+ *
+ * <p>Refused before any signature work: tokens over {@value #MAX_TOKEN_CHARS} characters, anything
+ * but three canonical base64url segments (no padding, whitespace or stray characters), algorithms
+ * outside the allow-list ({@code none} in any spelling is never in it), and any {@code crit}
+ * header (Gatehouse understands no extension). A key is a candidate only if its type fits the
+ * algorithm, its {@code kid} (when both sides have one), {@code use}, {@code key_ops} and
+ * {@code alg} allow it.
+ */
+public final class JwsVerifier {
+  /** Largest token accepted, in characters (8 KiB). */
+  public static final int MAX_TOKEN_CHARS = 8 * 1024;
+
+  /** Algorithms that may be put on an allow-list. */
+  public static final Set<JWSAlgorithm> SUPPORTED =
+      Set.of(
+          JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
+          JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
+          JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512,
+          JWSAlgorithm.EdDSA,
+          JWSAlgorithm.HS256, JWSAlgorithm.HS384, JWSAlgorithm.HS512);
+
+  private static final int MAX_CANDIDATE_KEYS = 8;
+
+  private final Set<JWSAlgorithm> allowed;
+  private final JwtKeys keys;
+  private final Cache<JWK, JWSVerifier> verifiers = Caffeine.newBuilder().maximumSize(256).build();
+
+  /**
+   * A verifier accepting only {@code allowed} algorithms, with {@code keys}.
+   *
+   * @throws IllegalArgumentException for an empty or unsupported allow-list, or HMAC algorithms
+   *     with keys from a URL
+   */
+  public JwsVerifier(Set<JWSAlgorithm> allowed, JwtKeys keys) {
+    if (allowed.isEmpty() || !SUPPORTED.containsAll(allowed)) {
+      throw new IllegalArgumentException(
+          "JWS algorithms must be a non-empty subset of " + SUPPORTED + ", got " + allowed);
+    }
+    if (keys.remote() && allowed.stream().anyMatch(JWSAlgorithm.Family.HMAC_SHA::contains)) {
+      throw new IllegalArgumentException("HMAC algorithms need a local secret, not a JWKS URL");
+    }
+    this.allowed = Set.copyOf(allowed);
+    this.keys = keys;
+  }
+
+  /** Parses {@code token} and checks its signature; returns the verified JWS. */
+  public JWSObject verify(String token) throws InvalidTokenException {
+    checkCompactForm(token);
+    JWSObject jws;
+    try {
+      jws = JWSObject.parse(token);
+    } catch (ParseException e) {
+      throw new InvalidTokenException("malformed JWS header (or alg none)");
+    }
+    JWSHeader header = jws.getHeader();
+    if (!allowed.contains(header.getAlgorithm())) {
+      throw new InvalidTokenException(
+          "algorithm " + InvalidTokenException.printable(header.getAlgorithm()) + " not allowed");
+    }
+    if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
+      throw new InvalidTokenException("unsupported critical header parameter");
+    }
+    List<JWK> candidates;
+    try {
+      candidates = keys.select(matcher(header));
+    } catch (KeySourceException e) {
+      throw new InvalidTokenException("signing keys unavailable: " + e.getMessage());
+    }
+    if (candidates.isEmpty()) {
+      throw new InvalidTokenException(
+          "no key for kid " + InvalidTokenException.printable(header.getKeyID()));
+    }
+    for (JWK key : candidates.subList(0, Math.min(candidates.size(), MAX_CANDIDATE_KEYS))) {
+      JWSVerifier verifier = verifiers.get(key, JwsVerifier::newVerifier);
+      try {
+        if (verifier != null && jws.verify(verifier)) {
+          return jws;
+        }
+      } catch (JOSEException | IllegalStateException e) {
+        // A key that cannot check this signature is simply not the signer.
+      }
+    }
+    throw new InvalidTokenException("signature invalid");
+  }
+
+  private static void checkCompactForm(String token) throws InvalidTokenException {
+    if (token.length() > MAX_TOKEN_CHARS) {
+      throw new InvalidTokenException("token larger than " + MAX_TOKEN_CHARS + " characters");
+    }
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3 || parts[0].isEmpty() || parts[2].isEmpty()) {
+      throw new InvalidTokenException("not a compact JWS (header.payload.signature)");
+    }
+    for (String part : parts) {
+      if (!isCanonicalBase64Url(part)) {
+        throw new InvalidTokenException("JWS segment is not canonical base64url");
+      }
+    }
+  }
+
+  /** Only the URL-safe alphabet, no padding, and zero unused bits (RFC 7515 §2, RFC 4648 §3.5). */
+  static boolean isCanonicalBase64Url(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean ok =
+          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '_';
+      if (!ok) {
+        return false;
+      }
+    }
+    if (s.length() % 4 == 1) {
+      return false;
+    }
+    byte[] decoded = Base64.getUrlDecoder().decode(s);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(decoded).equals(s);
+  }
+
+  private static JWKMatcher matcher(JWSHeader header) {
+    JWSAlgorithm alg = header.getAlgorithm();
+    JWKMatcher.Builder m =
+        new JWKMatcher.Builder()
+            .keyType(KeyType.forAlgorithm(alg))
+            .keyUses(KeyUse.SIGNATURE, null)
+            .keyOperations(new LinkedHashSet<>(Arrays.asList(KeyOperation.VERIFY, null)))
+            .algorithms(alg, null);
+    if (header.getKeyID() != null) {
+      // A configured key without a kid (e.g. from PEM) is a candidate for any kid.
+      m.keyIDs(new HashSet<>(Arrays.asList(header.getKeyID(), null)));
+    }
+    return m.build();
+  }
+
+  /** A verifier for {@code key}, or null when Gatehouse cannot use such a key. */
+  private static JWSVerifier newVerifier(JWK key) {
+    try {
+      if (key instanceof ECKey ec) {
+        ECDSAVerifier v = new ECDSAVerifier(ec);
+        v.getJCAContext().setProvider(BouncyCastle.PROVIDER);
+        return v;
+      }
+      if (key instanceof OctetKeyPair okp) {
+        return new Ed25519Verifier(okp);
+      }
+      if (key instanceof RSAKey rsa) {
+        // The JDK's RSA verify is as fast as BouncyCastle's; keep the default provider.
+        return rsa.size() >= 2048 ? new RSASSAVerifier(rsa) : null;
+      }
+      if (key instanceof OctetSequenceKey oct) {
+        return new MACVerifier(oct);
+      }
+    } catch (JOSEException e) {
+      return null;
+    }
+    return null;
+  }
+}

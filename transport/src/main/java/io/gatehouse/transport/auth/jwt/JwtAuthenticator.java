@@ -1,0 +1,366 @@
+package io.gatehouse.transport.auth.jwt;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import io.gatehouse.ca.identity.IdentityFormatException;
+import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.transport.auth.AuthMethod;
+import io.gatehouse.transport.auth.AuthRequest;
+import io.gatehouse.transport.auth.AuthResult;
+import io.gatehouse.transport.auth.Authenticator;
+import io.gatehouse.transport.auth.Principal;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Authenticates {@code Authorization: Bearer <JWT>}.
+ *
+ * <p>The signature is checked by {@link JwsVerifier} (allow-list, configured keys only, 8 KiB
+ * cap). Then: {@code typ}, if present, is {@code JWT} or {@code at+jwt}; {@code iss} equals the
+ * configured issuer; {@code aud} contains this server's resource URL (RFC 8707); {@code exp} and
+ * {@code sub} are required; {@code exp}, {@code nbf} and {@code iat} are checked with at most 60 s
+ * of skew; {@code roles}, if present, is an array of valid role names; {@code cnf}, if present,
+ * must be {@code x5t#S256} and match the connection's client certificate (RFC 8705).
+ *
+ * <p>Principal: id = {@code <iss>#<sub>} (issuer identifiers carry no fragment, RFC 8414 §2, so
+ * the first {@code #} separates them), credentialId = {@code jti} (empty when absent).
+ *
+ * <p>Verified tokens are cached by the SHA-256 of the token until {@code min(exp, cache TTL)}; the
+ * certificate binding is re-checked on every request. A key removed from the JWKS therefore stops
+ * working within the cache TTL (default 60 s).
+ */
+public final class JwtAuthenticator implements Authenticator, Closeable {
+  private static final Set<String> TYPES = Set.of("jwt", "at+jwt", "application/jwt",
+      "application/at+jwt");
+  private static final Duration MAX_SKEW = Duration.ofSeconds(60);
+
+  private final JwsVerifier jws;
+  private final JwtKeys keys;
+  private final DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier;
+  private final String issuer;
+  private final Duration skew;
+  private final Duration cacheTtl;
+  private final Clock clock;
+  private final Cache<String, VerifiedToken> cache;
+
+  /** What a verified token says, kept for the cache. */
+  private record VerifiedToken(Principal principal, Instant notAfter, String x5tS256) {}
+
+  private JwtAuthenticator(Builder b) {
+    this.keys = b.keys;
+    this.jws = new JwsVerifier(b.algorithms, b.keys);
+    this.issuer = b.issuer;
+    this.skew = b.skew;
+    this.cacheTtl = b.cacheTtl;
+    this.clock = b.clock;
+    Clock clock = b.clock;
+    this.claimsVerifier =
+        new DefaultJWTClaimsVerifier<>(
+            Set.of(b.audience),
+            new JWTClaimsSet.Builder().issuer(b.issuer).build(),
+            Set.of("iss", "aud", "exp", "sub"),
+            Set.of()) {
+          @Override
+          protected Date currentTime() {
+            return Date.from(clock.instant());
+          }
+        };
+    claimsVerifier.setMaxClockSkew((int) b.skew.toSeconds());
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumSize(b.cacheSize)
+            .expireAfter(
+                Expiry.<String, VerifiedToken>creating(
+                    (k, v) -> max(Duration.ZERO, Duration.between(clock.instant(), v.notAfter()))))
+            .build();
+  }
+
+  /** A builder; issuer, audience and keys are required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public AuthMethod method() {
+    return AuthMethod.JWT;
+  }
+
+  @Override
+  public AuthResult authenticate(AuthRequest request) {
+    List<String> values = request.headers("Authorization");
+    if (values.isEmpty()) {
+      return AuthResult.notPresent();
+    }
+    boolean bearer = values.stream().anyMatch(JwtAuthenticator::isBearer);
+    if (values.size() > 1) {
+      return AuthResult.rejected(AuthMethod.JWT, "duplicate Authorization header", bearer);
+    }
+    if (!bearer) {
+      return AuthResult.notPresent(); // another scheme (e.g. Basic): not ours to judge
+    }
+    String token = values.get(0).substring("Bearer".length()).strip();
+    try {
+      VerifiedToken verified = verify(token);
+      checkBinding(verified, request);
+      return AuthResult.authenticated(verified.principal());
+    } catch (InvalidTokenException e) {
+      return AuthResult.rejected(AuthMethod.JWT, e.getMessage(), true);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    keys.close();
+  }
+
+  private static boolean isBearer(String value) {
+    return value.regionMatches(true, 0, "Bearer", 0, 6)
+        && (value.length() == 6 || value.charAt(6) == ' ');
+  }
+
+  private VerifiedToken verify(String token) throws InvalidTokenException {
+    if (token.isEmpty()) {
+      throw new InvalidTokenException("empty bearer token");
+    }
+    if (token.length() > JwsVerifier.MAX_TOKEN_CHARS) {
+      throw new InvalidTokenException(
+          "token larger than " + JwsVerifier.MAX_TOKEN_CHARS + " characters");
+    }
+    String cacheKey = cacheTtl.isZero() ? null : sha256(token);
+    if (cacheKey != null) {
+      VerifiedToken hit = cache.getIfPresent(cacheKey);
+      if (hit != null && clock.instant().isBefore(hit.notAfter())) {
+        return hit;
+      }
+    }
+    JWSObject verified = jws.verify(token);
+    JOSEObjectType type = verified.getHeader().getType();
+    if (type != null && !TYPES.contains(type.getType().toLowerCase(Locale.ROOT))) {
+      throw new InvalidTokenException(
+          "token type " + InvalidTokenException.printable(type) + " is not JWT");
+    }
+    JWTClaimsSet claims;
+    try {
+      Map<String, Object> json = verified.getPayload().toJSONObject();
+      if (json == null) {
+        throw new InvalidTokenException("payload is not a JSON object");
+      }
+      claims = JWTClaimsSet.parse(json);
+      claimsVerifier.verify(claims, null);
+    } catch (ParseException e) {
+      throw new InvalidTokenException("malformed claims");
+    } catch (BadJWTException e) {
+      throw new InvalidTokenException(InvalidTokenException.printable(e.getMessage()));
+    }
+    Instant now = clock.instant();
+    if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(skew))) {
+      throw new InvalidTokenException("token issued in the future");
+    }
+    VerifiedToken result =
+        new VerifiedToken(
+            new Principal(
+                issuer + "#" + claims.getSubject(),
+                roles(claims),
+                AuthMethod.JWT,
+                claims.getJWTID()),
+            min(claims.getExpirationTime().toInstant(), now.plus(cacheTtl)),
+            certificateThumbprint(claims));
+    if (cacheKey != null) {
+      cache.put(cacheKey, result);
+    }
+    return result;
+  }
+
+  private static Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException {
+    Object raw = claims.getClaim("roles");
+    if (raw == null) {
+      return Set.of();
+    }
+    if (!(raw instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+      throw new InvalidTokenException("roles claim is not an array of strings");
+    }
+    List<String> names = new ArrayList<>();
+    list.forEach(r -> names.add((String) r));
+    try {
+      return new LinkedHashSet<>(RoleNames.validate(names));
+    } catch (IdentityFormatException e) {
+      throw new InvalidTokenException("roles claim: " + e.getMessage());
+    }
+  }
+
+  /** The {@code cnf.x5t#S256} value, null without {@code cnf}; other confirmations refused. */
+  private static String certificateThumbprint(JWTClaimsSet claims) throws InvalidTokenException {
+    Object cnf = claims.getClaim("cnf");
+    if (cnf == null) {
+      return null;
+    }
+    if (!(cnf instanceof Map<?, ?> map) || !(map.get("x5t#S256") instanceof String thumbprint)) {
+      throw new InvalidTokenException("cnf claim has no x5t#S256 (other bindings unsupported)");
+    }
+    return thumbprint;
+  }
+
+  private static void checkBinding(VerifiedToken token, AuthRequest request)
+      throws InvalidTokenException {
+    if (token.x5tS256() == null) {
+      return;
+    }
+    X509Certificate cert =
+        request
+            .clientCertificate()
+            .orElseThrow(
+                () -> new InvalidTokenException("certificate-bound token sent without a certificate"));
+    byte[] actual;
+    try {
+      actual =
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encode(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+    } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
+      throw new InvalidTokenException("cannot encode the client certificate");
+    }
+    if (!MessageDigest.isEqual(actual, token.x5tS256().getBytes(StandardCharsets.US_ASCII))) {
+      throw new InvalidTokenException("cnf x5t#S256 does not match the client certificate");
+    }
+  }
+
+  private static String sha256(String token) {
+    try {
+      return Base64.getEncoder()
+          .encodeToString(
+              MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** Configures a {@link JwtAuthenticator}. */
+  public static final class Builder {
+    private String issuer;
+    private String audience;
+    private JwtKeys keys;
+    private Set<JWSAlgorithm> algorithms = Set.of(JWSAlgorithm.ES256);
+    private Duration skew = MAX_SKEW;
+    private Duration cacheTtl = Duration.ofSeconds(60);
+    private int cacheSize = 10_000;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The only accepted {@code iss} (exact match). Required. */
+    public Builder issuer(String issuer) {
+      this.issuer = requireText(issuer, "issuer");
+      return this;
+    }
+
+    /** This server's resource URL, which {@code aud} must contain (RFC 8707). Required. */
+    public Builder audience(String audience) {
+      this.audience = requireText(audience, "audience");
+      return this;
+    }
+
+    /** Verification keys. Required. */
+    public Builder keys(JwtKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * The algorithm allow-list by JWS name (default {@code ES256}); see {@link
+     * JwsVerifier#SUPPORTED}. HMAC names need an {@code oct} key of at least 256 bits from a file.
+     */
+    public Builder algorithms(Iterable<String> names) {
+      Set<JWSAlgorithm> parsed = new LinkedHashSet<>();
+      for (String name : names) {
+        JWSAlgorithm alg = JWSAlgorithm.parse(name);
+        if (!JwsVerifier.SUPPORTED.contains(alg)) {
+          throw new IllegalArgumentException("unsupported JWS algorithm: " + name);
+        }
+        parsed.add(alg);
+      }
+      this.algorithms = Set.copyOf(parsed);
+      return this;
+    }
+
+    /** Clock skew for {@code exp}, {@code nbf}, {@code iat}; 0–60 s (default 60 s). */
+    public Builder clockSkew(Duration skew) {
+      if (skew.isNegative() || skew.compareTo(MAX_SKEW) > 0) {
+        throw new IllegalArgumentException("clock skew must be between 0 and 60 s");
+      }
+      this.skew = skew;
+      return this;
+    }
+
+    /** How long a verified token is remembered (default 60 s, at most 10 min, 0 disables). */
+    public Builder cacheTtl(Duration ttl) {
+      if (ttl.isNegative() || ttl.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("token cache TTL must be between 0 and 10 min");
+      }
+      this.cacheTtl = ttl;
+      return this;
+    }
+
+    /** Most verified tokens remembered (default 10,000). */
+    public Builder cacheSize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException("token cache size must be positive");
+      }
+      this.cacheSize = size;
+      return this;
+    }
+
+    /** The clock tokens are checked against (tests). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public JwtAuthenticator build() {
+      if (issuer == null || audience == null || keys == null) {
+        throw new IllegalStateException("JWT authentication needs issuer, audience and keys");
+      }
+      return new JwtAuthenticator(this);
+    }
+
+    private static String requireText(String value, String what) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(what + " must not be blank");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,289 @@
+package io.gatehouse.transport.auth.jwt;
+
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKMatcher;
+import com.nimbusds.jose.jwk.JWKSelector;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.OctetSequenceKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.net.URL;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keys JWT signatures are checked against: a local file (PEM public keys or certificates, a
+ * JWK, or a JWK set) or a JWKS URL fetched in the background.
+ *
+ * <p>A JWKS URL is cached (default 5 min), refreshed ahead of expiry on a background thread, and
+ * re-fetched on an unknown {@code kid} at most twice per rate-limit interval (default 30 s), so
+ * a flood of tokens with random key ids costs no more fetches than that. A fetch that does happen
+ * on a request's thread (the first one, or an unknown-{@code kid} refetch) is bounded by the
+ * connect timeout and the fetch deadline; other requests keep using the cached keys meanwhile.
+ * Symmetric keys are never taken from a URL.
+ */
+public final class JwtKeys implements Closeable {
+  private static final Logger log = LoggerFactory.getLogger(JwtKeys.class);
+  private static final int MAX_FILE_BYTES = 1 << 20;
+
+  private final JWKSource<SecurityContext> source;
+  private final boolean remote;
+
+  private JwtKeys(JWKSource<SecurityContext> source, boolean remote) {
+    this.source = source;
+    this.remote = remote;
+  }
+
+  /** Fixed keys held in memory (private parts are dropped). */
+  public static JwtKeys of(JWKSet keys) throws IOException {
+    List<JWK> verified = new ArrayList<>();
+    for (JWK key : keys.getKeys()) {
+      verified.add(checked(key));
+    }
+    return new JwtKeys(new ImmutableJWKSet<>(new JWKSet(verified)), false);
+  }
+
+  /**
+   * Keys from a file: PEM ({@code PUBLIC KEY} or {@code CERTIFICATE} blocks; RSA, EC or Ed25519),
+   * a single JWK, or a JWK set ({@code {"keys": [...]}}). An HMAC secret is an {@code oct} JWK of
+   * at least 256 bits.
+   *
+   * @throws IOException naming what is wrong with the file
+   */
+  public static JwtKeys fromFile(Path file) throws IOException {
+    if (Files.size(file) > MAX_FILE_BYTES) {
+      throw new IOException("key file " + file + " is larger than 1 MiB");
+    }
+    String text = Files.readString(file, StandardCharsets.UTF_8).strip();
+    try {
+      if (text.startsWith("-----BEGIN")) {
+        return of(new JWKSet(fromPem(text)));
+      }
+      Map<String, Object> json = JSONObjectUtils.parse(text);
+      return json.containsKey("keys") ? of(JWKSet.parse(json)) : of(new JWKSet(JWK.parse(json)));
+    } catch (ParseException e) {
+      throw new IOException("key file " + file + " is not a valid JWK or JWK set: " + e.getMessage());
+    }
+  }
+
+  /** A JWKS URL source; HTTPS is required unless the host is a loopback address. */
+  public static JwksUrlBuilder jwksUrl(URI url) {
+    return new JwksUrlBuilder(url);
+  }
+
+  /** True when the keys come from a URL (symmetric algorithms are then refused). */
+  boolean remote() {
+    return remote;
+  }
+
+  /** The keys {@code matcher} accepts; may fetch (bounded) when nothing matches. */
+  List<JWK> select(JWKMatcher matcher) throws KeySourceException {
+    return source.get(new JWKSelector(matcher), null);
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (source instanceof Closeable closeable) {
+      closeable.close();
+    }
+  }
+
+  private static JWK checked(JWK key) throws IOException {
+    if (key instanceof OctetSequenceKey) {
+      if (key.size() < 256) {
+        throw new IOException("HMAC secret '" + key.getKeyID() + "' is shorter than 256 bits");
+      }
+      return key;
+    }
+    if (key instanceof RSAKey && key.size() < 2048) {
+      throw new IOException("RSA key '" + key.getKeyID() + "' is shorter than 2048 bits");
+    }
+    return key.isPrivate() ? key.toPublicJWK() : key;
+  }
+
+  private static List<JWK> fromPem(String text) throws IOException {
+    List<JWK> keys = new ArrayList<>();
+    try (PEMParser parser = new PEMParser(new StringReader(text))) {
+      for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
+        if (o instanceof SubjectPublicKeyInfo spki) {
+          keys.add(toJwk(spki));
+        } else if (o instanceof X509CertificateHolder cert) {
+          keys.add(toJwk(cert.getSubjectPublicKeyInfo()));
+        } else {
+          throw new IOException(
+              "PEM key file may hold only public keys or certificates, found "
+                  + o.getClass().getSimpleName());
+        }
+      }
+    }
+    if (keys.isEmpty()) {
+      throw new IOException("PEM key file holds no key");
+    }
+    return keys;
+  }
+
+  private static JWK toJwk(SubjectPublicKeyInfo spki) throws IOException {
+    if (EdECObjectIdentifiers.id_Ed25519.equals(spki.getAlgorithm().getAlgorithm())) {
+      return new OctetKeyPair.Builder(
+              Curve.Ed25519, Base64URL.encode(spki.getPublicKeyData().getOctets()))
+          .build();
+    }
+    PublicKey key = new JcaPEMKeyConverter().getPublicKey(spki);
+    if (key instanceof RSAPublicKey rsa) {
+      return new RSAKey.Builder(rsa).build();
+    }
+    if (key instanceof ECPublicKey ec) {
+      Curve curve = Curve.forECParameterSpec(ec.getParams());
+      if (curve == null) {
+        throw new IOException("unsupported EC curve in PEM key file");
+      }
+      return new ECKey.Builder(curve, ec).build();
+    }
+    throw new IOException("unsupported key type in PEM key file: " + key.getAlgorithm());
+  }
+
+  /** Configures a JWKS URL source. */
+  public static final class JwksUrlBuilder {
+    private final URI url;
+    private Duration cacheTtl = Duration.ofMinutes(5);
+    private Duration refreshAhead = Duration.ofSeconds(30);
+    private Duration minRefetchInterval = Duration.ofSeconds(30);
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration fetchDeadline = Duration.ofSeconds(5);
+    private SSLContext sslContext;
+
+    private JwksUrlBuilder(URI url) {
+      this.url = Objects.requireNonNull(url, "url");
+    }
+
+    /** How long a fetched key set is used (default 5 min). */
+    public JwksUrlBuilder cacheTtl(Duration ttl) {
+      this.cacheTtl = ttl;
+      return this;
+    }
+
+    /** How long before expiry the background refresh starts (default 30 s). */
+    public JwksUrlBuilder refreshAhead(Duration refreshAhead) {
+      this.refreshAhead = refreshAhead;
+      return this;
+    }
+
+    /** Interval within which at most two fetches happen, whatever the traffic (default 30 s). */
+    public JwksUrlBuilder minRefetchInterval(Duration interval) {
+      this.minRefetchInterval = interval;
+      return this;
+    }
+
+    /** TCP connect timeout (default 2 s). */
+    public JwksUrlBuilder connectTimeout(Duration timeout) {
+      this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** Deadline for a whole fetch, headers and body (default 5 s). */
+    public JwksUrlBuilder fetchDeadline(Duration deadline) {
+      this.fetchDeadline = deadline;
+      return this;
+    }
+
+    /** TLS settings for an HTTPS endpoint with a private CA (default: the JDK trust store). */
+    public JwksUrlBuilder sslContext(SSLContext sslContext) {
+      this.sslContext = sslContext;
+      return this;
+    }
+
+    /**
+     * Builds the source and fetches the key set once (bounded by the timeouts); a failed first
+     * fetch is logged and retried on the first token.
+     */
+    public JwtKeys build() throws IOException {
+      URL parsed = checkUrl();
+      if (refreshAhead.compareTo(cacheTtl) >= 0 || minRefetchInterval.compareTo(cacheTtl) > 0) {
+        throw new IllegalArgumentException(
+            "refresh-ahead and refetch interval must be shorter than the cache TTL");
+      }
+      JWKSource<SecurityContext> source =
+          JWKSourceBuilder.<SecurityContext>create(
+                  parsed, new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext))
+              .cache(cacheTtl.toMillis(), fetchDeadline.plus(connectTimeout).toMillis())
+              .refreshAheadCache(refreshAhead.toMillis(), true)
+              .rateLimited(minRefetchInterval.toMillis())
+              .retrying(false)
+              .outageTolerant(false)
+              .build();
+      JwtKeys keys = new JwtKeys(source, true);
+      try {
+        keys.select(new JWKMatcher.Builder().build());
+      } catch (KeySourceException e) {
+        log.warn("JWKS {} not reachable yet: {}", url, e.getMessage());
+      }
+      return keys;
+    }
+
+    private URL checkUrl() throws IOException {
+      String scheme = url.getScheme();
+      boolean https = "https".equalsIgnoreCase(scheme);
+      if (!https && !("http".equalsIgnoreCase(scheme) && isLoopback(url.getHost()))) {
+        throw new IllegalArgumentException(
+            "JWKS URL must use https (plain http only to a loopback address): " + url);
+      }
+      try {
+        return url.toURL();
+      } catch (MalformedURLException e) {
+        throw new IllegalArgumentException("invalid JWKS URL: " + url, e);
+      }
+    }
+
+    private static boolean isLoopback(String host) {
+      if (host == null) {
+        return false;
+      }
+      if (host.equalsIgnoreCase("localhost")) {
+        return true;
+      }
+      // Only literal addresses: resolving a name here could be steered by DNS.
+      if (!host.matches("[0-9.]+|\\[[0-9a-fA-F:]+]")) {
+        return false;
+      }
+      try {
+        return InetAddress.getByName(host).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
+    }
+  }
+}
