@@ -23,7 +23,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Command(
     name = "apikey",
-    mixinStandardHelpOptions = true,
     description = "Create, list and revoke API keys (only their SHA-256 hashes are stored).",
     subcommands = {
       ApiKeyCommand.Create.class,
@@ -33,6 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
     })
 public final class ApiKeyCommand implements Runnable {
   @Spec CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+  boolean help;
 
   @Override
   public void run() {
@@ -58,6 +60,9 @@ public final class ApiKeyCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin FileOption fileOption;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
     @Override
     public final Integer call() {
       try {
@@ -74,13 +79,12 @@ public final class ApiKeyCommand implements Runnable {
 
   @Command(
       name = "create",
-      mixinStandardHelpOptions = true,
       description = "Create a key; prints it once on stdout (store it now).")
   static final class Create extends Subcommand {
-    @Option(names = "--name", required = true, description = "Who or what the key is for.")
+    @Option(names = "--name", required = true, paramLabel = "NAME", description = "Who or what the key is for.")
     String name;
 
-    @Option(names = "--role", required = true, description = "A role; repeat for several.")
+    @Option(names = "--role", required = true, paramLabel = "ROLE", description = "A role; repeat for several.")
     List<String> roles;
 
     @Option(names = "--json", description = "Print id, name, roles and key as JSON.")
@@ -111,7 +115,7 @@ public final class ApiKeyCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys (never secrets).")
+  @Command(name = "list", description = "List keys (never secrets).")
   static final class ListKeys extends Subcommand {
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
@@ -133,9 +137,9 @@ public final class ApiKeyCommand implements Runnable {
     }
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a key by id.")
+  @Command(name = "revoke", description = "Revoke a key by id.")
   static final class Revoke extends Subcommand {
-    @Option(names = "--id", required = true, description = "The key id (see apikey list).")
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "The key id (see apikey list).")
     String id;
 
     @Override
