@@ -20,6 +20,11 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.util.Arrays;
 import java.util.Base64;
@@ -170,7 +175,12 @@ public final class JwsVerifier {
   private static JWSVerifier newVerifier(JWK key) {
     try {
       if (key instanceof ECKey ec) {
-        ECDSAVerifier v = new ECDSAVerifier(ec);
+        // A BouncyCastle key object as well as the provider: BC converts a JDK key on every
+        // verification, which costs more than the signature check itself.
+        PublicKey bcKey =
+            KeyFactory.getInstance("EC", BouncyCastle.PROVIDER)
+                .generatePublic(new X509EncodedKeySpec(ec.toECPublicKey().getEncoded()));
+        ECDSAVerifier v = new ECDSAVerifier((ECPublicKey) bcKey);
         v.getJCAContext().setProvider(BouncyCastle.PROVIDER);
         return v;
       }
@@ -184,7 +194,7 @@ public final class JwsVerifier {
       if (key instanceof OctetSequenceKey oct) {
         return new MACVerifier(oct);
       }
-    } catch (JOSEException e) {
+    } catch (JOSEException | GeneralSecurityException e) {
       return null;
     }
     return null;
