@@ -79,7 +79,6 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     this.skew = b.skew;
     this.cacheTtl = b.cacheTtl;
     this.clock = b.clock;
-    Clock clock = b.clock;
     this.claimsVerifier =
         new DefaultJWTClaimsVerifier<>(
             Set.of(b.audience),
@@ -88,7 +87,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
             Set.of()) {
           @Override
           protected Date currentTime() {
-            return Date.from(clock.instant());
+            return Date.from(b.clock.instant());
           }
         };
     claimsVerifier.setMaxClockSkew((int) b.skew.toSeconds());
@@ -97,7 +96,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
             .maximumSize(b.cacheSize)
             .expireAfter(
                 Expiry.<String, VerifiedToken>creating(
-                    (k, v) -> max(Duration.ZERO, Duration.between(clock.instant(), v.notAfter()))))
+                    (k, v) -> max(Duration.ZERO, Duration.between(b.clock.instant(), v.notAfter()))))
             .build();
   }
 
@@ -148,7 +147,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     if (token.isEmpty()) {
       throw new InvalidTokenException("empty bearer token");
     }
-    if (token.length() > JwsVerifier.MAX_TOKEN_CHARS) {
+    if (token.length() > JwsVerifier.MAX_TOKEN_CHARS) { // before hashing it for the cache
       throw new InvalidTokenException(
           "token larger than " + JwsVerifier.MAX_TOKEN_CHARS + " characters");
     }

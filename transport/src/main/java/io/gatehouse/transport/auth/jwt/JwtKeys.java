@@ -229,17 +229,22 @@ public final class JwtKeys implements Closeable {
     /**
      * Builds the source and fetches the key set once (bounded by the timeouts); a failed first
      * fetch is logged and retried on the first token.
+     *
+     * @throws IllegalArgumentException for a non-HTTPS, non-loopback URL or inconsistent timings
      */
-    public JwtKeys build() throws IOException {
+    public JwtKeys build() {
       URL parsed = checkUrl();
-      if (refreshAhead.compareTo(cacheTtl) >= 0 || minRefetchInterval.compareTo(cacheTtl) > 0) {
+      Duration refreshTimeout = connectTimeout.plus(fetchDeadline);
+      if (refreshAhead.plus(refreshTimeout).compareTo(cacheTtl) >= 0
+          || minRefetchInterval.compareTo(cacheTtl) > 0) {
         throw new IllegalArgumentException(
-            "refresh-ahead and refetch interval must be shorter than the cache TTL");
+            "JWKS cache TTL must exceed refresh-ahead + connect timeout + fetch deadline, and the"
+                + " refetch interval");
       }
       JWKSource<SecurityContext> source =
           JWKSourceBuilder.<SecurityContext>create(
                   parsed, new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext))
-              .cache(cacheTtl.toMillis(), fetchDeadline.plus(connectTimeout).toMillis())
+              .cache(cacheTtl.toMillis(), refreshTimeout.toMillis())
               .refreshAheadCache(refreshAhead.toMillis(), true)
               .rateLimited(minRefetchInterval.toMillis())
               .retrying(false)
@@ -254,7 +259,7 @@ public final class JwtKeys implements Closeable {
       return keys;
     }
 
-    private URL checkUrl() throws IOException {
+    private URL checkUrl() {
       String scheme = url.getScheme();
       boolean https = "https".equalsIgnoreCase(scheme);
       if (!https && !("http".equalsIgnoreCase(scheme) && isLoopback(url.getHost()))) {

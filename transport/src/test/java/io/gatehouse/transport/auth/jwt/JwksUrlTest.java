@@ -98,6 +98,23 @@ class JwksUrlTest {
   }
 
   @Test
+  void refreshesAheadOfExpiryWithoutTraffic() throws Exception {
+    try (JwtKeys keys = JwtKeys.jwksUrl(url("/jwks.json")).cacheTtl(Duration.ofSeconds(3))
+        .refreshAhead(Duration.ofMillis(1000)).minRefetchInterval(Duration.ofSeconds(1))
+        .connectTimeout(Duration.ofMillis(200)).fetchDeadline(Duration.ofMillis(400)).build()) {
+      assertThat(fetches.get()).isEqualTo(1);
+      body.set(new JWKSet(List.of(k1.toPublicJWK(), k2.toPublicJWK())).toString());
+      for (int i = 0; i < 100 && fetches.get() < 2; i++) {
+        Thread.sleep(50);
+      }
+      assertThat(fetches.get()).as("background refresh").isGreaterThanOrEqualTo(2);
+      int before = fetches.get();
+      accepted(authenticator(keys), sign(k2, good()));
+      assertThat(fetches.get() - before).as("k2 came with the background refresh").isLessThanOrEqualTo(1);
+    }
+  }
+
+  @Test
   void failsClosedWhenTheEndpointFailsOrStalls() throws Exception {
     status.set(500);
     try (JwtAuthenticator jwt = authenticator(JwtKeys.jwksUrl(url("/jwks.json")).build())) {
