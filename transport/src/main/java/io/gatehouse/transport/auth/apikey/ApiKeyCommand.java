@@ -51,7 +51,7 @@ public final class ApiKeyCommand implements Runnable {
         names = "--file",
         paramLabel = "FILE",
         description = "API-key file (default: ${DEFAULT-VALUE}).",
-        defaultValue = "certs/apikeys.json")
+        defaultValue = ApiKeyStore.DEFAULT_PATH)
     Path file;
   }
 

@@ -47,7 +47,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ApiKeyStore {
   /** The default location, relative to the working directory. */
-  public static final Path DEFAULT_FILE = Path.of("certs", "apikeys.json");
+  public static final String DEFAULT_PATH = "certs/apikeys.json";
+
+  /** {@link #DEFAULT_PATH} as a path. */
+  public static final Path DEFAULT_FILE = Path.of(DEFAULT_PATH);
 
   private static final Logger log = LoggerFactory.getLogger(ApiKeyStore.class);
   private static final int VERSION = 1;
