@@ -1,0 +1,63 @@
+package io.gatehouse.example.tools;
+
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import io.modelcontextprotocol.spec.McpSchema.ToolAnnotations;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One tool: its name, description, input schema, whether it only reads, and its handler. Turns a
+ * handler's plain result into a CallToolResult with structured content and the same JSON as text
+ * (for clients that only read text), and a {@link ToolError} into an {@code isError} result.
+ */
+public record ToolDefinition(
+    String name, String description, Schema input, boolean readOnly, Handler handler) {
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** The work a tool does with validated arguments and the caller's identity. */
+  @FunctionalInterface
+  public interface Handler {
+    Object handle(Args args, String caller);
+  }
+
+  /** The SDK specification, resolving the caller with {@code callers}. */
+  public SyncToolSpecification toSpecification(CallerResolver callers) {
+    Tool tool =
+        Tool.builder(name, input.toMap())
+            .description(description)
+            .annotations(
+                ToolAnnotations.builder()
+                    .readOnlyHint(readOnly)
+                    .destructiveHint(false)
+                    .idempotentHint(readOnly)
+                    .openWorldHint(false)
+                    .build())
+            .build();
+    return SyncToolSpecification.builder()
+        .tool(tool)
+        .callHandler((exchange, request) -> call(exchange, request.arguments(), callers))
+        .build();
+  }
+
+  private CallToolResult call(
+      McpSyncServerExchange exchange, java.util.Map<String, Object> arguments,
+      CallerResolver callers) {
+    try {
+      Object result = handler.handle(new Args(arguments), callers.caller(exchange));
+      return CallToolResult.builder()
+          .structuredContent(result)
+          .addTextContent(JSON.writeValueAsString(result))
+          .build();
+    } catch (ToolError e) {
+      return CallToolResult.builder().isError(true).addTextContent(e.getMessage()).build();
+    }
+  }
+
+  /** Finds who is calling, from the transport context the server put on the exchange. */
+  @FunctionalInterface
+  public interface CallerResolver {
+    String caller(McpSyncServerExchange exchange);
+  }
+}
