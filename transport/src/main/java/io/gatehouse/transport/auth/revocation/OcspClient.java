@@ -114,7 +114,7 @@ final class OcspClient {
               new JcaDigestCalculatorProviderBuilder().setProvider(bc).build().get(CertificateID.HASH_SHA1),
               issuerHolder,
               leaf.getSerialNumber());
-      return new RevocationTarget(id, issuer, issuerHolder, override != null ? override : aiaOcspUri(leaf));
+      return new RevocationTarget(id, issuerHolder, override != null ? override : aiaOcspUri(leaf));
     } catch (Exception e) {
       throw new IllegalArgumentException("cannot prepare an OCSP request for this certificate", e);
     }

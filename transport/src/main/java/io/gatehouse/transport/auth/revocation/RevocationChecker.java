@@ -64,7 +64,6 @@ public final class RevocationChecker implements AutoCloseable {
         Caffeine.newBuilder()
             .maximumSize(b.maxEntries)
             .ticker(ticker)
-            .executor(executor)
             .expireAfter(new AnswerExpiry())
             .buildAsync((target, unused) -> ocsp.fetch(target));
   }

@@ -1,7 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
 import java.net.URI;
-import java.security.cert.X509Certificate;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.CertificateID;
 
@@ -12,16 +11,13 @@ import org.bouncycastle.cert.ocsp.CertificateID;
  */
 public final class RevocationTarget {
   final CertificateID certId;
-  final X509Certificate issuer;
   final X509CertificateHolder issuerHolder;
   final URI responder; // null when neither the certificate nor the configuration names one
   private final String key;
   private final int hash;
 
-  RevocationTarget(
-      CertificateID certId, X509Certificate issuer, X509CertificateHolder issuerHolder, URI responder) {
+  RevocationTarget(CertificateID certId, X509CertificateHolder issuerHolder, URI responder) {
     this.certId = certId;
-    this.issuer = issuer;
     this.issuerHolder = issuerHolder;
     this.responder = responder;
     this.key = OcspClient.hex(certId.getIssuerKeyHash()) + ':' + certId.getSerialNumber().toString(16);
