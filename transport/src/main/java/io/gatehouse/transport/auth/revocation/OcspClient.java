@@ -24,6 +24,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.bouncycastle.asn1.DEROctetString;
@@ -150,7 +151,13 @@ final class OcspClient {
           OcspAnswer.failed("certificate names no OCSP responder and none is configured"));
     }
     byte[] nonce = useNonce ? nonceExtensionValue() : null;
-    return CompletableFuture.supplyAsync(() -> request(t, nonce), executor)
+    CompletableFuture<HttpRequest> request;
+    try {
+      request = CompletableFuture.supplyAsync(() -> request(t, nonce), executor);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(OcspAnswer.failed("revocation checker is closed"));
+    }
+    return request
         .thenCompose(req -> http.sendAsync(req, info -> body(info.statusCode())))
         .thenApply(resp -> verifyOrThrow(resp, t, nonce))
         // The request timeout covers the headers; this bounds the body too.

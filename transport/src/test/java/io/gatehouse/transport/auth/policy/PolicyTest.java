@@ -137,6 +137,21 @@ class PolicyTest {
   }
 
   @Test
+  void theExampleInTheDocsIsValidAndMeansWhatItSays() throws Exception {
+    String doc = Files.readString(Path.of("../docs/authorization.md"));
+    int marker = doc.indexOf("<!-- policy-example");
+    int start = doc.indexOf("```yaml\n", marker) + "```yaml\n".length();
+    Policy policy = Policy.fromYaml(doc.substring(start, doc.indexOf("```", start)));
+    assertThat(policy.mayCall(caller("viewer"), "docs.q3.summary")).isTrue();
+    assertThat(policy.mayCall(caller("viewer"), "hr.delete_employee")).isFalse();
+    assertThat(policy.mayCall(caller("manager"), "hr.delete_employee")).isTrue();
+    assertThat(policy.mayAccess(caller("admin"), Policy.METRICS)).isTrue();
+    assertThat(policy.mayAccess(caller("manager"), Policy.METRICS)).isFalse();
+    assertThat(policy.requestsPerMinute(caller("viewer"))).hasValue(60);
+    assertThat(policy.toolRequestsPerMinute("hr.export_csv")).hasValue(5);
+  }
+
+  @Test
   void loadNamesTheFileAndPicksTheFormat(@TempDir Path dir) throws Exception {
     Path yaml = Files.writeString(dir.resolve("policy.yaml"), EXAMPLE);
     assertThat(Policy.load(yaml).mayCall(caller("viewer"), "hr.list_employees")).isTrue();

@@ -228,6 +228,16 @@ class RevocationCheckerTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void aClosedCheckerRefusesInsteadOfThrowing() throws Exception {
+    RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
+    c.close();
+    RevocationDecision d = check(c, leaf);
+    assertThat(d.admitted()).isFalse();
+    assertThat(d.detail()).isEqualTo("revocation checker is closed");
+    assertThat(responder.hits.get()).isZero();
+  }
+
   private static void await(BooleanSupplier condition) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!condition.getAsBoolean()) {
