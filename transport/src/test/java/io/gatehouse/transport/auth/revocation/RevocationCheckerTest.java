@@ -8,6 +8,7 @@ import io.gatehouse.transport.auth.revocation.TestOcspResponder.Mode;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.bouncycastle.asn1.x509.CRLReason;
@@ -44,7 +45,7 @@ class RevocationCheckerTest {
             .policy(policy)
             .clock(clock)
             .maxCacheTtl(Duration.ofMinutes(3))
-            .requestTimeout(Duration.ofMillis(500))
+            .requestTimeout(Duration.ofMillis(1500))
             .build();
     return checker;
   }
@@ -142,6 +143,25 @@ class RevocationCheckerTest {
     RevocationDecision d = check(checker(RevocationPolicy.FAIL_CLOSED), leaf);
     assertThat(d.status()).isEqualTo(Status.UNAVAILABLE);
     assertThat(d.detail()).isEqualTo("OCSP responder timed out");
+  }
+
+  @Test
+  void aStalledAnswerForOneCertificateDoesNotHoldUpOthers() throws Exception {
+    RevocationChecker c = checker = RevocationChecker.builder().clock(clock).requestTimeout(Duration.ofSeconds(20)).build();
+    X509Certificate other = pki.leaf(responder.url());
+    responder.held.add(leaf.getSerialNumber());
+    RevocationTarget stalled = c.target(leaf, pki.ca);
+    CompletableFuture<RevocationDecision> pending = c.check(stalled);
+    CompletableFuture<RevocationDecision> again = c.check(stalled);
+
+    assertThat(check(c, other).status()).isEqualTo(Status.GOOD);
+    assertThat(pending).isNotDone();
+    assertThat(c.cachedDecision(stalled)).as("a pending check is not an answer").isEmpty();
+
+    responder.release.countDown();
+    assertThat(pending.get(10, TimeUnit.SECONDS).status()).isEqualTo(Status.GOOD);
+    assertThat(again.get(10, TimeUnit.SECONDS).status()).isEqualTo(Status.GOOD);
+    assertThat(responder.hits.get()).as("concurrent checks of one certificate share one request").isEqualTo(2);
   }
 
   @Test

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,6 +48,9 @@ final class TestOcspResponder implements AutoCloseable {
 
   volatile Mode mode = Mode.NORMAL;
   final AtomicInteger hits = new AtomicInteger();
+  /** Requests for these serials wait until {@link #release} opens. */
+  final Set<BigInteger> held = ConcurrentHashMap.newKeySet();
+  final CountDownLatch release = new CountDownLatch(1);
   private final Map<BigInteger, CertificateStatus> statuses = new ConcurrentHashMap<>();
   private final TestPki pki;
   private final Clock clock;
@@ -91,7 +96,13 @@ final class TestOcspResponder implements AutoCloseable {
           Thread.sleep(3_000);
           reply(exchange, 200, respond(new OCSPReq(request), Mode.NORMAL));
         }
-        default -> reply(exchange, 200, respond(new OCSPReq(request), m));
+        default -> {
+          OCSPReq req = new OCSPReq(request);
+          if (held.contains(req.getRequestList()[0].getCertID().getSerialNumber())) {
+            release.await();
+          }
+          reply(exchange, 200, respond(req, m));
+        }
       }
     } catch (Exception e) {
       reply(exchange, 400, new byte[0]);
