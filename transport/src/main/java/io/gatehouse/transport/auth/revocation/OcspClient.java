@@ -60,6 +60,8 @@ final class OcspClient {
   static final Duration SKEW = Duration.ofMinutes(1);
   /** How long an answer without nextUpdate ("newer information is always available") is used. */
   static final Duration NO_NEXT_UPDATE_VALIDITY = Duration.ofMinutes(1);
+  /** How long a failed exchange is remembered before the responder is asked again. */
+  static final Duration FAILURE_MEMORY = Duration.ofSeconds(5);
   /** Largest response body read; real ones are a few KiB even with a delegated responder cert. */
   static final int MAX_RESPONSE_BYTES = 64 * 1024;
   /** Most embedded certificates examined when looking for a delegated responder. */
@@ -72,6 +74,7 @@ final class OcspClient {
   };
 
   private final Provider bc;
+  private final RevocationPolicy policy;
   private final HttpClient http;
   private final Executor executor;
   private final Duration requestTimeout;
@@ -82,6 +85,7 @@ final class OcspClient {
 
   OcspClient(
       Provider bc,
+      RevocationPolicy policy,
       Executor executor,
       Duration connectTimeout,
       Duration requestTimeout,
@@ -89,6 +93,7 @@ final class OcspClient {
       Clock clock,
       Duration maxTtl) {
     this.bc = bc;
+    this.policy = policy;
     this.executor = executor;
     this.http =
         HttpClient.newBuilder()
@@ -143,26 +148,36 @@ final class OcspClient {
 
   /**
    * Asks the responder; completes (never exceptionally, so the cache does not log every outage)
-   * with a verified answer or with {@link OcspAnswer#failed} saying why.
+   * with a verified answer or with a failure saying why, decided by the policy.
    */
   CompletableFuture<OcspAnswer> fetch(RevocationTarget t) {
     if (t.responder == null) {
       return CompletableFuture.completedFuture(
-          OcspAnswer.failed("certificate names no OCSP responder and none is configured"));
+          failed("certificate names no OCSP responder and none is configured"));
     }
     byte[] nonce = useNonce ? nonceExtensionValue() : null;
     CompletableFuture<HttpRequest> request;
     try {
       request = CompletableFuture.supplyAsync(() -> request(t, nonce), executor);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(OcspAnswer.failed("revocation checker is closed"));
+      return CompletableFuture.completedFuture(failed("revocation checker is closed"));
     }
     return request
         .thenCompose(req -> http.sendAsync(req, info -> body(info.statusCode())))
         .thenApply(resp -> verifyOrThrow(resp, t, nonce))
         // The request timeout covers the headers; this bounds the body too.
         .orTimeout(requestTimeout.toMillis() + 500, TimeUnit.MILLISECONDS)
-        .exceptionally(error -> OcspAnswer.failed(describe(error)));
+        .exceptionally(error -> failed(describe(error)));
+  }
+
+  OcspAnswer failed(String why) {
+    return OcspAnswer.failed(
+        RevocationDecision.unavailable(why, policy), nanos(clock.millis()) + FAILURE_MEMORY.toNanos());
+  }
+
+  /** The cache's ticker: wall-clock, because expiry follows the responder's wall-clock nextUpdate. */
+  static long nanos(long epochMillis) {
+    return TimeUnit.MILLISECONDS.toNanos(epochMillis);
   }
 
   private byte[] nonceExtensionValue() {
@@ -242,9 +257,9 @@ final class OcspClient {
     }
     RevocationDecision decision = decision(single.getCertStatus());
     long lifetimeMillis = Math.max(0, Math.min(nextUpdate.toEpochMilli() - now.toEpochMilli(), maxTtlMillis));
-    long nowNanos = TimeUnit.MILLISECONDS.toNanos(now.toEpochMilli());
-    long lifetimeNanos = TimeUnit.MILLISECONDS.toNanos(lifetimeMillis);
-    return new OcspAnswer(decision, nowNanos + lifetimeNanos, nowNanos + lifetimeNanos * 2 / 3);
+    long nowNanos = nanos(now.toEpochMilli());
+    long lifetimeNanos = nanos(lifetimeMillis);
+    return OcspAnswer.verified(decision, nowNanos + lifetimeNanos, nowNanos + lifetimeNanos * 2 / 3);
   }
 
   private void checkSignedByAuthorizedResponder(BasicOCSPResp basic, RevocationTarget t, Date now)

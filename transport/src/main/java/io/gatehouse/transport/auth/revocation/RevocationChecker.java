@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +55,9 @@ public final class RevocationChecker implements AutoCloseable {
             });
     this.ocsp =
         new OcspClient(
-            new BouncyCastleProvider(), executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
+            new BouncyCastleProvider(), b.policy, executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
     Clock clock = b.clock;
-    // Wall-clock based, because expiry follows the responder's wall-clock nextUpdate.
-    this.ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+    this.ticker = () -> OcspClient.nanos(clock.millis());
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.maxEntries)
@@ -84,8 +82,9 @@ public final class RevocationChecker implements AutoCloseable {
   }
 
   /**
-   * The decision from a valid cached answer, if there is one; never blocks and never does I/O.
-   * Empty means "ask {@link #check}". May start a background refresh when the answer is aging.
+   * The decision from the cache, if there is one: a valid answer, or a failure remembered for a
+   * few seconds. Never blocks and never does I/O. Empty means "ask {@link #check}". May start a
+   * background refresh when the answer is aging.
    */
   public Optional<RevocationDecision> cachedDecision(RevocationTarget target) {
     CompletableFuture<OcspAnswer> entry = cache.getIfPresent(target);
@@ -113,10 +112,9 @@ public final class RevocationChecker implements AutoCloseable {
         .get(target)
         .handle(
             (answer, error) ->
-                answer != null && answer.failure == null
+                answer != null
                     ? answer.decision.get()
-                    : RevocationDecision.unavailable(
-                        answer != null ? answer.failure : OcspClient.describe(error), policy));
+                    : RevocationDecision.unavailable(OcspClient.describe(error), policy));
   }
 
   /** Shorthand for {@code check(target(leaf, issuer))}. */
@@ -133,11 +131,11 @@ public final class RevocationChecker implements AutoCloseable {
     ocsp.fetch(target)
         .thenAccept(
             answer -> {
-              if (answer.failure == null) {
+              if (answer.verified) {
                 cache.put(target, CompletableFuture.completedFuture(answer));
               } else {
                 // The old answer keeps serving until it expires; then check() reports the failure.
-                log.debug("OCSP refresh for {} failed: {}", target, answer.failure);
+                log.debug("OCSP refresh for {} failed: {}", target, answer.decision.get().detail());
               }
             });
   }

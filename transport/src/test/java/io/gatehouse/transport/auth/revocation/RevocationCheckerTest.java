@@ -102,33 +102,42 @@ class RevocationCheckerTest {
   @EnumSource(
       value = Mode.class,
       names = {"GARBAGE", "HTTP_500", "HUGE", "WRONG_KEY", "DELEGATED_WITHOUT_EKU", "STALE", "OTHER_SERIAL"})
-  void unusableAnswersAreRefusedFailClosedAndNotCached(Mode mode) throws Exception {
+  void unusableAnswersAreRefusedFailClosedAndRememberedBriefly(Mode mode) throws Exception {
     responder.mode = mode;
     RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
-    RevocationDecision d = check(c, leaf);
+    RevocationTarget target = c.target(leaf, pki.ca);
+    RevocationDecision d = c.check(target).get(10, TimeUnit.SECONDS);
     assertThat(d.status()).isEqualTo(Status.UNAVAILABLE);
     assertThat(d.admitted()).isFalse();
-    assertThat(c.cachedDecision(c.target(leaf, pki.ca))).isEmpty();
 
-    // Once the responder behaves, the same checker asks again and admits.
+    // The failure is remembered for a few seconds: callers get it at once, the responder is spared.
     responder.mode = Mode.NORMAL;
-    assertThat(check(c, leaf).status()).isEqualTo(Status.GOOD);
+    assertThat(c.cachedDecision(target)).contains(d);
+    assertThat(c.check(target).get(10, TimeUnit.SECONDS)).isSameAs(d);
+    assertThat(responder.hits.get()).isEqualTo(1);
+
+    // Then the responder is asked again and, behaving now, admits.
+    clock.advance(OcspClient.FAILURE_MEMORY.plusSeconds(1));
+    assertThat(c.cachedDecision(target)).isEmpty();
+    assertThat(c.check(target).get(10, TimeUnit.SECONDS).status()).isEqualTo(Status.GOOD);
     assertThat(responder.hits.get()).isEqualTo(2);
   }
 
   @Test
   void reasonsAreSpecific() throws Exception {
     RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
-    responder.mode = Mode.HTTP_500;
-    assertThat(check(c, leaf).detail()).isEqualTo("OCSP responder answered HTTP 500");
-    responder.mode = Mode.WRONG_KEY;
-    assertThat(check(c, leaf).detail()).contains("not signed by the issuer");
-    responder.mode = Mode.STALE;
-    assertThat(check(c, leaf).detail()).contains("stale");
-    responder.mode = Mode.OTHER_SERIAL;
-    assertThat(check(c, leaf).detail()).contains("does not cover this certificate");
-    responder.mode = Mode.GARBAGE;
-    assertThat(check(c, leaf).detail()).isEqualTo("malformed OCSP response");
+    assertThat(reasonFor(c, Mode.HTTP_500)).isEqualTo("OCSP responder answered HTTP 500");
+    assertThat(reasonFor(c, Mode.WRONG_KEY)).contains("not signed by the issuer");
+    assertThat(reasonFor(c, Mode.DELEGATED_WITHOUT_EKU)).contains("not signed by the issuer");
+    assertThat(reasonFor(c, Mode.STALE)).contains("stale");
+    assertThat(reasonFor(c, Mode.OTHER_SERIAL)).contains("does not cover this certificate");
+    assertThat(reasonFor(c, Mode.GARBAGE)).isEqualTo("malformed OCSP response");
+  }
+
+  private String reasonFor(RevocationChecker c, Mode mode) throws Exception {
+    responder.mode = mode;
+    clock.advance(OcspClient.FAILURE_MEMORY.plusSeconds(1)); // forget the previous failure
+    return check(c, leaf).detail();
   }
 
   @Test
