@@ -3,6 +3,7 @@ package io.gatehouse.transport.auth.revocation;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -137,9 +138,13 @@ final class OcspClient {
       GeneralName name = ad.getAccessLocation();
       if (ad.getAccessMethod().equals(AccessDescription.id_ad_ocsp)
           && name.getTagNo() == GeneralName.uniformResourceIdentifier) {
-        URI uri = URI.create(name.getName().toString());
-        if ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) {
-          return uri;
+        try {
+          URI uri = new URI(name.getName().toString());
+          if ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) {
+            return uri;
+          }
+        } catch (URISyntaxException malformed) {
+          // Not usable: try the next access description.
         }
       }
     }
@@ -155,20 +160,24 @@ final class OcspClient {
       return CompletableFuture.completedFuture(
           failed("certificate names no OCSP responder and none is configured"));
     }
-    byte[] nonce = useNonce ? nonceExtensionValue() : null;
-    CompletableFuture<HttpRequest> request;
+    CompletableFuture<Exchange> exchange;
     try {
-      request = CompletableFuture.supplyAsync(() -> request(t, nonce), executor);
+      // Even building the request (the nonce reads the OS entropy source) stays off the caller's thread.
+      exchange = CompletableFuture.supplyAsync(() -> exchange(t), executor);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.completedFuture(failed("revocation checker is closed"));
     }
-    return request
-        .thenCompose(req -> http.sendAsync(req, info -> body(info.statusCode())))
-        .thenApply(resp -> verifyOrThrow(resp, t, nonce))
+    return exchange
+        .thenCompose(
+            ex -> http.sendAsync(ex.request, info -> body(info.statusCode()))
+                .thenApply(resp -> verifyOrThrow(resp, t, ex.nonce)))
         // The request timeout covers the headers; this bounds the body too.
         .orTimeout(requestTimeout.toMillis() + 500, TimeUnit.MILLISECONDS)
         .exceptionally(error -> failed(describe(error)));
   }
+
+  /** One request and the nonce extension value it carries (null without nonce). */
+  private record Exchange(HttpRequest request, byte[] nonce) {}
 
   OcspAnswer failed(String why) {
     return OcspAnswer.failed(
@@ -180,29 +189,25 @@ final class OcspClient {
     return TimeUnit.MILLISECONDS.toNanos(epochMillis);
   }
 
-  private byte[] nonceExtensionValue() {
-    byte[] nonce = new byte[16];
-    random.nextBytes(nonce);
-    try {
-      return new DEROctetString(nonce).getEncoded();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private HttpRequest request(RevocationTarget t, byte[] nonce) {
+  private Exchange exchange(RevocationTarget t) {
     try {
       OCSPReqBuilder builder = new OCSPReqBuilder().addRequest(t.certId);
-      if (nonce != null) {
+      byte[] nonce = null;
+      if (useNonce) {
+        byte[] value = new byte[16];
+        random.nextBytes(value);
+        nonce = new DEROctetString(value).getEncoded();
         builder.setRequestExtensions(
             new Extensions(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false, nonce)));
       }
-      return HttpRequest.newBuilder(t.responder)
-          .timeout(requestTimeout)
-          .header("Content-Type", "application/ocsp-request")
-          .header("Accept", "application/ocsp-response")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(builder.build().getEncoded()))
-          .build();
+      HttpRequest request =
+          HttpRequest.newBuilder(t.responder)
+              .timeout(requestTimeout)
+              .header("Content-Type", "application/ocsp-request")
+              .header("Accept", "application/ocsp-response")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(builder.build().getEncoded()))
+              .build();
+      return new Exchange(request, nonce);
     } catch (Exception e) {
       throw new CompletionException(new OcspUnavailableException("cannot build the OCSP request"));
     }
