@@ -24,7 +24,7 @@ public final class ReloadingPolicy implements AutoCloseable {
   private final Path file;
   private final ScheduledExecutorService poller;
   private volatile Policy current;
-  private byte[] lastHash; // of the content last tried, good or bad; only the poller touches it
+  private byte[] lastHash; // of the content last tried, good or bad
   private boolean lastReadFailed;
 
   private ReloadingPolicy(Path file, Duration interval) throws PolicyException, IOException {
@@ -59,7 +59,8 @@ public final class ReloadingPolicy implements AutoCloseable {
     return current;
   }
 
-  private void poll() {
+  /** One check of the file; runs on the poller thread (and directly in tests). */
+  synchronized void poll() {
     byte[] content;
     try {
       content = Policy.read(file);
