@@ -273,6 +273,10 @@ public final class AuditLog implements AutoCloseable {
     private long size;
 
     RollingFile(Path path, long maxBytes, int backups) throws IOException {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
       this.path = path;
       this.maxBytes = maxBytes;
       this.backups = backups;
@@ -350,7 +354,7 @@ public final class AuditLog implements AutoCloseable {
 
     private Builder() {}
 
-    /** Also write to this file (created with mode 0600, appended to if it exists). */
+    /** Also write to this file (created with mode 0600, and its directory if missing; appended to if it exists). */
     public Builder file(Path file) {
       this.file = Objects.requireNonNull(file);
       return this;

@@ -43,7 +43,7 @@ class AuditLogTest {
 
   @Test
   void eachDecisionIsOneJsonLineWithItsFields() throws Exception {
-    Path file = dir.resolve("audit.log");
+    Path file = dir.resolve("logs/audit.log");
     try (AuditLog log = AuditLog.builder().file(file).build()) {
       log.authenticated(ALICE, REMOTE);
       log.authenticatedWithWarning(BOB, REMOTE, "OCSP responder unreachable");
