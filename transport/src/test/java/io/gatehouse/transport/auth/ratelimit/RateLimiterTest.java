@@ -6,7 +6,13 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.policy.Policy;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class RateLimiterTest {
@@ -40,6 +46,31 @@ class RateLimiterTest {
     ticker.advance(Duration.ofSeconds(1));
     assertThat(limiter.acquire(alice, policy).allowed()).isTrue();
     assertThat(limiter.acquire(alice, policy).allowed()).isFalse();
+  }
+
+  @Test
+  void concurrentCallersGetExactlyTheBudget() throws Exception {
+    Policy policy = policy(60);
+    AtomicInteger allowed = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 100; i++) {
+            if (limiter.acquire(alice, policy).allowed()) {
+              allowed.incrementAndGet();
+            }
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(allowed.get()).isEqualTo(60); // time stands still: no refill
   }
 
   @Test
