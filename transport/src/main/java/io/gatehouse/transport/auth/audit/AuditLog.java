@@ -1,0 +1,401 @@
+package io.gatehouse.transport.auth.audit;
+
+import io.gatehouse.transport.auth.AuthMethod;
+import io.gatehouse.transport.auth.Principal;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The audit trail: one JSON line per authentication decision and per authorization decision
+ * (tool call or HTTP resource), to a rolling file (mode 0600, one write per line, {@code backups}
+ * old files kept) and to the SLF4J logger {@code gatehouse.audit}.
+ *
+ * <p>The methods take a {@link Principal} and plain fields, never headers or credentials, so a
+ * token, key or secret cannot reach the log. They never block: events go to a bounded queue
+ * drained by one background thread. When the queue is full the event is dropped and counted
+ * ({@link #dropped()}); the writer then records an {@code audit_dropped} line with the count, so
+ * the trail shows the gap rather than hiding it.
+ */
+public final class AuditLog implements AutoCloseable {
+  /** The SLF4J logger every audit line also goes to. */
+  public static final String LOGGER = "gatehouse.audit";
+
+  /** The outcome of a decision. */
+  public enum Decision {
+    ALLOW,
+    DENY
+  }
+
+  private static final Logger audit = LoggerFactory.getLogger(LOGGER);
+  private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+  private static final int MAX_TEXT = 256;
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private final Clock clock;
+  private final BlockingQueue<Event> queue;
+  private final AtomicLong dropped = new AtomicLong();
+  private final RollingFile file; // null: logger only
+  private final Thread writer;
+  private volatile boolean running = true;
+
+  private AuditLog(Builder b) throws IOException {
+    this.clock = b.clock;
+    this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+    this.file = b.file == null ? null : new RollingFile(b.file, b.maxFileBytes, b.backups);
+    this.writer = new Thread(this::drain, "gatehouse-audit");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  /** Defaults: logger only, 10,000 queued events; add {@link Builder#file} for the rolling file. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A caller proved its identity. */
+  public void authenticated(Principal principal, SocketAddress remote) {
+    enqueue("authentication", Decision.ALLOW, principal, principal.method(), null, null, remote, "", "");
+  }
+
+  /** A caller was admitted although a check could not complete (revocation soft-fail). */
+  public void authenticatedWithWarning(Principal principal, SocketAddress remote, String warning) {
+    enqueue("authentication", Decision.ALLOW, principal, principal.method(), null, null, remote, "", warning);
+  }
+
+  /**
+   * A caller whose credential carried no usable identity was refused: no or malformed credential,
+   * bad signature, expired token, unknown API key, locked-out source.
+   *
+   * @param attempted the method whose credential was refused ({@link AuthMethod#NONE} if none was sent)
+   * @param reason one line such as "token expired"; never the credential itself
+   */
+  public void authenticationRefused(AuthMethod attempted, SocketAddress remote, String reason) {
+    enqueue("authentication", Decision.DENY, null, attempted, null, null, remote, reason, "");
+  }
+
+  /**
+   * A caller whose identity is known was refused, e.g. a valid certificate that is revoked or whose
+   * revocation status is unavailable under fail-closed.
+   */
+  public void authenticationRefused(Principal identified, SocketAddress remote, String reason) {
+    enqueue("authentication", Decision.DENY, identified, identified.method(), null, null, remote, reason, "");
+  }
+
+  /** An authorization decision on {@code tools/call} of {@code tool} (reason e.g. "rate limited"). */
+  public void toolCall(Principal principal, String tool, Decision decision, String reason, SocketAddress remote) {
+    enqueue("tool_call", decision, principal, principal.method(), tool, null, remote, reason, "");
+  }
+
+  /** An authorization decision on an HTTP resource such as {@code metrics}. */
+  public void resourceAccess(
+      Principal principal, String resource, Decision decision, String reason, SocketAddress remote) {
+    enqueue("resource", decision, principal, principal.method(), null, resource, remote, reason, "");
+  }
+
+  /** Events dropped so far because the queue was full or the file could not be written. */
+  public long dropped() {
+    return dropped.get();
+  }
+
+  private void enqueue(
+      String kind,
+      Decision decision,
+      Principal principal,
+      AuthMethod method,
+      String tool,
+      String resource,
+      SocketAddress remote,
+      String reason,
+      String warning) {
+    Event event =
+        new Event(clock.instant(), kind, decision, principal, method, tool, resource, remote, reason, warning);
+    if (!running || !queue.offer(event)) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  private void drain() {
+    long reportedDrops = 0;
+    while (running || !queue.isEmpty()) {
+      reportedDrops = reportDrops(reportedDrops);
+      try {
+        Event event = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (event != null) {
+          write(event.toJson());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    reportDrops(reportedDrops);
+  }
+
+  private long reportDrops(long reported) {
+    long drops = dropped.get();
+    if (drops > reported) {
+      write(JSON.createObjectNode().put("time", clock.instant().toString()).put("event", "audit_dropped")
+          .put("count", drops - reported).toString());
+    }
+    return drops;
+  }
+
+  private void write(String line) {
+    audit.info(line);
+    if (file != null) {
+      try {
+        file.append(line);
+      } catch (IOException e) {
+        dropped.incrementAndGet();
+        log.error("cannot write the audit file: {}", e.toString());
+      }
+    }
+  }
+
+  /** Writes what is queued, then stops the writer and closes the file. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      writer.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (file != null) {
+      file.close();
+    }
+  }
+
+  private record Event(
+      Instant time,
+      String kind,
+      Decision decision,
+      Principal principal, // null when refused before an identity was established
+      AuthMethod method,
+      String tool,
+      String resource,
+      SocketAddress remote,
+      String reason,
+      String warning) {
+    String toJson() {
+      ObjectNode line = JSON.createObjectNode();
+      line.put("time", time.toString());
+      line.put("event", kind);
+      line.put("decision", decision.name().toLowerCase(Locale.ROOT));
+      if (principal != null) {
+        line.put("principal", text(principal.id()));
+      }
+      line.put("method", method.name().toLowerCase(Locale.ROOT));
+      if (principal != null) {
+        principal.roles().stream().sorted().forEach(line.putArray("roles")::add);
+        if (!principal.credentialId().isEmpty()) {
+          line.put(credentialField(method), text(principal.credentialId()));
+        }
+      }
+      if (tool != null) {
+        line.put("tool", text(tool));
+      }
+      if (resource != null) {
+        line.put("resource", text(resource));
+      }
+      if (reason != null && !reason.isEmpty()) {
+        line.put("reason", text(reason));
+      }
+      if (warning != null && !warning.isEmpty()) {
+        line.put("warning", text(warning));
+      }
+      line.put("remote", remote(remote));
+      return line.toString();
+    }
+
+    private static String credentialField(AuthMethod method) {
+      switch (method) {
+        case CERTIFICATE:
+          return "cert_serial";
+        case JWT:
+          return "jti";
+        case API_KEY:
+          return "api_key_id";
+        default:
+          return "credential_id";
+      }
+    }
+
+    private static String remote(SocketAddress remote) {
+      if (remote instanceof InetSocketAddress) {
+        InetSocketAddress inet = (InetSocketAddress) remote;
+        // No DNS lookup: the literal address, or the unresolved host string.
+        return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+      }
+      return remote == null ? "" : text(remote.toString());
+    }
+
+    /** Bounded and free of control characters, so one event is always one short line. */
+    private static String text(String s) {
+      StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_TEXT));
+      for (int i = 0; i < s.length() && i < MAX_TEXT; i++) {
+        char c = s.charAt(i);
+        out.append(Character.isISOControl(c) ? '?' : c);
+      }
+      return s.length() > MAX_TEXT ? out.append("...").toString() : out.toString();
+    }
+  }
+
+  /** Append-only file, mode 0600 from creation, rolled by size into {@code name.1 … name.N}. */
+  private static final class RollingFile {
+    private final Path path;
+    private final long maxBytes;
+    private final int backups;
+    private FileChannel channel;
+    private long size;
+
+    RollingFile(Path path, long maxBytes, int backups) throws IOException {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      this.path = path;
+      this.maxBytes = maxBytes;
+      this.backups = backups;
+      open();
+    }
+
+    private void open() throws IOException {
+      boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+      FileAttribute<?>[] attrs =
+          posix
+              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+              : new FileAttribute<?>[0];
+      channel =
+          FileChannel.open(
+              path,
+              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
+              attrs);
+      size = channel.size();
+    }
+
+    void append(String line) throws IOException {
+      if (channel == null) {
+        open(); // a previous roll failed half-way; try again
+      }
+      byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+      if (size > 0 && size + bytes.length > maxBytes) {
+        roll();
+      }
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      size += bytes.length;
+    }
+
+    private void roll() throws IOException {
+      channel.close();
+      channel = null;
+      if (backups == 0) {
+        Files.delete(path);
+      } else {
+        Files.deleteIfExists(backup(backups));
+        for (int i = backups - 1; i >= 1; i--) {
+          if (Files.exists(backup(i))) {
+            Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+        Files.move(path, backup(1), StandardCopyOption.REPLACE_EXISTING);
+      }
+      open();
+    }
+
+    private Path backup(int i) {
+      return path.resolveSibling(path.getFileName() + "." + i);
+    }
+
+    void close() {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } catch (IOException e) {
+        log.warn("cannot close the audit file: {}", e.toString());
+      }
+    }
+  }
+
+  /** Settings for an {@link AuditLog}. */
+  public static final class Builder {
+    private Path file;
+    private long maxFileBytes = 10L * 1024 * 1024;
+    private int backups = 5;
+    private int queueCapacity = 10_000;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** Also write to this file (created with mode 0600, and its directory if missing; appended to if it exists). */
+    public Builder file(Path file) {
+      this.file = Objects.requireNonNull(file);
+      return this;
+    }
+
+    /** Roll the file when it would grow past this size; at least 4 KiB. Default 10 MiB. */
+    public Builder maxFileBytes(long maxFileBytes) {
+      if (maxFileBytes < 4096) {
+        throw new IllegalArgumentException("maxFileBytes must be at least 4096: " + maxFileBytes);
+      }
+      this.maxFileBytes = maxFileBytes;
+      return this;
+    }
+
+    /** Rolled files kept ({@code audit.log.1} newest); 0 to 100. Default 5. */
+    public Builder backups(int backups) {
+      if (backups < 0 || backups > 100) {
+        throw new IllegalArgumentException("backups must be between 0 and 100: " + backups);
+      }
+      this.backups = backups;
+      return this;
+    }
+
+    /** Events waiting for the writer before new ones are dropped; 1 to 1,000,000. Default 10,000. */
+    public Builder queueCapacity(int queueCapacity) {
+      if (queueCapacity < 1 || queueCapacity > 1_000_000) {
+        throw new IllegalArgumentException("queueCapacity must be between 1 and 1000000: " + queueCapacity);
+      }
+      this.queueCapacity = queueCapacity;
+      return this;
+    }
+
+    /** The clock stamping events. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** Opens the file (if any) and starts the writer thread. */
+    public AuditLog build() throws IOException {
+      return new AuditLog(this);
+    }
+  }
+}

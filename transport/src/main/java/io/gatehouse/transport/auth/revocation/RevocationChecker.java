@@ -1,0 +1,249 @@
+package io.gatehouse.transport.auth.revocation;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks client certificates against their issuer's OCSP responder, with answers cached in a
+ * bounded Caffeine cache keyed by (issuer key hash, serial).
+ *
+ * <p>Typical use by the pipeline: {@link #target} once per connection (after the TLS handshake),
+ * then per request {@link #cachedDecision} (a hash lookup, no allocation, no I/O) and only on a miss
+ * {@link #check}, whose future completes on a background thread. Network I/O never happens on the
+ * caller's thread.
+ *
+ * <p>Freshness bound: an answer is used until {@code min(nextUpdate, fetch time + maxCacheTtl)}.
+ * After two thirds of that lifetime a cache hit starts one background refresh; the old answer keeps
+ * serving until the new one arrives or the entry expires. So a certificate revoked while its
+ * connection is open is refused on its first request after the cached answer ends, at the latest
+ * {@code min(nextUpdate, maxCacheTtl)} after that answer was fetched (sooner when a refresh picks up
+ * the revocation).
+ */
+public final class RevocationChecker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RevocationChecker.class);
+
+  private final RevocationPolicy policy;
+  private final URI responderOverride;
+  private final ExecutorService executor;
+  private final OcspClient ocsp;
+  private final Ticker ticker;
+  private final AsyncLoadingCache<RevocationTarget, OcspAnswer> cache;
+
+  private RevocationChecker(Builder b) {
+    this.policy = b.policy;
+    this.responderOverride = b.responderUrl;
+    this.executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "gatehouse-ocsp");
+              t.setDaemon(true);
+              return t;
+            });
+    this.ocsp =
+        new OcspClient(
+            new BouncyCastleProvider(), b.policy, executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
+    Clock clock = b.clock;
+    this.ticker = () -> OcspClient.nanos(clock.millis());
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumSize(b.maxEntries)
+            .ticker(ticker)
+            .expireAfter(new AnswerExpiry())
+            .buildAsync((target, unused) -> ocsp.fetch(target));
+  }
+
+  /** A builder with the defaults: fail-closed, 5 min max cache TTL, 2 s connect, 5 s request. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Prepares {@code leaf} for checks; do it once per connection and keep the result.
+   *
+   * @param issuer the certificate that issued {@code leaf} (from the validated chain)
+   * @throws IllegalArgumentException if {@code issuer} did not issue {@code leaf}
+   */
+  public RevocationTarget target(X509Certificate leaf, X509Certificate issuer) {
+    return ocsp.target(Objects.requireNonNull(leaf), Objects.requireNonNull(issuer), responderOverride);
+  }
+
+  /**
+   * The decision from the cache, if there is one: a valid answer, or a failure remembered for a
+   * few seconds. Never blocks and never does I/O. Empty means "ask {@link #check}". May start a
+   * background refresh when the answer is aging.
+   */
+  public Optional<RevocationDecision> cachedDecision(RevocationTarget target) {
+    CompletableFuture<OcspAnswer> entry = cache.getIfPresent(target);
+    if (entry == null || !entry.isDone() || entry.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    OcspAnswer answer = entry.join();
+    if (answer.claimRefresh(ticker.read())) {
+      refresh(target);
+    }
+    return answer.decision;
+  }
+
+  /**
+   * The decision for {@code target}: from the cache, else from the responder. Never completes
+   * exceptionally; a failure becomes {@link RevocationDecision.Status#UNAVAILABLE}, refused or
+   * admitted with a warning according to the policy. Do not block an event loop on it.
+   */
+  public CompletableFuture<RevocationDecision> check(RevocationTarget target) {
+    Optional<RevocationDecision> cached = cachedDecision(target);
+    if (cached.isPresent()) {
+      return CompletableFuture.completedFuture(cached.get());
+    }
+    return cache
+        .get(target)
+        .handle(
+            (answer, error) ->
+                answer != null
+                    ? answer.decision.get()
+                    : RevocationDecision.unavailable(OcspClient.describe(error), policy));
+  }
+
+  /** Shorthand for {@code check(target(leaf, issuer))}. */
+  public CompletableFuture<RevocationDecision> check(X509Certificate leaf, X509Certificate issuer) {
+    return check(target(leaf, issuer));
+  }
+
+  /** The configured policy for unavailable answers. */
+  public RevocationPolicy policy() {
+    return policy;
+  }
+
+  private void refresh(RevocationTarget target) {
+    ocsp.fetch(target)
+        .thenAccept(
+            answer -> {
+              if (answer.verified) {
+                cache.put(target, CompletableFuture.completedFuture(answer));
+              } else {
+                // The old answer keeps serving until it expires; then check() reports the failure.
+                log.debug("OCSP refresh for {} failed: {}", target, answer.decision.get().detail());
+              }
+            });
+  }
+
+  /** Stops the background threads; pending checks complete as unavailable. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+
+  /** Each answer expires at its own time: min(nextUpdate, fetch + max TTL). */
+  private static final class AnswerExpiry implements Expiry<RevocationTarget, OcspAnswer> {
+    @Override
+    public long expireAfterCreate(RevocationTarget key, OcspAnswer value, long currentTime) {
+      return Math.max(0, value.expiresAtNanos - currentTime);
+    }
+
+    @Override
+    public long expireAfterUpdate(RevocationTarget key, OcspAnswer value, long currentTime, long currentDuration) {
+      return expireAfterCreate(key, value, currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(RevocationTarget key, OcspAnswer value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+
+  /** Settings for a {@link RevocationChecker}; every one has a safe default. */
+  public static final class Builder {
+    private RevocationPolicy policy = RevocationPolicy.FAIL_CLOSED;
+    private URI responderUrl;
+    private Duration maxCacheTtl = Duration.ofMinutes(5);
+    private long maxEntries = 100_000;
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private boolean useNonce;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** What to do without a valid answer; default {@link RevocationPolicy#FAIL_CLOSED}. */
+    public Builder policy(RevocationPolicy policy) {
+      this.policy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** Ask this responder instead of the one in each certificate's AIA extension. */
+    public Builder responderUrl(URI url) {
+      String scheme = url.getScheme();
+      if (!"http".equals(scheme) && !"https".equals(scheme)) {
+        throw new IllegalArgumentException("OCSP responder URL must be http or https: " + url);
+      }
+      this.responderUrl = url;
+      return this;
+    }
+
+    /** Upper bound on how long an answer is trusted, whatever its nextUpdate; 1 s to 24 h. */
+    public Builder maxCacheTtl(Duration ttl) {
+      this.maxCacheTtl = within(ttl, Duration.ofSeconds(1), Duration.ofHours(24), "maxCacheTtl");
+      return this;
+    }
+
+    /** Most cached answers (one per certificate); default 100,000. */
+    public Builder maxEntries(long maxEntries) {
+      if (maxEntries < 1) {
+        throw new IllegalArgumentException("maxEntries must be positive");
+      }
+      this.maxEntries = maxEntries;
+      return this;
+    }
+
+    /** TCP connect timeout to the responder; 100 ms to 60 s. */
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = within(timeout, Duration.ofMillis(100), Duration.ofSeconds(60), "connectTimeout");
+      return this;
+    }
+
+    /** Timeout for the whole exchange; 100 ms to 60 s. */
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = within(timeout, Duration.ofMillis(100), Duration.ofSeconds(60), "requestTimeout");
+      return this;
+    }
+
+    /**
+     * Send a nonce and require the response to echo it. Off by default: RFC 5019 responders serve
+     * pre-signed answers without nonces, and the nextUpdate checks already bound replay.
+     */
+    public Builder useNonce(boolean useNonce) {
+      this.useNonce = useNonce;
+      return this;
+    }
+
+    /** The clock for freshness checks and cache expiry (tests move it). */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    public RevocationChecker build() {
+      return new RevocationChecker(this);
+    }
+
+    private static Duration within(Duration d, Duration min, Duration max, String name) {
+      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ": " + d);
+      }
+      return d;
+    }
+  }
+}
