@@ -23,6 +23,6 @@ final class CaCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing ca command: try 'gatehouse ca --help'");
+    throw new ParameterException(spec.commandLine(), "missing ca command");
   }
 }

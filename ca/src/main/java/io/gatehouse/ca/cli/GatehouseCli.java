@@ -37,7 +37,7 @@ public final class GatehouseCli implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing command: try 'gatehouse --help'");
+    throw new ParameterException(spec.commandLine(), "missing command");
   }
 
   /** Runs the CLI in this process with the real environment, then exits with its code. */
