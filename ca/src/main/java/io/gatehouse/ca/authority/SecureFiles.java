@@ -1,0 +1,106 @@
+package io.gatehouse.ca.authority;
+
+import io.gatehouse.ca.CaException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * File writes that never leave a half-written file: content goes to a temporary file in the same
+ * directory (created with its final permissions, so a secret is never readable by others, even
+ * briefly), is forced to disk, then atomically moved into place.
+ */
+public final class SecureFiles {
+  private static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+  private static final Set<PosixFilePermission> DIRECTORY =
+      PosixFilePermissions.fromString("rwxr-xr-x");
+
+  private SecureFiles() {}
+
+  /**
+   * Atomically replaces {@code target} with {@code content}.
+   *
+   * @param secret true for private keys, passphrases and bundles: mode 0600 from creation
+   */
+  public static void writeAtomically(Path target, byte[] content, boolean secret)
+      throws CaException {
+    Path dir = directoryOf(target);
+    ensureDirectory(dir);
+    Path temp = null;
+    try {
+      temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", attributes(secret));
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.wrap(content);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      temp = null;
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new CaException("cannot write " + target + ": " + reason(e)
+          + " (check that the directory exists and is writable)", e);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // best effort: the temp file holds nothing the target did not
+        }
+      }
+    }
+  }
+
+  /** Creates {@code dir} (and parents) if missing and checks that files can be created in it. */
+  public static void ensureDirectory(Path dir) throws CaException {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new CaException("cannot create directory " + dir + ": " + reason(e)
+          + " (choose a writable --dir)", e);
+    }
+    if (!Files.isWritable(dir)) {
+      throw new CaException("directory " + dir + " is not writable (fix its permissions or choose another --dir)");
+    }
+  }
+
+  /** A one-line, secret-free reason for an I/O failure. */
+  public static String reason(Exception e) {
+    if (e instanceof FileAlreadyExistsException f) {
+      return "a file named " + f.getFile() + " is in the way";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory";
+    }
+    if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason();
+    }
+    String message = e.getMessage();
+    return message == null ? e.getClass().getSimpleName() : message.replaceAll("[\\r\\n]+", " ");
+  }
+
+  private static Path directoryOf(Path target) {
+    Path parent = target.toAbsolutePath().getParent();
+    return parent == null ? Path.of(".") : parent;
+  }
+
+  private static FileAttribute<Set<PosixFilePermission>> attributes(boolean secret) {
+    return PosixFilePermissions.asFileAttribute(secret ? SECRET : PUBLIC);
+  }
+}

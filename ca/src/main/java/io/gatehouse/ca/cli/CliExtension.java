@@ -1,0 +1,23 @@
+package io.gatehouse.ca.cli;
+
+/**
+ * How other modules add top-level commands to {@code gatehouse} without {@code ca} depending on
+ * them: implement this, list the class in {@code
+ * META-INF/services/io.gatehouse.ca.cli.CliExtension}, and put the module on the class path. Each
+ * extension's {@link #command()} becomes the subcommand {@link #name()}.
+ *
+ * <p>Example: {@code transport} contributes {@code apikey}, {@code server-example} contributes
+ * {@code server} and {@code demo}, {@code benchmarks} contributes {@code bench}.
+ */
+public interface CliExtension {
+  /** The subcommand name, e.g. {@code apikey}; must not clash with another command. */
+  String name();
+
+  /**
+   * A fresh picocli command object: a class annotated with {@code @Command} (implementing
+   * Runnable or Callable&lt;Integer&gt;), or a {@code picocli.CommandLine}. Errors it throws
+   * are reported like the built-in commands' (one line, exit 1; a {@code
+   * io.gatehouse.ca.CaException} keeps its message; {@code InvalidRequestException} exits 2).
+   */
+  Object command();
+}

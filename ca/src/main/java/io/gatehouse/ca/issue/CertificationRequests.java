@@ -1,0 +1,91 @@
+package io.gatehouse.ca.issue;
+
+import io.gatehouse.ca.CaException;
+import io.gatehouse.ca.InvalidRequestException;
+import io.gatehouse.ca.authority.Crypto;
+import io.gatehouse.ca.authority.KeyType;
+import io.gatehouse.ca.authority.PemFiles;
+import io.gatehouse.ca.authority.SecureFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
+
+/**
+ * Reads PKCS#10 requests for {@code ca sign}. Only two things are taken from a request — its
+ * public key and its common name — and only after its self-signature verifies. Requested
+ * extensions are ignored: roles come from the CA operator, never from the requester.
+ */
+public final class CertificationRequests {
+  /** Largest CSR file read; real ones are a few hundred bytes. */
+  private static final long MAX_SIZE = 64 * 1024;
+
+  /**
+   * What a verified CSR contributes.
+   *
+   * @param name the requested common name (becomes the client name)
+   * @param publicKey the requester's public key
+   */
+  public record VerifiedRequest(String name, PublicKey publicKey) {}
+
+  private CertificationRequests() {}
+
+  /** Reads a PEM or DER CSR, verifies its signature and extracts name and key. */
+  public static VerifiedRequest read(Path file) throws CaException {
+    PKCS10CertificationRequest csr = parse(file);
+    try {
+      boolean valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
+          .setProvider(Crypto.BC).build(csr.getSubjectPublicKeyInfo()));
+      if (!valid) {
+        throw new CaException("CSR " + file + " has an invalid self-signature: it was altered or forged");
+      }
+    } catch (CaException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CaException("CSR " + file + " signature cannot be checked: " + SecureFiles.reason(e), e);
+    }
+    RDN[] commonNames = csr.getSubject().getRDNs(BCStyle.CN);
+    if (commonNames.length != 1 || commonNames[0].isMultiValued()) {
+      throw new InvalidRequestException("CSR " + file + " must name exactly one CN");
+    }
+    String name = IETFUtils.valueToString(commonNames[0].getFirst().getValue());
+    Issuer.checkClientName(name);
+    PublicKey key;
+    try {
+      key = new JcaPKCS10CertificationRequest(csr).setProvider(Crypto.BC).getPublicKey();
+    } catch (GeneralSecurityException e) {
+      throw new CaException("CSR " + file + " carries an unreadable public key", e);
+    }
+    KeyType.of(key);
+    return new VerifiedRequest(name, key);
+  }
+
+  private static PKCS10CertificationRequest parse(Path file) throws CaException {
+    try {
+      if (!Files.isRegularFile(file)) {
+        throw new CaException("CSR " + file + " does not exist");
+      }
+      if (Files.size(file) > MAX_SIZE) {
+        throw new CaException("CSR " + file + " is too large");
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      if (new String(bytes, 0, Math.min(bytes.length, 64), java.nio.charset.StandardCharsets.US_ASCII)
+          .contains("-----BEGIN")) {
+        if (PemFiles.readObject(file) instanceof PKCS10CertificationRequest csr) {
+          return csr;
+        }
+        throw new CaException(file + " is PEM but not a certificate request");
+      }
+      return new PKCS10CertificationRequest(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new CaException("CSR " + file + " is malformed: " + SecureFiles.reason(e), e);
+    }
+  }
+}
