@@ -28,9 +28,10 @@ import reactor.core.publisher.MonoSink;
 /**
  * One {@code text/event-stream} response on one connection, handed to the SDK session as its
  * transport. Messages are serialized on the caller's thread and written on the channel's event
- * loop; each send completes when the bytes are handed to the socket. A reader that lets unsent
- * bytes pile up past the channel's write-buffer high-water mark has its connection closed, so a
- * slow client cannot grow server memory. Comment pings keep intermediaries from timing out.
+ * loop; each send completes once its bytes are queued. A reader that lets unsent bytes pile up
+ * past the channel's write-buffer high-water mark has its connection closed at the next send or
+ * ping, so a slow client can neither grow server memory nor park the sender's thread. Comment
+ * pings keep intermediaries from timing out.
  */
 final class SseStream implements McpStreamableServerTransport {
   private static final Logger log = LoggerFactory.getLogger(SseStream.class);
@@ -129,16 +130,12 @@ final class SseStream implements McpStreamableServerTransport {
       }
       return;
     }
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes))).addListener(f -> {
-      if (sink == null) {
-        return;
-      }
-      if (f.isSuccess()) {
-        sink.success();
-      } else {
-        sink.error(f.cause());
-      }
-    });
+    // Accepted once queued within the bound: waiting for the socket would park the sender's
+    // thread on a slow reader; the next send or ping finds the channel unwritable instead.
+    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+    if (sink != null) {
+      sink.success();
+    }
   }
 
   private void end(boolean writeEnd) {
