@@ -132,7 +132,9 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request", "malformed initialize");
       return;
     }
+    McpStreamableServerSession.McpStreamableServerSessionInit started;
     SessionEntry entry;
+    // Check and insert atomically, so concurrent initializes cannot overshoot the limits.
     synchronized (provider.sessions) {
       String owner = SessionEntry.ownerKey(principal);
       if (provider.sessions.size() >= provider.limits.maxSessions()) {
@@ -146,23 +148,22 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
             "close an existing session (DELETE) before opening another");
         return;
       }
-      McpStreamableServerSession.McpStreamableServerSessionInit started =
-          provider.sessionFactory.startSession(init);
+      started = provider.sessionFactory.startSession(init);
       entry = new SessionEntry(started.session(), principal);
       provider.sessions.put(started.session().getId(), entry);
-      offLoop(started.initResult(), context).subscribe(
-          result -> {
-            FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK,
-                json(McpSchema.JSONRPCResponse.result(request.id(), result)));
-            response.headers().set(HttpHeaders.MCP_SESSION_ID, entry.session.getId());
-            ctx.writeAndFlush(response);
-          },
-          err -> {
-            provider.remove(entry);
-            log.warn("MCP initialize failed: {}", err.toString());
-            error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
-          });
     }
+    offLoop(started.initResult(), context).subscribe(
+        result -> {
+          FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK,
+              json(McpSchema.JSONRPCResponse.result(request.id(), result)));
+          response.headers().set(HttpHeaders.MCP_SESSION_ID, entry.session.getId());
+          ctx.writeAndFlush(response);
+        },
+        err -> {
+          provider.remove(entry);
+          log.warn("MCP initialize failed: {}", err.toString());
+          error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
+        });
   }
 
   private void get(ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {

@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -417,6 +416,9 @@ class HttpRulesTest {
       server.transport.notifyClient(session, "notifications/message",
           Map.of("level", "info", "data", "to erin")).block(Duration.ofSeconds(10));
       assertThat(stream.readEvent()).contains("notifications/message").contains("to erin");
+      server.transport.notifyClients("notifications/message",
+          Map.of("level", "info", "data", "to everyone")).block(Duration.ofSeconds(10));
+      assertThat(stream.readEvent()).contains("to everyone");
       assertThat(call("DELETE", "/mcp", mcpHeaders("erin", session), null).status())
           .isEqualTo(200);
       // The stream ends with the terminating chunk.
@@ -446,10 +448,5 @@ class HttpRulesTest {
       assertThat(failure).isNotNull();
       assertThat(stream.closedByPeer(10_000)).isTrue();
     }
-  }
-
-  static String sessionFrom(String body) {
-    Matcher m = Pattern.compile("\\|([^|\"]+)\"").matcher(body);
-    return m.find() ? m.group(1) : null;
   }
 }
