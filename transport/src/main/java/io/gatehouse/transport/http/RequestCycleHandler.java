@@ -54,16 +54,19 @@ public final class RequestCycleHandler extends ChannelDuplexHandler {
         ctx.close();
         return;
       }
-      state = State.READING;
-      inFlight.started();
-      closeAfterResponse = !HttpUtil.isKeepAlive(request) || inFlight.draining();
       if (inFlight.draining()) {
+        // Written from here, so it bypasses this handler's write(): close explicitly.
         ReferenceCountUtil.release(msg);
         state = State.REFUSED;
+        cancel();
         ctx.writeAndFlush(HttpResponses.closing(HttpResponses.error(
-            HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting_down", "server is shutting down")));
+                HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting_down", "server is shutting down")))
+            .addListener(ChannelFutureListener.CLOSE);
         return;
       }
+      state = State.READING;
+      inFlight.started();
+      closeAfterResponse = !HttpUtil.isKeepAlive(request);
     }
     if (msg instanceof LastHttpContent && state == State.READING) {
       state = State.RESPONDING;

@@ -100,7 +100,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       return;
     }
     if (message instanceof McpSchema.JSONRPCRequest r) {
-      SseStream stream = SseStream.open(ctx, provider.jsonMapper, provider.limits.sseKeepAlive());
+      SseStream stream = SseStream.create(ctx, provider.jsonMapper)
+          .open(provider.limits.sseKeepAlive());
       entry.openStreams.incrementAndGet();
       stream.onClose(entry.openStreams::decrementAndGet);
       McpStreamableServerSession.McpStreamableServerSessionStream sessionStream =
@@ -176,9 +177,11 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     if (entry == null) {
       return;
     }
-    SseStream stream = SseStream.open(ctx, provider.jsonMapper, provider.limits.sseKeepAlive());
+    SseStream stream = SseStream.create(ctx, provider.jsonMapper);
+    // Registered before the head is written: once a client sees 200, notifications reach it.
     McpStreamableServerSession.McpStreamableServerSessionStream listening =
         entry.session.listeningStream(stream);
+    stream.open(provider.limits.sseKeepAlive());
     SseStream previous = entry.listening.getAndSet(stream);
     if (previous != null) {
       previous.close();

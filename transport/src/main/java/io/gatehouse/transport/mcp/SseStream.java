@@ -48,20 +48,26 @@ final class SseStream implements McpStreamableServerTransport {
     this.jsonMapper = jsonMapper;
   }
 
-  /** Writes the response head and starts pings; call on the channel's event loop. */
-  static SseStream open(
-      ChannelHandlerContext ctx, McpJsonMapper jsonMapper, Duration keepAliveInterval) {
-    SseStream stream = new SseStream(ctx, jsonMapper);
+  /** A stream on {@code ctx}'s connection; nothing is written before {@link #open}. */
+  static SseStream create(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
+    return new SseStream(ctx, jsonMapper);
+  }
+
+  /**
+   * Writes the response head and starts pings. Call on the channel's event loop: sends queued
+   * by the SDK before this returns are written after the head.
+   */
+  SseStream open(Duration keepAliveInterval) {
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     head.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
         .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     ctx.writeAndFlush(head);
     long nanos = keepAliveInterval.toNanos();
-    stream.keepAlive = ctx.executor().scheduleAtFixedRate(
-        () -> stream.write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
-    ctx.channel().closeFuture().addListener(f -> stream.end(false));
-    return stream;
+    keepAlive = ctx.executor().scheduleAtFixedRate(
+        () -> write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
+    ctx.channel().closeFuture().addListener(f -> end(false));
+    return this;
   }
 
   /** Runs {@code action} once, on the event loop, when the stream ends for any reason. */
@@ -143,7 +149,9 @@ final class SseStream implements McpStreamableServerTransport {
       return;
     }
     closed = true;
-    keepAlive.cancel(false);
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
     if (writeEnd && ctx.channel().isActive()) {
       ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }

@@ -88,8 +88,8 @@ public final class GatehouseServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    log.info("Gatehouse MCP listening on {}://{} (TLS provider {})",
-        config.plainHttp() ? "http" : "https", serverChannel.localAddress(),
+    log.info("Gatehouse MCP listening on {}://{}:{} (TLS provider {})",
+        config.plainHttp() ? "http" : "https", address().getHostString(), port(),
         config.plainHttp() ? "none" : ServerTls.provider(tls.provider()));
   }
 
@@ -123,30 +123,38 @@ public final class GatehouseServer implements AutoCloseable {
   /**
    * Stops accepting connections and MCP requests, ends listening streams, waits up to {@code
    * grace} for in-flight requests, closes sessions, then closes every connection. Idempotent.
+   *
+   * @return true when every in-flight request finished within {@code grace}
    */
-  public synchronized void shutdown(Duration grace) {
+  public synchronized boolean shutdown(Duration grace) {
     if (stopped) {
-      return;
+      return true;
     }
     stopped = true;
     long deadline = System.nanoTime() + grace.toNanos();
+    boolean drained = false;
     serverChannel.close().syncUninterruptibly();
     mcp.stopAccepting();
     try {
       inFlight.drain().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      drained = true;
     } catch (TimeoutException e) {
       log.warn("shutdown: {} requests still in flight after {}", inFlight.count(), grace);
     } catch (Exception e) {
       Thread.currentThread().interrupt();
     }
+    log.debug("shutdown: in-flight requests done");
     try {
       mcp.closeGracefully().block(Duration.ofNanos(Math.max(remaining(deadline), 1)));
     } catch (RuntimeException e) {
       log.warn("shutdown: sessions did not close in time: {}", e.toString());
     }
+    log.debug("shutdown: sessions closed");
     channels.close().awaitUninterruptibly(Math.max(remaining(deadline), 1), TimeUnit.NANOSECONDS);
+    log.debug("shutdown: connections closed");
     acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    return drained;
   }
 
   private static long remaining(long deadline) {

@@ -62,8 +62,8 @@ class GracefulShutdownTest {
       assertThat(idle.exchange(RawHttp.request("GET", "/healthz", Map.of(), null)).status())
           .isEqualTo(200);
 
-      CompletableFuture<Void> shutdown =
-          CompletableFuture.runAsync(() -> server.server.shutdown(Duration.ofSeconds(20)));
+      CompletableFuture<Boolean> shutdown =
+          CompletableFuture.supplyAsync(() -> server.server.shutdown(Duration.ofSeconds(20)));
       // The listening stream ends first; by then the listener is closed.
       assertThat(listening.readEvent()).isNull();
       assertThatThrownBy(() -> RawHttp.connect(tls, port)).isInstanceOf(ConnectException.class);
@@ -75,7 +75,8 @@ class GracefulShutdownTest {
 
       server.release();
       assertThat(call.readEvent()).contains("\"id\":2").contains("released");
-      shutdown.get(30, TimeUnit.SECONDS);
+      // Every in-flight request (the call, the stream, the refused one) was accounted for.
+      assertThat(shutdown.get(30, TimeUnit.SECONDS)).isTrue();
       assertThat(server.transport.sessionCount()).isZero();
     } finally {
       server.close();
