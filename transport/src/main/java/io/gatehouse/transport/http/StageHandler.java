@@ -53,6 +53,9 @@ public final class StageHandler extends ChannelInboundHandlerAdapter {
       ChannelHandlerContext ctx, GatehouseRequest request, StageResult decision, Throwable failure) {
     if (!ctx.channel().isActive()) {
       ReferenceCountUtil.release(request);
+      if (decision != null) {
+        decision.response().ifPresent(ReferenceCountUtil::release);
+      }
       return;
     }
     if (failure != null || decision == null) {

@@ -92,10 +92,10 @@ public final class TestServer implements AutoCloseable {
       Object token = req.progressToken();
       for (int i = 1; i <= 3; i++) {
         exchange.progressNotification(
-            new McpSchema.ProgressNotification(token, i, 3.0, "step " + i));
+            McpSchema.ProgressNotification.builder(token, i).total(3.0).message("step " + i).build());
       }
-      exchange.loggingNotification(McpSchema.LoggingMessageNotification.builder()
-          .level(McpSchema.LoggingLevel.INFO).logger("test").data("progress done").build());
+      exchange.loggingNotification(McpSchema.LoggingMessageNotification
+          .builder(McpSchema.LoggingLevel.INFO, "progress done").logger("test").build());
       return text("done");
     }));
     tools.add(tool("wait", (exchange, req) -> {
