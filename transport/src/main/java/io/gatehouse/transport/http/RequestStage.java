@@ -17,8 +17,9 @@ public interface RequestStage {
   /** Decides on {@code request}; may record results as attributes of the request. */
   CompletionStage<StageResult> apply(GatehouseRequest request);
 
-  /** Name of the stage's handler in the Netty pipeline. */
+  /** Name of the stage's handler in the Netty pipeline; lambdas are just "stage". */
   default String name() {
-    return getClass().getSimpleName();
+    Class<?> type = getClass();
+    return type.isSynthetic() || type.isAnonymousClass() ? "stage" : type.getSimpleName();
   }
 }

@@ -94,7 +94,7 @@ public final class NettyStreamableServerTransportProvider
   public Mono<Void> notifyClients(String method, Object params) {
     return Flux.fromIterable(List.copyOf(sessions.values()))
         .flatMap(e -> e.session.sendNotification(method, params).onErrorResume(err -> {
-          log.warn("notification {} to session failed: {}", method, err.toString());
+          log.debug("notification {} not delivered: {}", method, err.toString());
           return Mono.empty();
         }))
         .then();

@@ -83,8 +83,15 @@ class HttpRulesTest {
     }, authPool);
   }
 
+  /** Set if a stage ever ran off the channel's event loop. */
+  static final java.util.concurrent.atomic.AtomicBoolean stageOffLoop =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   /** Test authorizer: reads the tool name parsed once, before the SDK sees the call. */
   static CompletableFuture<StageResult> authorize(GatehouseRequest request) {
+    if (!request.channel().eventLoop().inEventLoop()) {
+      stageOffLoop.set(true);
+    }
     if (request.toolName().filter("forbidden"::equals).isPresent()) {
       var response = HttpResponses.error(HttpResponseStatus.FORBIDDEN, "insufficient_scope",
           "tool forbidden is not allowed");
@@ -374,6 +381,16 @@ class HttpRulesTest {
     Response put = call("PUT", "/mcp", mcpHeaders(user, null), "{}");
     assertJsonError(put, 405, "method_not_allowed");
     assertThat(put.header("allow")).isEqualTo("GET, POST, DELETE");
+  }
+
+  @Test
+  void stagesRunInTheDesignOrderAndResumeOnTheEventLoop() throws IOException {
+    assertThat(server.server.requestStageNames()).containsExactly("host-origin",
+        "mcp-protocol-version", "healthz", "authenticate:stage", "authorize:stage");
+    // The authenticator completes on another thread; the next stage still runs on the loop.
+    assertThat(call("POST", "/mcp", mcpHeaders(user, session(user)),
+        rpc(2, "tools/list", null)).status()).isEqualTo(200);
+    assertThat(stageOffLoop).isFalse();
   }
 
   @Test
