@@ -49,7 +49,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private final ChannelHandler securityHeaders = new SecurityHeadersHandler();
   private final ChannelHandler decoder;
   private final List<Map.Entry<String, ChannelHandler>> requestStages = new ArrayList<>();
-  private final ChannelHandler mcpHandlerErrors = new ConnectionErrorHandler();
+  private final ChannelHandler connectionErrors = new ConnectionErrorHandler();
 
   GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
       NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels) {
@@ -69,7 +69,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
         stages = List.of(new AnonymousStage());
       }
       for (RequestStage stage : stages) {
-        addStage(slot.name().toLowerCase() + ":" + stage.name(), stage);
+        addStage(slot.name().toLowerCase(java.util.Locale.ROOT) + ":" + stage.name(), stage);
       }
     }
   }
@@ -114,7 +114,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
       p.addLast(stage.getKey(), stage.getValue());
     }
     p.addLast("mcp", mcp.newHandler());
-    p.addLast("errors", mcpHandlerErrors);
+    p.addLast("errors", connectionErrors);
   }
 
   /** Closes a connection on any error that reaches the end of the pipeline. */
