@@ -1,0 +1,191 @@
+package io.gatehouse.transport.http;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.DefaultAttributeMap;
+import io.netty.util.ReferenceCounted;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import javax.net.ssl.SSLSession;
+
+/**
+ * One complete HTTP request as the stages and the MCP endpoint see it: method, path, headers,
+ * body, the connection it came on, and attributes stages attach (the principal, the negotiated
+ * protocol version). The JSON-RPC body is parsed at most once, on first use, and shared by every
+ * stage and the MCP endpoint, so what authorization checks is exactly what the SDK receives.
+ *
+ * <p>Reference counted: the holder that stops forwarding it releases it.
+ */
+public final class GatehouseRequest extends DefaultAttributeMap implements ReferenceCounted {
+  private final FullHttpRequest http;
+  private final Channel channel;
+  private final McpJsonMapper jsonMapper;
+  private final String path;
+  private volatile Optional<McpSchema.JSONRPCMessage> jsonRpc;
+
+  public GatehouseRequest(FullHttpRequest http, Channel channel, McpJsonMapper jsonMapper) {
+    this.http = http;
+    this.channel = channel;
+    this.jsonMapper = jsonMapper;
+    this.path = new QueryStringDecoder(http.uri()).path();
+  }
+
+  /** The HTTP method. */
+  public HttpMethod method() {
+    return http.method();
+  }
+
+  /** The decoded path, without query. */
+  public String path() {
+    return path;
+  }
+
+  /** All request headers. */
+  public HttpHeaders headers() {
+    return http.headers();
+  }
+
+  /** One header's first value, or null. */
+  public String header(CharSequence name) {
+    return http.headers().get(name);
+  }
+
+  /** A read-only view of the body. */
+  public ByteBuf content() {
+    return http.content().asReadOnly();
+  }
+
+  /** The connection the request came on (for channel attributes set at the TLS handshake). */
+  public Channel channel() {
+    return channel;
+  }
+
+  /** The peer's address. */
+  public InetSocketAddress remoteAddress() {
+    return (InetSocketAddress) channel.remoteAddress();
+  }
+
+  /** The TLS session, empty on plain HTTP; its peer certificates identify mTLS clients. */
+  public Optional<SSLSession> sslSession() {
+    SslHandler ssl = channel.pipeline().get(SslHandler.class);
+    return ssl == null ? Optional.empty() : Optional.of(ssl.engine().getSession());
+  }
+
+  /** True for {@code application/json}, with or without parameters. */
+  public static boolean isJson(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return type.trim().toLowerCase(Locale.ROOT).equals("application/json");
+  }
+
+  /**
+   * The body as one JSON-RPC message; empty unless this is a POST with a JSON content type whose
+   * body is exactly one well-formed JSON-RPC request, notification or response (batches are not
+   * accepted).
+   */
+  public Optional<McpSchema.JSONRPCMessage> jsonRpcMessage() {
+    Optional<McpSchema.JSONRPCMessage> parsed = jsonRpc;
+    if (parsed == null) {
+      parsed = parse();
+      jsonRpc = parsed;
+    }
+    return parsed;
+  }
+
+  /** The JSON-RPC method of a request or notification body. */
+  public Optional<String> jsonRpcMethod() {
+    return jsonRpcMessage()
+        .map(
+            m -> {
+              if (m instanceof McpSchema.JSONRPCRequest r) {
+                return r.method();
+              }
+              return m instanceof McpSchema.JSONRPCNotification n ? n.method() : null;
+            });
+  }
+
+  /**
+   * The tool a {@code tools/call} request names; empty for anything else. Authorization checks it
+   * before the SDK sees the call.
+   */
+  public Optional<String> toolName() {
+    return jsonRpcMessage()
+        .filter(m -> m instanceof McpSchema.JSONRPCRequest r
+            && McpSchema.METHOD_TOOLS_CALL.equals(r.method()))
+        .map(m -> ((McpSchema.JSONRPCRequest) m).params())
+        .filter(Map.class::isInstance)
+        .map(p -> ((Map<?, ?>) p).get("name"))
+        .filter(String.class::isInstance)
+        .map(String.class::cast);
+  }
+
+  private Optional<McpSchema.JSONRPCMessage> parse() {
+    if (!HttpMethod.POST.equals(http.method())
+        || !isJson(http.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+      return Optional.empty();
+    }
+    String body = http.content().toString(StandardCharsets.UTF_8);
+    if (body.stripLeading().startsWith("[")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(McpSchema.deserializeJsonRpcMessage(jsonMapper, body));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public int refCnt() {
+    return http.refCnt();
+  }
+
+  @Override
+  public GatehouseRequest retain() {
+    http.retain();
+    return this;
+  }
+
+  @Override
+  public GatehouseRequest retain(int increment) {
+    http.retain(increment);
+    return this;
+  }
+
+  @Override
+  public GatehouseRequest touch() {
+    http.touch();
+    return this;
+  }
+
+  @Override
+  public GatehouseRequest touch(Object hint) {
+    http.touch(hint);
+    return this;
+  }
+
+  @Override
+  public boolean release() {
+    return http.release();
+  }
+
+  @Override
+  public boolean release(int decrement) {
+    return http.release(decrement);
+  }
+}

@@ -1,0 +1,270 @@
+package io.gatehouse.transport.mcp;
+
+import io.gatehouse.transport.auth.Principal;
+import io.gatehouse.transport.auth.RequestPrincipal;
+import io.gatehouse.transport.http.GatehouseRequest;
+import io.gatehouse.transport.http.HttpResponses;
+import io.gatehouse.transport.http.ProtocolVersionStage;
+import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider.SessionEntry;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.HttpHeaders;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpStreamableServerSession;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The MCP endpoint: Streamable HTTP POST/GET/DELETE on {@code /mcp}, 404 elsewhere. Runs on the
+ * event loop and never blocks it: SDK work is subscribed on Reactor's bounded-elastic scheduler
+ * and answers are written back through the channel.
+ */
+final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequest> {
+  private static final Logger log = LoggerFactory.getLogger(McpEndpointHandler.class);
+  private static final TypeRef<McpSchema.InitializeRequest> INITIALIZE_REQUEST = new TypeRef<>() {};
+
+  private final NettyStreamableServerTransportProvider provider;
+
+  McpEndpointHandler(NettyStreamableServerTransportProvider provider) {
+    this.provider = provider;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, GatehouseRequest request) {
+    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)) {
+      error(ctx, HttpResponseStatus.NOT_FOUND, "not_found", "no such resource");
+      return;
+    }
+    Principal principal = RequestPrincipal.get(request).orElse(null);
+    if (principal == null) {
+      error(ctx, HttpResponseStatus.UNAUTHORIZED, "unauthorized", "authentication required");
+      return;
+    }
+    if (provider.closing || provider.sessionFactory == null) {
+      error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable", "MCP is not serving");
+      return;
+    }
+    McpTransportContext context = transportContext(request, principal);
+    HttpMethod method = request.method();
+    if (HttpMethod.POST.equals(method)) {
+      post(ctx, request, principal, context);
+    } else if (HttpMethod.GET.equals(method)) {
+      get(ctx, request, principal);
+    } else if (HttpMethod.DELETE.equals(method)) {
+      delete(ctx, request, principal, context);
+    } else {
+      FullHttpResponse response = HttpResponses.error(
+          HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "use POST, GET or DELETE");
+      response.headers().set(HttpHeaderNames.ALLOW, "GET, POST, DELETE");
+      ctx.writeAndFlush(response);
+    }
+  }
+
+  private void post(ChannelHandlerContext ctx, GatehouseRequest request, Principal principal,
+      McpTransportContext context) {
+    String accept = request.header(HttpHeaderNames.ACCEPT);
+    if (!accepts(accept, "application/json") || !accepts(accept, "text/event-stream")) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "Accept must list application/json and text/event-stream");
+      return;
+    }
+    if (!GatehouseRequest.isJson(request.header(HttpHeaderNames.CONTENT_TYPE))) {
+      error(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+          "Content-Type must be application/json");
+      return;
+    }
+    McpSchema.JSONRPCMessage message = request.jsonRpcMessage().orElse(null);
+    if (message == null) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "body must be one JSON-RPC 2.0 message");
+      return;
+    }
+    if (message instanceof McpSchema.JSONRPCRequest r
+        && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
+      initialize(ctx, r, principal, context);
+      return;
+    }
+    SessionEntry entry = session(ctx, request, principal);
+    if (entry == null) {
+      return;
+    }
+    if (message instanceof McpSchema.JSONRPCRequest r) {
+      SseStream stream = SseStream.create(ctx, provider.jsonMapper)
+          .open(provider.limits.sseKeepAlive());
+      entry.openStreams.incrementAndGet();
+      stream.onClose(entry.openStreams::decrementAndGet);
+      McpStreamableServerSession.McpStreamableServerSessionStream sessionStream =
+          entry.session.responseStream(stream);
+      offLoop(sessionStream.handle(r), context).subscribe(null, err -> {
+        log.warn("MCP request {} failed: {}", r.method(), err.toString());
+        stream.close();
+      });
+      return;
+    }
+    Mono<Void> accepted = message instanceof McpSchema.JSONRPCResponse response
+        ? entry.session.accept(response)
+        : entry.session.accept((McpSchema.JSONRPCNotification) message);
+    offLoop(accepted, context).subscribe(
+        null,
+        err -> {
+          log.warn("MCP message failed: {}", err.toString());
+          error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
+        },
+        () -> ctx.writeAndFlush(HttpResponses.empty(HttpResponseStatus.ACCEPTED)));
+  }
+
+  private void initialize(ChannelHandlerContext ctx, McpSchema.JSONRPCRequest request,
+      Principal principal, McpTransportContext context) {
+    McpSchema.InitializeRequest init;
+    try {
+      init = provider.jsonMapper.convertValue(request.params(), INITIALIZE_REQUEST);
+    } catch (RuntimeException e) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request", "malformed initialize");
+      return;
+    }
+    McpStreamableServerSession.McpStreamableServerSessionInit started;
+    SessionEntry entry;
+    // Check and insert atomically, so concurrent initializes cannot overshoot the limits.
+    synchronized (provider.sessions) {
+      String owner = SessionEntry.ownerKey(principal);
+      if (provider.sessions.size() >= provider.limits.maxSessions()) {
+        retryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_sessions",
+            "the server holds its maximum number of sessions");
+        return;
+      }
+      long owned = provider.sessions.values().stream().filter(e -> e.owner.equals(owner)).count();
+      if (owned >= provider.limits.maxSessionsPerPrincipal()) {
+        retryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_sessions",
+            "close an existing session (DELETE) before opening another");
+        return;
+      }
+      started = provider.sessionFactory.startSession(init);
+      entry = new SessionEntry(started.session(), principal);
+      provider.sessions.put(started.session().getId(), entry);
+    }
+    offLoop(started.initResult(), context).subscribe(
+        result -> {
+          FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK,
+              json(McpSchema.JSONRPCResponse.result(request.id(), result)));
+          response.headers().set(HttpHeaders.MCP_SESSION_ID, entry.session.getId());
+          ctx.writeAndFlush(response);
+        },
+        err -> {
+          provider.remove(entry);
+          log.warn("MCP initialize failed: {}", err.toString());
+          error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
+        });
+  }
+
+  private void get(ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {
+    if (!accepts(request.header(HttpHeaderNames.ACCEPT), "text/event-stream")) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "Accept must list text/event-stream");
+      return;
+    }
+    SessionEntry entry = session(ctx, request, principal);
+    if (entry == null) {
+      return;
+    }
+    SseStream stream = SseStream.create(ctx, provider.jsonMapper);
+    // Registered before the head is written: once a client sees 200, notifications reach it.
+    McpStreamableServerSession.McpStreamableServerSessionStream listening =
+        entry.session.listeningStream(stream);
+    stream.open(provider.limits.sseKeepAlive());
+    SseStream previous = entry.listening.getAndSet(stream);
+    if (previous != null) {
+      previous.close();
+    }
+    stream.onClose(() -> {
+      entry.listening.compareAndSet(stream, null);
+      entry.lastActive = System.nanoTime();
+      listening.close();
+    });
+  }
+
+  private void delete(ChannelHandlerContext ctx, GatehouseRequest request, Principal principal,
+      McpTransportContext context) {
+    SessionEntry entry = session(ctx, request, principal);
+    if (entry == null) {
+      return;
+    }
+    provider.remove(entry);
+    offLoop(entry.session.delete(), context).subscribe(
+        null,
+        err -> {
+          log.warn("MCP session delete failed: {}", err.toString());
+          ctx.writeAndFlush(HttpResponses.empty(HttpResponseStatus.OK));
+        },
+        () -> ctx.writeAndFlush(HttpResponses.empty(HttpResponseStatus.OK)));
+  }
+
+  /** The caller's session named in {@code Mcp-Session-Id}, or null after answering 400/404. */
+  private SessionEntry session(
+      ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {
+    String id = request.header(HttpHeaders.MCP_SESSION_ID);
+    if (id == null || id.isBlank()) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "missing_session",
+          "Mcp-Session-Id header is required");
+      return null;
+    }
+    SessionEntry entry = provider.find(id, principal);
+    if (entry == null) {
+      error(ctx, HttpResponseStatus.NOT_FOUND, "session_not_found",
+          "no such session: initialize a new one");
+    }
+    return entry;
+  }
+
+  private static McpTransportContext transportContext(GatehouseRequest request, Principal p) {
+    Map<String, Object> values = new HashMap<>();
+    values.put(McpContextKeys.PRINCIPAL, p);
+    if (request.remoteAddress() != null) {
+      values.put(McpContextKeys.REMOTE_ADDRESS, request.remoteAddress());
+    }
+    String version = request.attr(ProtocolVersionStage.VERSION).get();
+    values.put(McpContextKeys.PROTOCOL_VERSION,
+        version == null ? ProtocolVersionStage.DEFAULT_VERSION : version);
+    return McpTransportContext.create(values);
+  }
+
+  /** Subscribes SDK work off the event loop, with the transport context in Reactor's context. */
+  private static <T> Mono<T> offLoop(Mono<T> work, McpTransportContext context) {
+    return work.contextWrite(c -> c.put(McpTransportContext.KEY, context))
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private byte[] json(Object value) {
+    try {
+      return provider.jsonMapper.writeValueAsBytes(value);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot serialize MCP response", e);
+    }
+  }
+
+  private static boolean accepts(String accept, String mediaType) {
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains(mediaType);
+  }
+
+  private static void error(ChannelHandlerContext ctx, HttpResponseStatus status, String error,
+      String description) {
+    ctx.writeAndFlush(HttpResponses.error(status, error, description));
+  }
+
+  private static void retryLater(ChannelHandlerContext ctx, HttpResponseStatus status,
+      String error, String description) {
+    FullHttpResponse response = HttpResponses.error(status, error, description);
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, "60");
+    ctx.writeAndFlush(response);
+  }
+}

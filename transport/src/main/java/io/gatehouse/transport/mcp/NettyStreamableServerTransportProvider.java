@@ -1,0 +1,184 @@
+package io.gatehouse.transport.mcp;
+
+import io.gatehouse.transport.auth.Principal;
+import io.gatehouse.transport.config.TransportConfig;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.spec.McpStreamableServerSession;
+import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import io.netty.channel.ChannelHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * MCP Streamable HTTP for the MCP Java SDK over Netty: give it to {@code McpServer.sync(...)} or
+ * {@code McpServer.async(...)}, then to {@code GatehouseServer}, which serves it at {@link
+ * #PATH}. Sessions belong to the principal that created them; another principal presenting the
+ * id gets the same 404 as for an unknown id. Idle sessions are closed after {@code
+ * limits.sessionIdleTimeout}.
+ */
+public final class NettyStreamableServerTransportProvider
+    implements McpStreamableServerTransportProvider {
+  /** The MCP endpoint path. */
+  public static final String PATH = "/mcp";
+
+  /** Revisions of the Streamable HTTP transport this server speaks. */
+  public static final List<String> PROTOCOL_VERSIONS = List.of(
+      ProtocolVersions.MCP_2025_03_26,
+      ProtocolVersions.MCP_2025_06_18,
+      ProtocolVersions.MCP_2025_11_25);
+
+  private static final Logger log =
+      LoggerFactory.getLogger(NettyStreamableServerTransportProvider.class);
+
+  final TransportConfig.Limits limits;
+  final McpJsonMapper jsonMapper;
+  final Map<String, SessionEntry> sessions = new ConcurrentHashMap<>();
+  volatile McpStreamableServerSession.Factory sessionFactory;
+  volatile boolean closing;
+  private final Disposable sweeper;
+
+  /** A provider using the SDK's default JSON mapper (Jackson 3). */
+  public NettyStreamableServerTransportProvider(TransportConfig.Limits limits) {
+    this(limits, McpJsonDefaults.getMapper());
+  }
+
+  public NettyStreamableServerTransportProvider(
+      TransportConfig.Limits limits, McpJsonMapper jsonMapper) {
+    this.limits = limits;
+    this.jsonMapper = jsonMapper;
+    Duration idle = limits.sessionIdleTimeout();
+    Duration period = idle.dividedBy(4).compareTo(Duration.ofMinutes(1)) > 0
+        ? Duration.ofMinutes(1) : idle.dividedBy(4).plusMillis(1);
+    this.sweeper = Flux.interval(period, Schedulers.parallel())
+        .subscribe(t -> sweep(System.nanoTime() - idle.toNanos()));
+  }
+
+  /** The JSON mapper the transport and the SDK share. */
+  public McpJsonMapper jsonMapper() {
+    return jsonMapper;
+  }
+
+  /** The Netty handler serving {@link #PATH}; the last handler of each channel's pipeline. */
+  public ChannelHandler newHandler() {
+    return new McpEndpointHandler(this);
+  }
+
+  /** Open sessions. */
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  @Override
+  public void setSessionFactory(McpStreamableServerSession.Factory sessionFactory) {
+    this.sessionFactory = sessionFactory;
+  }
+
+  @Override
+  public List<String> protocolVersions() {
+    return PROTOCOL_VERSIONS;
+  }
+
+  @Override
+  public Mono<Void> notifyClients(String method, Object params) {
+    return Flux.fromIterable(List.copyOf(sessions.values()))
+        .flatMap(e -> e.session.sendNotification(method, params).onErrorResume(err -> {
+          log.debug("notification {} not delivered: {}", method, err.toString());
+          return Mono.empty();
+        }))
+        .then();
+  }
+
+  @Override
+  public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+    SessionEntry entry = sessions.get(sessionId);
+    return entry == null
+        ? Mono.error(new IllegalArgumentException("no such MCP session"))
+        : entry.session.sendNotification(method, params);
+  }
+
+  /**
+   * First step of shutdown: refuse new MCP requests (503) and end every listening stream, so
+   * only requests already in flight remain.
+   */
+  public void stopAccepting() {
+    closing = true;
+    sessions.values().forEach(SessionEntry::closeListening);
+  }
+
+  @Override
+  public Mono<Void> closeGracefully() {
+    return Mono.defer(() -> {
+      stopAccepting();
+      sweeper.dispose();
+      List<SessionEntry> all = List.copyOf(sessions.values());
+      sessions.clear();
+      return Flux.fromIterable(all)
+          .flatMap(e -> e.session.closeGracefully().onErrorResume(err -> Mono.empty()))
+          .then();
+    });
+  }
+
+  /** The session {@code id} if {@code principal} owns it; null otherwise (both mean 404). */
+  SessionEntry find(String id, Principal principal) {
+    SessionEntry entry = id == null ? null : sessions.get(id);
+    if (entry == null || !entry.owner.equals(SessionEntry.ownerKey(principal))) {
+      return null;
+    }
+    entry.lastActive = System.nanoTime();
+    return entry;
+  }
+
+  void remove(SessionEntry entry) {
+    sessions.remove(entry.session.getId(), entry);
+    entry.closeListening();
+  }
+
+  private void sweep(long idleSince) {
+    for (SessionEntry entry : sessions.values()) {
+      if (entry.lastActive - idleSince < 0
+          && entry.openStreams.get() == 0
+          && entry.listening.get() == null) {
+        remove(entry);
+        entry.session.closeGracefully().subscribe(null, err -> { });
+        log.debug("closed idle MCP session");
+      }
+    }
+  }
+
+  /** A live session, its owner and its open streams. */
+  static final class SessionEntry {
+    final McpStreamableServerSession session;
+    final String owner;
+    final AtomicInteger openStreams = new AtomicInteger();
+    final AtomicReference<SseStream> listening = new AtomicReference<>();
+    volatile long lastActive = System.nanoTime();
+
+    SessionEntry(McpStreamableServerSession session, Principal owner) {
+      this.session = session;
+      this.owner = ownerKey(owner);
+    }
+
+    static String ownerKey(Principal principal) {
+      return principal.method() + ":" + principal.id();
+    }
+
+    void closeListening() {
+      SseStream stream = listening.getAndSet(null);
+      if (stream != null) {
+        stream.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.gatehouse.transport.mcp;
+
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpStreamableServerTransport;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+
+/**
+ * One {@code text/event-stream} response on one connection, handed to the SDK session as its
+ * transport. Messages are serialized on the caller's thread and written on the channel's event
+ * loop; each send completes once its bytes are queued. A reader that lets unsent bytes pile up
+ * past the channel's write-buffer high-water mark has its connection closed at the next send or
+ * ping, so a slow client can neither grow server memory nor park the sender's thread. Comment
+ * pings keep intermediaries from timing out.
+ */
+final class SseStream implements McpStreamableServerTransport {
+  private static final Logger log = LoggerFactory.getLogger(SseStream.class);
+  private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final ChannelHandlerContext ctx;
+  private final McpJsonMapper jsonMapper;
+  private final List<Runnable> onClose = new ArrayList<>();
+  private ScheduledFuture<?> keepAlive;
+  private volatile boolean closed;
+
+  private SseStream(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
+    this.ctx = ctx;
+    this.jsonMapper = jsonMapper;
+  }
+
+  /** A stream on {@code ctx}'s connection; nothing is written before {@link #open}. */
+  static SseStream create(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
+    return new SseStream(ctx, jsonMapper);
+  }
+
+  /**
+   * Writes the response head and starts pings. Call on the channel's event loop: sends queued
+   * by the SDK before this returns are written after the head.
+   */
+  SseStream open(Duration keepAliveInterval) {
+    HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    head.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
+        .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    ctx.writeAndFlush(head);
+    long nanos = keepAliveInterval.toNanos();
+    keepAlive = ctx.executor().scheduleAtFixedRate(
+        () -> write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
+    ctx.channel().closeFuture().addListener(f -> end(false));
+    return this;
+  }
+
+  /** Runs {@code action} once, on the event loop, when the stream ends for any reason. */
+  void onClose(Runnable action) {
+    ctx.executor().execute(() -> {
+      if (closed) {
+        action.run();
+      } else {
+        onClose.add(action);
+      }
+    });
+  }
+
+  @Override
+  public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+    return sendMessage(message, null);
+  }
+
+  @Override
+  public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
+    return Mono.fromCallable(() -> frame(message, messageId))
+        .flatMap(bytes -> Mono.<Void>create(sink -> ctx.executor().execute(() -> write(bytes, sink))));
+  }
+
+  @Override
+  public <T> T unmarshalFrom(Object data, TypeRef<T> typeRef) {
+    return jsonMapper.convertValue(data, typeRef);
+  }
+
+  @Override
+  public Mono<Void> closeGracefully() {
+    return Mono.create(sink -> ctx.executor().execute(() -> {
+      end(true);
+      sink.success();
+    }));
+  }
+
+  @Override
+  public void close() {
+    ctx.executor().execute(() -> end(true));
+  }
+
+  private byte[] frame(McpSchema.JSONRPCMessage message, String messageId) throws Exception {
+    StringBuilder frame = new StringBuilder(256);
+    if (messageId != null && messageId.indexOf('\n') < 0 && messageId.indexOf('\r') < 0) {
+      frame.append("id: ").append(messageId).append('\n');
+    }
+    frame.append("event: message\ndata: ")
+        .append(jsonMapper.writeValueAsString(message))
+        .append("\n\n");
+    return frame.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void write(byte[] bytes, MonoSink<Void> sink) {
+    if (closed) {
+      if (sink != null) {
+        sink.error(new IllegalStateException("SSE stream is closed"));
+      }
+      return;
+    }
+    if (!ctx.channel().isWritable()) {
+      log.warn("closing SSE stream to {}: client is not reading", ctx.channel().remoteAddress());
+      ctx.close();
+      if (sink != null) {
+        sink.error(new IllegalStateException("SSE client is not reading"));
+      }
+      return;
+    }
+    // Accepted once queued within the bound: waiting for the socket would park the sender's
+    // thread on a slow reader; the next send or ping finds the channel unwritable instead.
+    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+    if (sink != null) {
+      sink.success();
+    }
+  }
+
+  private void end(boolean writeEnd) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    if (writeEnd && ctx.channel().isActive()) {
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+    onClose.forEach(Runnable::run);
+    onClose.clear();
+  }
+}

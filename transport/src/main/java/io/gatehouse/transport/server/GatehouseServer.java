@@ -1,0 +1,209 @@
+package io.gatehouse.transport.server;
+
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.http.InFlightRequests;
+import io.gatehouse.transport.http.RequestStage;
+import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Gatehouse MCP server: Netty over TLS (or plain HTTP on loopback), serving an {@link
+ * NettyStreamableServerTransportProvider} through the request pipeline.
+ *
+ * <pre>{@code
+ * var transport = new NettyStreamableServerTransportProvider(config.limits());
+ * McpSyncServer mcp = McpServer.sync(transport).tools(...).build();
+ * try (GatehouseServer server = GatehouseServer.builder(config, transport)
+ *     .stage(PipelineSlot.AUTHENTICATE, authenticator)
+ *     .start()) { ... }
+ * }</pre>
+ */
+public final class GatehouseServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatehouseServer.class);
+
+  private final TransportConfig config;
+  private final NettyStreamableServerTransportProvider mcp;
+  private final EventLoopGroup acceptor;
+  private final EventLoopGroup workers;
+  private final ChannelGroup channels;
+  private final InFlightRequests inFlight;
+  private final Channel serverChannel;
+  private final List<String> pipelineNames;
+  private boolean stopped;
+
+  private GatehouseServer(Builder b) {
+    this.config = b.config;
+    this.mcp = b.mcp;
+    TransportConfig.Tls tls = config.tls();
+    InetAddress address = resolve(config.bind());
+    if (config.plainHttp() && !address.isLoopbackAddress()) {
+      throw new IllegalArgumentException("plain HTTP is only allowed on a loopback address, not "
+          + config.bind() + "; configure tls.certificate and tls.privateKey");
+    }
+    SslContext sslContext = config.plainHttp() ? null : ServerTls.build(tls, b.trustManager);
+    this.inFlight = new InFlightRequests();
+    this.channels = new DefaultChannelGroup("gatehouse", GlobalEventExecutor.INSTANCE);
+    GatehousePipeline pipeline =
+        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels);
+    this.pipelineNames = pipeline.stageNames();
+    this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    try {
+      this.serverChannel = new ServerBootstrap()
+          .group(acceptor, workers)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(pipeline)
+          .bind(new InetSocketAddress(address, config.port()))
+          .syncUninterruptibly()
+          .channel();
+    } catch (RuntimeException e) {
+      acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw new IllegalStateException(
+          "cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
+    }
+    log.info("Gatehouse MCP listening on {}://{}:{} (TLS provider {})",
+        config.plainHttp() ? "http" : "https", address().getHostString(), port(),
+        config.plainHttp() ? "none" : ServerTls.provider(tls.provider()));
+  }
+
+  /** Starts configuring a server for {@code mcp}. */
+  public static Builder builder(
+      TransportConfig config, NettyStreamableServerTransportProvider mcp) {
+    return new Builder(config, mcp);
+  }
+
+  /** The bound address. */
+  public InetSocketAddress address() {
+    return (InetSocketAddress) serverChannel.localAddress();
+  }
+
+  /** The bound port. */
+  public int port() {
+    return address().getPort();
+  }
+
+  /** Names of the request-stage handlers, in pipeline order. */
+  public List<String> requestStageNames() {
+    return pipelineNames;
+  }
+
+  /** Graceful shutdown within {@code shutdownGrace}. */
+  @Override
+  public void close() {
+    shutdown(config.shutdownGrace());
+  }
+
+  /**
+   * Stops accepting connections and MCP requests, ends listening streams, waits up to {@code
+   * grace} for in-flight requests, closes sessions, then closes every connection. Idempotent.
+   *
+   * @return true when every in-flight request finished within {@code grace}
+   */
+  public synchronized boolean shutdown(Duration grace) {
+    if (stopped) {
+      return true;
+    }
+    stopped = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    boolean drained = false;
+    serverChannel.close().syncUninterruptibly();
+    mcp.stopAccepting();
+    try {
+      inFlight.drain().get(remaining(deadline), TimeUnit.NANOSECONDS);
+      drained = true;
+    } catch (TimeoutException e) {
+      log.warn("shutdown: {} requests still in flight after {}", inFlight.count(), grace);
+    } catch (Exception e) {
+      Thread.currentThread().interrupt();
+    }
+    log.debug("shutdown: in-flight requests done");
+    try {
+      mcp.closeGracefully().block(Duration.ofNanos(Math.max(remaining(deadline), 1)));
+    } catch (RuntimeException e) {
+      log.warn("shutdown: sessions did not close in time: {}", e.toString());
+    }
+    log.debug("shutdown: sessions closed");
+    channels.close().awaitUninterruptibly(Math.max(remaining(deadline), 1), TimeUnit.NANOSECONDS);
+    log.debug("shutdown: connections closed");
+    acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    return drained;
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
+  private static InetAddress resolve(String bind) {
+    try {
+      return InetAddress.getByName(bind);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bind address " + bind + " does not resolve", e);
+    }
+  }
+
+  /** Adds request stages and TLS trust, then starts the server. */
+  public static final class Builder {
+    private final TransportConfig config;
+    private final NettyStreamableServerTransportProvider mcp;
+    private final Map<PipelineSlot, List<RequestStage>> stages = new EnumMap<>(PipelineSlot.class);
+    private TrustManagerFactory trustManager;
+
+    private Builder(TransportConfig config, NettyStreamableServerTransportProvider mcp) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.mcp = Objects.requireNonNull(mcp, "mcp");
+    }
+
+    /** Adds {@code stage} at the end of {@code slot}. */
+    public Builder stage(PipelineSlot slot, RequestStage stage) {
+      stages.computeIfAbsent(slot, s -> new ArrayList<>()).add(Objects.requireNonNull(stage));
+      return this;
+    }
+
+    /**
+     * Verifies client certificates with {@code trustManager} instead of {@code tls.trustBundle}
+     * (for chain checks beyond PKIX defaults, such as EKU clientAuth).
+     */
+    public Builder clientTrustManager(TrustManagerFactory trustManager) {
+      this.trustManager = trustManager;
+      return this;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws IllegalArgumentException for configuration errors (one-line messages)
+     * @throws IllegalStateException when the address cannot be bound
+     */
+    public GatehouseServer start() {
+      return new GatehouseServer(this);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package io.gatehouse.transport.mcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.testing.RawHttp;
+import io.gatehouse.transport.testing.TestServer;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Sessions nobody uses are closed, so abandoned clients cannot exhaust the session limits. */
+class SessionExpiryTest {
+  static final Map<String, String> HEADERS = Map.of(
+      "Accept", "application/json, text/event-stream", "Content-Type", "application/json");
+
+  @Test
+  void idleSessionsExpireAndTheirIdsAre404() throws Exception {
+    TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0).withPlainHttp()
+        .withLimits(TransportConfig.Limits.defaults()
+            .withSessions(100, 1, Duration.ofMillis(300)));
+    try (TestServer server = TestServer.start(config)) {
+      String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+          + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+          + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+      String session;
+      try (RawHttp raw = RawHttp.connect(null, server.port())) {
+        session = raw.exchange(RawHttp.request("POST", "/mcp", HEADERS, init))
+            .header("mcp-session-id");
+      }
+      assertThat(server.transport.sessionCount()).isEqualTo(1);
+      for (int i = 0; i < 200 && server.transport.sessionCount() > 0; i++) {
+        Thread.sleep(50);
+      }
+      assertThat(server.transport.sessionCount()).isZero();
+      try (RawHttp raw = RawHttp.connect(null, server.port())) {
+        Map<String, String> headers = new java.util.HashMap<>(HEADERS);
+        headers.put("Mcp-Session-Id", session);
+        assertThat(raw.exchange(RawHttp.request("POST", "/mcp", headers,
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}")).status()).isEqualTo(404);
+      }
+      // The per-principal limit (1) is free again.
+      try (RawHttp raw = RawHttp.connect(null, server.port())) {
+        assertThat(raw.exchange(RawHttp.request("POST", "/mcp", HEADERS, init)).status())
+            .isEqualTo(200);
+      }
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package io.gatehouse.transport.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A deliberately small HTTP/1.1 client over a raw (TLS) socket, independent of the SDK and of
+ * Netty, so tests control every byte sent and see every byte received.
+ */
+public final class RawHttp implements Closeable {
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+
+  private RawHttp(Socket socket) throws IOException {
+    this.socket = socket;
+    this.socket.setSoTimeout(20_000);
+    this.in = socket.getInputStream();
+    this.out = socket.getOutputStream();
+  }
+
+  /** Connects to 127.0.0.1:{@code port}; TLS when {@code tls} is not null. */
+  public static RawHttp connect(SSLContext tls, int port) throws IOException {
+    return connect(tls, port, 0);
+  }
+
+  /** As {@link #connect(SSLContext, int)}, with a small receive buffer when positive. */
+  public static RawHttp connect(SSLContext tls, int port, int receiveBuffer) throws IOException {
+    Socket plain = new Socket();
+    if (receiveBuffer > 0) {
+      plain.setReceiveBufferSize(receiveBuffer);
+    }
+    plain.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+    if (tls == null) {
+      return new RawHttp(plain);
+    }
+    SSLSocket ssl = (SSLSocket) tls.getSocketFactory()
+        .createSocket(plain, "localhost", port, true);
+    ssl.startHandshake();
+    return new RawHttp(ssl);
+  }
+
+  /** A request head with {@code Host: localhost}, the given headers and a body. */
+  public static String request(String method, String path, Map<String, String> headers,
+      String body) {
+    StringBuilder text = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
+    if (headers.keySet().stream().noneMatch(h -> h.equalsIgnoreCase("host"))) {
+      text.append("Host: localhost\r\n");
+    }
+    headers.forEach((k, v) -> text.append(k).append(": ").append(v).append("\r\n"));
+    if (body != null) {
+      text.append("Content-Length: ")
+          .append(body.getBytes(StandardCharsets.UTF_8).length).append("\r\n");
+    }
+    return text.append("\r\n").append(body == null ? "" : body).toString();
+  }
+
+  /** Sends raw bytes. */
+  public RawHttp send(String text) throws IOException {
+    out.write(text.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+    return this;
+  }
+
+  /** Sends a request and reads a complete response. */
+  public Response exchange(String request) throws IOException {
+    return send(request).read();
+  }
+
+  /** Reads a response head and, unless it is an event stream, its whole body. */
+  public Response read() throws IOException {
+    Response head = readHead();
+    if ("text/event-stream".equals(head.header("content-type"))) {
+      return head;
+    }
+    String body;
+    if ("chunked".equalsIgnoreCase(head.header("transfer-encoding"))) {
+      StringBuilder all = new StringBuilder();
+      for (String chunk = readChunk(); chunk != null; chunk = readChunk()) {
+        all.append(chunk);
+      }
+      body = all.toString();
+    } else {
+      int length = Integer.parseInt(head.headers().getOrDefault("content-length", "0"));
+      body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+    return new Response(head.status(), head.headers(), body);
+  }
+
+  /** Reads a head only (status and headers). */
+  public Response readHead() throws IOException {
+    String status = line();
+    if (status == null) {
+      throw new SocketException("connection closed before a response");
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (String line = line(); line != null && !line.isEmpty(); line = line()) {
+      int colon = line.indexOf(':');
+      headers.merge(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+          line.substring(colon + 1).trim(), (a, b) -> a + ", " + b);
+    }
+    return new Response(Integer.parseInt(status.split(" ")[1]), headers, "");
+  }
+
+  /** One chunk of a chunked body; null at the last chunk. */
+  public String readChunk() throws IOException {
+    int size = Integer.parseInt(line().trim(), 16);
+    if (size == 0) {
+      line();
+      return null;
+    }
+    String chunk = new String(in.readNBytes(size), StandardCharsets.UTF_8);
+    line();
+    return chunk;
+  }
+
+  /** Reads chunks until one contains an SSE {@code data:} line, skipping comment pings. */
+  public String readEvent() throws IOException {
+    for (String chunk = readChunk(); chunk != null; chunk = readChunk()) {
+      if (chunk.contains("data:")) {
+        return chunk;
+      }
+    }
+    return null;
+  }
+
+  /** True when the server closed the connection (EOF or reset) before {@code timeoutMillis}. */
+  public boolean closedByPeer(int timeoutMillis) throws IOException {
+    socket.setSoTimeout(timeoutMillis);
+    try {
+      while (true) {
+        if (in.read() < 0) {
+          return true;
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (SocketException e) {
+      return true;
+    }
+  }
+
+  private String line() throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    for (int b = in.read(); b >= 0; b = in.read()) {
+      if (b == '\n') {
+        String text = line.toString(StandardCharsets.UTF_8);
+        return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+      }
+      line.write(b);
+    }
+    return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+
+  /** A response: status, lowercase header names, body. */
+  public record Response(int status, Map<String, String> headers, String body) {
+    /** A header's value, or null. */
+    public String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+}

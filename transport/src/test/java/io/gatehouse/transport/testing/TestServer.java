@@ -1,0 +1,129 @@
+package io.gatehouse.transport.testing;
+
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.http.RequestStage;
+import io.gatehouse.transport.mcp.McpContextKeys;
+import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.server.GatehouseServer;
+import io.gatehouse.transport.server.PipelineSlot;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real Gatehouse server with the real MCP SDK server and a few tools, for tests:
+ * {@code echo}, {@code add}, {@code whoami} (principal, protocol version, session id from the
+ * transport context), {@code progress} (progress + logging notifications), {@code wait} (blocks
+ * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls).
+ */
+public final class TestServer implements AutoCloseable {
+  /** Calls of each tool that reached the SDK. */
+  public final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  /** Counted down by every {@code wait} call when it starts. */
+  public final CountDownLatch waitStarted = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
+  public final NettyStreamableServerTransportProvider transport;
+  public final McpSyncServer mcp;
+  public final GatehouseServer server;
+
+  private TestServer(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages) {
+    transport = new NettyStreamableServerTransportProvider(config.limits());
+    mcp = McpServer.sync(transport)
+        .serverInfo("gatehouse-test", "1.0")
+        .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
+        .tools(tools())
+        .build();
+    GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
+    stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
+    server = builder.start();
+  }
+
+  /** Starts a server with {@code config} and request stages. */
+  public static TestServer start(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages) {
+    return new TestServer(config, stages);
+  }
+
+  /** Starts a server with {@code config} and no extra stages. */
+  public static TestServer start(TransportConfig config) {
+    return new TestServer(config, Map.of());
+  }
+
+  /** A TLS config on an ephemeral loopback port with {@code pki}'s server certificate. */
+  public static TransportConfig tlsConfig(TestPki pki) {
+    TestPki.Issued server = pki.server();
+    return TransportConfig.defaults().withAddress("127.0.0.1", 0)
+        .withTls(TransportConfig.Tls.of(server.certificatePem(), server.keyPem()));
+  }
+
+  /** Lets every blocked {@code wait} call return. */
+  public void release() {
+    release.countDown();
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    release();
+    server.close();
+  }
+
+  private List<SyncToolSpecification> tools() {
+    List<SyncToolSpecification> tools = new ArrayList<>();
+    tools.add(tool("echo", (exchange, req) -> text(String.valueOf(req.arguments().get("text")))));
+    tools.add(tool("add", (exchange, req) -> text(String.valueOf(
+        ((Number) req.arguments().get("a")).longValue()
+            + ((Number) req.arguments().get("b")).longValue()))));
+    tools.add(tool("whoami", (exchange, req) -> text(
+        McpContextKeys.principal(exchange.transportContext()).orElseThrow().id() + "|"
+            + exchange.transportContext().get(McpContextKeys.PROTOCOL_VERSION) + "|"
+            + exchange.sessionId())));
+    tools.add(tool("progress", (exchange, req) -> {
+      Object token = req.progressToken();
+      for (int i = 1; i <= 3; i++) {
+        exchange.progressNotification(
+            McpSchema.ProgressNotification.builder(token, i).total(3.0).message("step " + i).build());
+      }
+      exchange.loggingNotification(McpSchema.LoggingMessageNotification
+          .builder(McpSchema.LoggingLevel.INFO, "progress done").logger("test").build());
+      return text("done");
+    }));
+    tools.add(tool("wait", (exchange, req) -> {
+      waitStarted.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return text("released");
+    }));
+    tools.add(tool("forbidden", (exchange, req) -> text("should not run")));
+    return tools;
+  }
+
+  private SyncToolSpecification tool(String name,
+      java.util.function.BiFunction<io.modelcontextprotocol.server.McpSyncServerExchange,
+          McpSchema.CallToolRequest, McpSchema.CallToolResult> handler) {
+    return SyncToolSpecification.builder()
+        .tool(McpSchema.Tool.builder(name, Map.of("type", "object")).description(name).build())
+        .callHandler((exchange, req) -> {
+          calls.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+          return handler.apply(exchange, req);
+        })
+        .build();
+  }
+
+  private static McpSchema.CallToolResult text(String text) {
+    return McpSchema.CallToolResult.builder().addTextContent(text).build();
+  }
+}
