@@ -90,7 +90,7 @@ final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       return response;
     }
     if (path.startsWith(OCSP_PREFIX)) {
-      if (!HttpMethod.GET.equals(method) && !HttpMethod.HEAD.equals(method)) {
+      if (!HttpMethod.GET.equals(method)) {
         return notAllowed("GET");
       }
       byte[] der = decodeGetRequest(path.substring(OCSP_PREFIX.length()));

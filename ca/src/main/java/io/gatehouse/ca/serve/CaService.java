@@ -11,6 +11,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -23,6 +25,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,10 +65,12 @@ public final class CaService implements AutoCloseable {
   private final EventExecutorGroup workers;
   private final ScheduledExecutorService watcher;
   private final Channel channel;
+  private final ChannelGroup connections;
   private final boolean tls;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
-      Channel channel, boolean tls) {
+      Channel channel, ChannelGroup connections, boolean tls) {
+    this.connections = connections;
     this.loops = loops;
     this.workers = workers;
     this.watcher = watcher;
@@ -93,6 +98,7 @@ public final class CaService implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     try {
       Channel channel = new ServerBootstrap()
           .group(loops)
@@ -100,6 +106,7 @@ public final class CaService implements AutoCloseable {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              connections.add(ch);
               ChannelPipeline pipeline = ch.pipeline();
               if (ssl != null) {
                 pipeline.addLast("tls", ssl.newHandler(ch.alloc()));
@@ -115,7 +122,7 @@ public final class CaService implements AutoCloseable {
           .channel();
       watcher.scheduleWithFixedDelay(() -> watch(ca, issuer, responder, crl, revision, clock),
           WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
-      return new CaService(loops, workers, watcher, channel, ssl != null);
+      return new CaService(loops, workers, watcher, channel, connections, ssl != null);
     } catch (Exception e) {
       watcher.shutdownNow();
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -183,8 +190,10 @@ public final class CaService implements AutoCloseable {
   @Override
   public void close() {
     watcher.shutdownNow();
+    // Listener, then connections, then the handler executors, then the event loops they post to.
     channel.close().awaitUninterruptibly();
-    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    connections.close().awaitUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
   }
 }

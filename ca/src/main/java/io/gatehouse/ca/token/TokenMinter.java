@@ -29,7 +29,7 @@ import java.util.Map;
 
 /**
  * Mints Gatehouse JWTs: header {@code alg} (ES256/RS256/EdDSA), {@code kid} (JWK thumbprint),
- * {@code typ at+jwt} (RFC 9068); claims {@code iss} (ca.json issuer), {@code sub} (the client's
+ * {@code typ JWT}; claims {@code iss} (ca.json issuer), {@code sub} (the client's
  * SPIFFE ID, as in its certificate), {@code aud}, {@code iat}, {@code nbf}, {@code exp}, {@code
  * jti} (128 random bits), {@code roles} (array) and optionally {@code cnf.x5t#S256} (RFC 8705).
  */
@@ -96,7 +96,7 @@ public final class TokenMinter {
     }
     JWSHeader header = new JWSHeader.Builder(key.algorithm())
         .keyID(key.keyId())
-        .type(new JOSEObjectType("at+jwt"))
+        .type(JOSEObjectType.JWT)
         .build();
     SignedJWT jwt = new SignedJWT(header, claims.build());
     try {
