@@ -16,6 +16,7 @@ import io.gatehouse.ca.identity.RolesExtension;
 import io.gatehouse.ca.identity.SpiffeId;
 import java.math.BigInteger;
 import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +26,12 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.AccessDescription;
@@ -126,6 +132,22 @@ public final class Issuer {
   }
 
   /**
+   * Issues a delegated OCSP signing certificate (RFC 6960 4.2.2.2): EKU OCSPSigning, {@code
+   * id-pkix-ocsp-nocheck}, KU digitalSignature, so responders sign with it and never with the CA
+   * key.
+   */
+  public X509Certificate issueOcspSigner(PublicKey key, Duration lifetime) throws CaException {
+    String issuerName = IETFUtils.valueToString(issuerKey.subject().getRDNs(BCStyle.CN)[0].getFirst().getValue());
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.CN, issuerName + " OCSP Responder").build();
+    return issue(CertificateKind.OCSP_SIGNING, subject, key, lifetime, List.of(), builder -> {
+      add(builder, Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      add(builder, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+      add(builder, OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
+    });
+  }
+
+  /**
    * Validates a client request without signing anything (the CLI calls it before asking for the
    * passphrase).
    *
@@ -204,7 +226,9 @@ public final class Issuer {
       add(builder, Extension.basicConstraints, true, new BasicConstraints(false));
       add(builder, Extension.subjectKeyIdentifier, false, IssuerKey.subjectKeyIdentifier(key));
       add(builder, Extension.authorityKeyIdentifier, false, issuerKey.authorityKeyIdentifier());
-      addRevocationPointers(builder);
+      if (kind != CertificateKind.OCSP_SIGNING) {
+        addRevocationPointers(builder);
+      }
       profile.apply(builder);
       X509Certificate certificate = issuerKey.sign(builder);
       try {
@@ -216,7 +240,7 @@ public final class Issuer {
         if (attempt == SERIAL_ATTEMPTS) {
           throw e;
         }
-      } catch (java.security.cert.CertificateEncodingException e) {
+      } catch (CertificateEncodingException e) {
         throw new IllegalStateException(e);
       }
     }
@@ -237,9 +261,8 @@ public final class Issuer {
     }
   }
 
-  private static void add(X509v3CertificateBuilder builder,
-      org.bouncycastle.asn1.ASN1ObjectIdentifier oid, boolean critical,
-      org.bouncycastle.asn1.ASN1Encodable value) {
+  private static void add(X509v3CertificateBuilder builder, ASN1ObjectIdentifier oid,
+      boolean critical, ASN1Encodable value) {
     CaInitializer.addExtension(builder, oid, critical, value);
   }
 }
