@@ -295,6 +295,34 @@ class CertificatePipelineTest {
   }
 
   @Test
+  void aResponderAnsweringGarbageIsUnavailableAndRefused() throws Exception {
+    com.sun.net.httpserver.HttpServer garbage = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    garbage.createContext("/", exchange -> {
+      byte[] body = "<html>not OCSP</html>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      exchange.getResponseHeaders().set("Content-Type", "application/ocsp-response");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    garbage.start();
+    try {
+      RealCa.Identity victim = ca.clientWithOcspUrl(
+          "http://127.0.0.1:" + garbage.getAddress().getPort() + "/ocsp", "garbled", "viewer");
+      assertThat(get(ca.clientContext(victim), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(401);
+      assertThat(auditContaining(audit, "client/garbled").lines()
+          .filter(l -> l.contains("client/garbled\"") && l.contains("\"decision\":\"deny\""))
+          .findFirst()).hasValueSatisfying(l -> assertThat(l).contains("\"reason\":\""));
+      // Others are unaffected.
+      assertThat(get(ca.clientContext(alice), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(404);
+    } finally {
+      garbage.stop(0);
+    }
+  }
+
+  @Test
   void anotherPrincipalsSessionIs404() throws Exception {
     String aliceSession;
     try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
@@ -373,6 +401,14 @@ class CertificatePipelineTest {
       assertRefused(() -> call(client, "add"), 403);
       assertThat(meters.get(AuthMetrics.SESSIONS).gauge().value()).isGreaterThanOrEqualTo(1);
     }
+    try (McpSyncClient client = client(server.port(), ca.clientContext(root))) {
+      client.initialize();
+      // add without arguments fails inside the tool: the SDK answers with an error.
+      org.assertj.core.api.Assertions.catchThrowable(() -> client.callTool(
+          io.modelcontextprotocol.spec.McpSchema.CallToolRequest.builder("add").build()));
+    }
+    assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
+        .tags("tool", "add", "outcome", "error").timer() != null)).isTrue();
     assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
         .tags("tool", "echo", "outcome", "ok").timer() != null)).isTrue();
     assertThat(meters.get(AuthMetrics.TOOL_CALLS).tags("tool", "add", "outcome", "forbidden")

@@ -159,6 +159,9 @@ class FallbackPipelineTest {
     SignedJWT foreignSigned = new SignedJWT(
         new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signingKey.keyId()).build(), goodClaims);
     foreignSigned.sign(new ECDSASigner(foreign));
+    SignedJWT unknownKid = new SignedJWT(
+        new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("no-such-kid").build(), goodClaims);
+    unknownKid.sign(new ECDSASigner(foreign));
     // HS256 "signed" with the server's public key bytes: the classic algorithm confusion.
     byte[] publicKey = JWKSet.parse(Files.readString(JwtSigningKey.jwksFile(ca.authority().layout())))
         .getKeys().get(0).toECKey().toPublicKey().getEncoded();
@@ -183,6 +186,7 @@ class FallbackPipelineTest {
     tokens.put("bound to another certificate", minter.mint("bob", List.of("viewer"),
         Duration.ofMinutes(15), RESOURCE, carol.certificate(), now));
     tokens.put("foreign key, same kid", foreignSigned.serialize());
+    tokens.put("unknown kid", unknownKid.serialize());
     tokens.put("HS256 with the public key", confused.serialize());
     tokens.put("alg none", unsigned);
     tokens.put("garbage", "not.a.jwt");
