@@ -268,6 +268,27 @@ class FallbackPipelineTest {
     }
   }
 
+  @Test
+  void jwtOnlyServerAsksForNoCertificateAndChecksNoRevocation() throws Exception {
+    TransportConfig jwtOnly = config.withAuth(config.auth().withMethods(
+        AuthConfig.Certificate.disabled(), config.auth().jwt(), new AuthConfig.ApiKey(false, null)));
+    try (GatehouseAuth jwtAuth = GatehouseAuth.fromConfig(jwtOnly);
+        TestServer jwtServer = TestServer.start(jwtOnly, jwtAuth)) {
+      assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
+      assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:ocsp");
+      String token = ca.token("dora", RESOURCE, "manager");
+      try (McpSyncClient client = client(jwtServer.port(), noCertificate,
+          Map.of("Authorization", "Bearer " + token))) {
+        client.initialize();
+        assertThat(toolNames(client)).containsExactly("add", "echo", "progress", "whoami");
+      }
+      // An API key means nothing here: API keys are off.
+      CreatedKey key = keys.create("ignored", List.of("admin"));
+      assertThat(get(noCertificate, jwtServer.port(), "/nothing", Map.of("X-API-Key", key.key()))
+          .status()).isEqualTo(401);
+    }
+  }
+
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding()
         .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
