@@ -68,11 +68,16 @@ class FallbackPipelineTest {
   static Path audit;
   static SSLContext noCertificate;
   static TransportConfig config;
+  // Created before the server opens the key file (a running server sees new keys within ~1 s).
+  static CreatedKey ciBot;
+  static CreatedKey lockedOut;
 
   @BeforeAll
   static void start() throws Exception {
     ca = RealCa.start(dir.resolve("ca"));
     keys = ApiKeyStore.open(dir.resolve("apikeys.json"));
+    ciBot = keys.create("ci-bot", List.of("viewer"));
+    lockedOut = keys.create("locked", List.of("viewer"));
     audit = dir.resolve("audit.log");
     AuthConfig authConfig = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
@@ -213,7 +218,7 @@ class FallbackPipelineTest {
 
   @Test
   void apiKeysGoodBadAndRevoked() throws Exception {
-    CreatedKey created = keys.create("ci-bot", List.of("viewer"));
+    CreatedKey created = ciBot;
     Map<String, String> good = Map.of("X-API-Key", created.key());
     assertThat(get(noCertificate, server.port(), "/nothing", good).status()).isEqualTo(404);
     try (McpSyncClient client = client(server.port(), noCertificate, good)) {
@@ -249,7 +254,7 @@ class FallbackPipelineTest {
         .withLockout(new AuthConfig.Lockout(3, Duration.ofMinutes(1), Duration.ofMinutes(2), null))
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("lockout-audit.log")));
     TransportConfig strict = config.withAuth(lockoutConfig);
-    CreatedKey key = keys.create("locked", List.of("viewer"));
+    CreatedKey key = lockedOut;
     try (GatehouseAuth strictAuth = GatehouseAuth.fromConfig(strict);
         TestServer strictServer = TestServer.start(strict, strictAuth)) {
       assertThat(get(noCertificate, strictServer.port(), "/nothing",
