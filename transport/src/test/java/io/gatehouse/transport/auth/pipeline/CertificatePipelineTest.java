@@ -442,6 +442,41 @@ class CertificatePipelineTest {
     assertThat(log.lines()).allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
   }
 
+  @Test
+  void curlWithOpenSslSeesTheSameContract() throws Exception {
+    Path clients = ca.chainPem().getParent().getParent().resolve("clients");
+    List<String> alice = List.of("--cert", clients.resolve("alice.crt").toString(),
+        "--key", clients.resolve("alice.key").toString());
+    List<String> root = List.of("--cert", clients.resolve("root.crt").toString(),
+        "--key", clients.resolve("root.key").toString());
+    String[] viewer = curl(alice, "/metrics");
+    assertThat(viewer[0]).isEqualTo("403");
+    assertThat(viewer[1]).containsIgnoringCase("www-authenticate: Bearer error=\"insufficient_scope\", "
+        + "scope=\"resource:metrics\", resource_metadata=\"" + AuthFixture.METADATA_URL + "\"");
+    String[] admin = curl(root, "/metrics");
+    assertThat(admin[0]).isEqualTo("200");
+    assertThat(admin[1]).containsIgnoringCase("content-type: text/plain; version=0.0.4");
+    // No client certificate: OpenSSL's handshake is refused (curl exits without an HTTP status).
+    assertThat(curl(List.of(), "/metrics")[0]).isEqualTo("000");
+  }
+
+  /** Runs curl (OpenSSL) against the server; returns {http status, response headers}. */
+  private static String[] curl(List<String> identity, String path) throws Exception {
+    Path headers = Files.createTempFile(dir, "curl", ".headers");
+    List<String> command = new java.util.ArrayList<>(List.of("curl", "-s", "-o", "/dev/null",
+        "-D", headers.toString(), "-w", "%{http_code}", "--max-time", "20",
+        "--cacert", ca.chainPem().toString(),
+        "--resolve", "localhost:" + server.port() + ":127.0.0.1"));
+    command.addAll(identity);
+    command.add("https://localhost:" + server.port() + path);
+    Process process = new ProcessBuilder(command).redirectErrorStream(false)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String status = new String(process.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.US_ASCII).trim();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new String[] {status, Files.readString(headers)};
+  }
+
   // --- helpers
 
   record X509Certificates(String what, List<java.security.cert.X509Certificate> chain, String cause) {}
