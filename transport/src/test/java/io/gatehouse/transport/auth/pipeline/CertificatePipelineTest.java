@@ -341,17 +341,24 @@ class CertificatePipelineTest {
   @Test
   void perPrincipalAndPerToolRateLimitsAnswer429() throws Exception {
     SSLContext limited = ca.clientContext(ca.client("lim", "limited"));
+    String limitedSession = session(limited); // 1 of the 5 requests per minute
     int status = 0;
     int admitted = 0;
     RawHttp.Response last = null;
-    for (int i = 0; i < 6 && status != 429; i++) {
+    for (int i = 0; i < 5 && status != 429; i++) {
       last = get(limited, server.port(), "/nothing", Map.of());
       status = last.status();
       admitted += status == 404 ? 1 : 0;
     }
-    assertThat(admitted).isEqualTo(5);
+    assertThat(admitted).isEqualTo(4);
     assertThat(last.status()).isEqualTo(429);
     assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 60L);
+    // A tool call refused by the principal's budget is audited like any other tool decision.
+    assertThat(post(limited, limitedSession, toolCall("echo")).status()).isEqualTo(429);
+    assertThat(auditContaining(audit, "client/lim\"").lines()
+        .filter(l -> l.contains("client/lim\"") && l.contains("\"tool\":\"echo\"")).findFirst())
+        .hasValueSatisfying(l -> assertThat(l).contains("\"decision\":\"deny\"")
+            .contains("\"reason\":\"rate limited\""));
 
     SSLContext manager = ca.clientContext(ca.client("mona", "manager"));
     String session = session(manager);
