@@ -203,6 +203,10 @@ public final class GatehouseAuth implements AutoCloseable {
       server.stage(PipelineSlot.AUTHORIZE, new MetricsStage(scrape, executor));
     }
     metrics.observe(server.transport(), tools::contains);
+    // What a caller may call just changed: clients re-list (on their listening GET stream).
+    policy.onReload(() -> server.transport()
+        .notifyClients(McpSchema.METHOD_NOTIFICATION_TOOLS_LIST_CHANGED, null)
+        .subscribe(null, e -> log.debug("tools/list_changed not delivered: {}", e.toString())));
     return server;
   }
 

@@ -373,13 +373,20 @@ class CertificatePipelineTest {
   @Test
   void policyReloadTakesEffectWithoutRestart() throws Exception {
     RealCa.Identity erin = ca.client("erin", "auditor");
-    try (McpSyncClient client = client(server.port(), ca.clientContext(erin))) {
+    SSLContext tls = ca.clientContext(erin);
+    try (McpSyncClient client = client(server.port(), tls);
+        RawHttp listening = RawHttp.connect(tls, server.port())) {
       client.initialize();
       assertThat(toolNames(client)).containsExactly("echo");
       assertRefused(() -> call(client, "whoami"), 403);
+      String session = session(tls);
+      assertThat(listening.send(RawHttp.request("GET", "/mcp", Map.of("Accept", "text/event-stream",
+          "Mcp-Session-Id", session), null)).readHead().status()).isEqualTo(200);
       Files.writeString(policy, AuthFixture.POLICY.replace(
           "auditor:\n    tools: [\"echo\"]", "auditor:\n    tools: [\"echo\", \"whoami\"]"));
       try {
+        // Sessions are told to re-list on their listening stream.
+        assertThat(listening.readEvent()).contains("notifications/tools/list_changed");
         assertThat(eventually(Duration.ofSeconds(10), () -> toolNames(client).contains("whoami")))
             .isTrue();
         assertThat(call(client, "whoami")).startsWith("spiffe://gatehouse.local/client/erin|");
