@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -104,6 +105,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
           .open(provider.limits.sseKeepAlive());
       entry.openStreams.incrementAndGet();
       stream.onClose(entry.openStreams::decrementAndGet);
+      observeToolCall(request, r, stream);
       McpStreamableServerSession.McpStreamableServerSessionStream sessionStream =
           entry.session.responseStream(stream);
       offLoop(sessionStream.handle(r), context).subscribe(null, err -> {
@@ -122,6 +124,35 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
           error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
         },
         () -> ctx.writeAndFlush(HttpResponses.empty(HttpResponseStatus.ACCEPTED)));
+  }
+
+  /** Times a {@code tools/call} from here to its response (or the end of its stream). */
+  private void observeToolCall(GatehouseRequest request, McpSchema.JSONRPCRequest r, SseStream stream) {
+    ToolCallObserver observer = provider.toolCalls;
+    String tool = request.toolName().orElse(null);
+    if (observer == null || tool == null) {
+      return;
+    }
+    long start = System.nanoTime();
+    AtomicReference<ToolCallObserver.Outcome> outcome =
+        new AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
+    stream.observeResponses(response -> {
+      if (r.id().equals(response.id())) {
+        outcome.set(isError(response) ? ToolCallObserver.Outcome.ERROR : ToolCallObserver.Outcome.OK);
+      }
+    });
+    stream.onClose(() -> observer.toolCallEnded(tool, outcome.get(), System.nanoTime() - start));
+  }
+
+  private static boolean isError(McpSchema.JSONRPCResponse response) {
+    Object result = response.result();
+    if (response.error() != null) {
+      return true;
+    }
+    if (result instanceof McpSchema.CallToolResult call) {
+      return Boolean.TRUE.equals(call.isError());
+    }
+    return result instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("isError"));
   }
 
   private void initialize(ChannelHandlerContext ctx, McpSchema.JSONRPCRequest request,
@@ -212,6 +243,12 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   /** The caller's session named in {@code Mcp-Session-Id}, or null after answering 400/404. */
   private SessionEntry session(
       ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {
+    if (request.headers().getAll(HttpHeaders.MCP_SESSION_ID).size() > 1) {
+      // A proxy reading another of them would disagree with us about the session.
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "exactly one Mcp-Session-Id header is allowed");
+      return null;
+    }
     String id = request.header(HttpHeaders.MCP_SESSION_ID);
     if (id == null || id.isBlank()) {
       error(ctx, HttpResponseStatus.BAD_REQUEST, "missing_session",
