@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -35,28 +36,32 @@ public final class EnvironmentOverrides {
   private final Map<String, Variable> variables;
   private final List<String> sectionPrefixes;
 
-  /** The variables for the keys of {@code defaults}. */
-  public EnvironmentOverrides(JsonNode defaults) {
+  /**
+   * The variables for the keys of {@code defaults}; {@code nullLists} names the keys whose
+   * default is unset (null) but which take a list.
+   */
+  public EnvironmentOverrides(JsonNode defaults, Set<String> nullLists) {
     Map<String, Variable> found = new TreeMap<>();
     List<String> sections = new ArrayList<>();
     defaults.properties().forEach(section -> {
       sections.add(PREFIX + upperSnake(section.getKey()) + "_");
-      collect(section.getValue(), section.getKey(), found);
+      collect(section.getValue(), section.getKey(), nullLists, found);
     });
     this.variables = Collections.unmodifiableMap(found);
     this.sectionPrefixes = List.copyOf(sections);
   }
 
-  private static void collect(JsonNode node, String path, Map<String, Variable> into) {
+  private static void collect(JsonNode node, String path, Set<String> nullLists,
+      Map<String, Variable> into) {
     if (node.isObject()) {
-      node.properties().forEach(e -> collect(e.getValue(), path + "." + e.getKey(), into));
+      node.properties().forEach(e -> collect(e.getValue(), path + "." + e.getKey(), nullLists, into));
       return;
     }
     String variable = variableFor(path);
     String shown = node.isArray()
         ? String.join(",", node.valueStream().map(JsonNode::asString).toList())
         : node.isNull() ? "" : node.asString();
-    Variable previous = into.put(variable, new Variable(variable, path, node.isArray(), shown));
+    Variable previous = into.put(variable, new Variable(variable, path, node.isArray() || nullLists.contains(path), shown));
     if (previous != null) {
       throw new IllegalStateException(path + " and " + previous.path() + " map to " + variable);
     }

@@ -27,7 +27,7 @@ public record ServerConfig(TransportConfig server, Metrics metrics, JsonNode tre
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
   private static final Set<String> SECTIONS = Set.of("server", "auth", "metrics");
   private static final ObjectNode DEFAULTS = readDefaults();
-  private static final EnvironmentOverrides ENVIRONMENT = new EnvironmentOverrides(DEFAULTS);
+  private static final EnvironmentOverrides ENVIRONMENT = new EnvironmentOverrides(DEFAULTS, Set.of("auth.authorizationServers"));
 
   /**
    * The {@code metrics} section.
