@@ -173,6 +173,23 @@ class CaServiceTest {
   }
 
   @Test
+  void servesHttpsWithAServerCertificateFromTheCa() throws Exception {
+    assertThat(CLI.ca(dir, "issue", "server", "--dns", "localhost").exit()).isZero();
+    char[] passphrase = Cli.PASSPHRASE.toCharArray();
+    try (CaService https = CaService.start(ca, ca.unlock(passphrase),
+        JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
+        new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), dir.resolve("servers/localhost.crt"),
+            dir.resolve("servers/localhost.key")), Clock.systemUTC())) {
+      assertThat(https.baseUrl()).startsWith("https://");
+      io.gatehouse.ca.cli.Processes.Output curl = io.gatehouse.ca.cli.Processes.run(dir, "curl", "-sS",
+          "--cacert", "ca/chain.pem", "--resolve", "localhost:" + https.port() + ":127.0.0.1",
+          "https://localhost:" + https.port() + "/jwks.json");
+      assertThat(curl.exit()).as(curl.text()).isZero();
+      assertThat(JWKSet.parse(curl.text()).getKeys()).hasSize(1);
+    }
+  }
+
+  @Test
   void revocationIsVisibleToOcspAndCrlWhileServing() throws Exception {
     assertThat(CLI.ca(dir, "issue", "client", "--name", "mallory", "--role", "viewer").exit()).isZero();
     X509Certificate mallory = Certs.read(dir.resolve("clients/mallory.crt")).get(0);
