@@ -264,11 +264,13 @@ public final class Demo implements AutoCloseable {
 
   private String prepareCa() throws Exception {
     boolean exists = Files.isRegularFile(layout.config());
-    String fromEnv = options.env().get(CliEnvironment.CA_PASSPHRASE);
     String where;
-    if (fromEnv != null && !fromEnv.isEmpty()) {
-      passphrase = fromEnv;
-      where = "passphrase from " + CliEnvironment.CA_PASSPHRASE;
+    if (hasValue(CliEnvironment.CA_PASSPHRASE) || hasValue(CliEnvironment.CA_PASSPHRASE + CliEnvironment.FILE_SUFFIX)) {
+      char[] given = new CliEnvironment(options.env(), null, Clock.systemUTC()).caPassphrase(false);
+      passphrase = new String(given);
+      Arrays.fill(given, '\0');
+      where = "passphrase from " + (hasValue(CliEnvironment.CA_PASSPHRASE) ? CliEnvironment.CA_PASSPHRASE
+          : CliEnvironment.CA_PASSPHRASE + CliEnvironment.FILE_SUFFIX);
     } else if (Files.isRegularFile(passphraseFile())) {
       passphrase = Files.readString(passphraseFile(), StandardCharsets.UTF_8).strip();
       where = "passphrase in " + passphraseFile();
@@ -281,7 +283,7 @@ public final class Demo implements AutoCloseable {
       where = "passphrase generated into " + passphraseFile() + " (mode 0600)";
     } else {
       throw new StepFailure(layout.caDir() + " exists but its passphrase is unknown: set "
-          + CliEnvironment.CA_PASSPHRASE + ", or use --dir with an empty directory");
+          + CliEnvironment.CA_PASSPHRASE + "(" + CliEnvironment.FILE_SUFFIX + "), or use --dir with an empty directory");
     }
     if (exists) {
       ca = CertificateAuthority.open(options.dir());
@@ -296,6 +298,11 @@ public final class Demo implements AutoCloseable {
         "--ocsp-url", caUrl() + "/ocsp", "--crl-url", caUrl() + "/crl");
     ca = CertificateAuthority.open(options.dir());
     return "CA created in " + layout.caDir() + " (root + intermediate); " + where;
+  }
+
+  private boolean hasValue(String variable) {
+    String value = options.env().get(variable);
+    return value != null && !value.isEmpty();
   }
 
   // Step 2 -------------------------------------------------------------------------------------
