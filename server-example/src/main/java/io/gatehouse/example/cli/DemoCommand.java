@@ -1,10 +1,10 @@
 package io.gatehouse.example.cli;
 
 import io.gatehouse.ca.cli.CaDirOption;
+import io.gatehouse.ca.cli.CliEnvironment;
 import io.gatehouse.example.demo.Demo;
 import io.gatehouse.example.demo.DemoInstructions;
 import java.io.PrintWriter;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         "Idempotent: a second run reuses the CA and every certificate still good.",
         "Exit code 0 when every step succeeded, 1 otherwise."})
 public final class DemoCommand implements Callable<Integer> {
-  private final Map<String, String> env;
+  private final CliEnvironment environment;
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
@@ -40,8 +40,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--exit", description = "Stop after step 5 instead of serving until Ctrl-C (for scripts and CI).")
   boolean exit;
 
-  DemoCommand(Map<String, String> env) {
-    this.env = env;
+  /** Created by the CLI's factory, which hands every command its environment. */
+  public DemoCommand(CliEnvironment environment) {
+    this.environment = environment;
   }
 
   @Override
@@ -52,7 +53,7 @@ public final class DemoCommand implements Callable<Integer> {
         + ", CA service on port " + (caPort == 0 ? "any" : caPort));
     out.println();
     out.flush();
-    Demo demo = new Demo(new Demo.Options(dir.dir(), port, caPort, env), out);
+    Demo demo = new Demo(new Demo.Options(dir.dir(), port, caPort, environment.env()), out);
     Demo.Report report;
     try {
       report = demo.run();

@@ -33,7 +33,7 @@ public final class ExampleCommands {
 
     @Override
     public Object command() {
-      return new DemoCommand(System.getenv());
+      return DemoCommand.class;   // a class: the CLI's factory creates it with its CliEnvironment
     }
   }
 

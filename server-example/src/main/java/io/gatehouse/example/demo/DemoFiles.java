@@ -38,7 +38,7 @@ final class DemoFiles {
         "    certificate: " + demo.layout().serversDir().resolve("localhost.crt"),
         "    privateKey: " + demo.layout().serversDir().resolve("localhost.key"),
         "    trustBundle: " + demo.layout().chain(),
-        "    clientAuth: optional        # certificate clients are verified in full; others may use a JWT",
+        "    # clientAuth is left to auth: optional, because the JWT fallback is on",
         "auth:",
         "  certificate:",
         "    enabled: true",
@@ -50,9 +50,9 @@ final class DemoFiles {
         "    jwksUrl: " + demo.caUrl() + "/jwks.json",
         "  revocation:",
         "    mode: fail-closed",
-        responderOverride == null ? "    # responder_url: the OCSP URL in each certificate (AIA)"
-            : "    responder_url: " + responderOverride + "   # the CA's certificates name another port",
-        "    max_cache_ttl: " + Demo.OCSP_CACHE_TTL.toSeconds() + "s   # demo only, so step 5 is quick (default 5m)",
+        responderOverride == null ? "    # responderUrl unset: the OCSP URL in each certificate (AIA)"
+            : "    responderUrl: " + responderOverride + "   # the CA's certificates name another port",
+        "    maxCacheTtl: " + Demo.OCSP_CACHE_TTL.toSeconds() + "s   # demo only, so step 5 is quick (default 5m)",
         "  policy:",
         "    file: " + demo.policyFile(),
         "  audit:",

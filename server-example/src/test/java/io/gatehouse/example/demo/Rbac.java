@@ -1,9 +1,8 @@
-package io.gatehouse.example.server;
+package io.gatehouse.example.demo;
 
 import io.gatehouse.example.tools.ExampleTools;
 import io.gatehouse.example.tools.ToolDefinition;
 import io.gatehouse.example.tools.Whoami;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -13,32 +12,26 @@ import java.util.TreeSet;
  * none, read (the tools flagged read-only) or write (every tool of the group). Everyone with a
  * role gets whoami; only admin gets /metrics.
  */
-final class Rbac {
-  enum Access { NONE, READ, WRITE }
+public final class Rbac {
+  public enum Access { NONE, READ, WRITE }
 
-  static final List<String> GROUPS = List.of("hr", "projects", "crm");
-
-  static final Map<String, Map<String, Access>> TABLE = Map.of(
+  public static final Map<String, Map<String, Access>> TABLE = Map.of(
       "officer", Map.of("hr", Access.READ, "projects", Access.NONE, "crm", Access.NONE),
       "assistant-manager", Map.of("hr", Access.WRITE, "projects", Access.WRITE, "crm", Access.NONE),
       "manager", Map.of("hr", Access.WRITE, "projects", Access.WRITE, "crm", Access.WRITE),
       "admin", Map.of("hr", Access.WRITE, "projects", Access.WRITE, "crm", Access.WRITE),
       "auditor", Map.of("hr", Access.READ, "projects", Access.READ, "crm", Access.READ));
 
-  static final Set<String> METRICS_ROLES = Set.of("admin");
+  public static final Set<String> METRICS_ROLES = Set.of("admin");
 
   private Rbac() {}
 
-  static String group(String tool) {
+  public static String group(String tool) {
     return tool.substring(0, tool.indexOf('.'));
   }
 
-  static List<ToolDefinition> tools(String group) {
-    return new ExampleTools().definitions().stream().filter(t -> group(t.name()).equals(group)).toList();
-  }
-
   /** Whether {@code role} may call {@code tool} according to the table. */
-  static boolean allowed(String role, ToolDefinition tool) {
+  public static boolean allowed(String role, ToolDefinition tool) {
     return switch (TABLE.get(role).get(group(tool.name()))) {
       case NONE -> false;
       case READ -> tool.readOnly();
@@ -47,7 +40,7 @@ final class Rbac {
   }
 
   /** Every tool {@code role} may call, whoami included, sorted. */
-  static Set<String> visible(String role) {
+  public static Set<String> visible(String role) {
     Set<String> names = new TreeSet<>();
     names.add(Whoami.NAME);
     new ExampleTools().definitions().stream().filter(t -> allowed(role, t))
