@@ -286,9 +286,9 @@ public final class Demo implements AutoCloseable {
           + CliEnvironment.CA_PASSPHRASE + "(" + CliEnvironment.FILE_SUFFIX + "), or use --dir with an empty directory");
     }
     if (exists) {
-      ca = CertificateAuthority.open(options.dir());
-      try (var unlocked = new Wiped(passphrase)) {
-        ca.unlock(unlocked.chars());
+      try (CertificateAuthority existing = CertificateAuthority.open(options.dir());
+           var unlocked = new Wiped(passphrase)) {
+        existing.unlock(unlocked.chars());
       } catch (CaException e) {
         throw new StepFailure("cannot unlock the CA in " + layout.caDir() + ": " + e.getMessage());
       }
@@ -296,7 +296,6 @@ public final class Demo implements AutoCloseable {
     }
     gatehouse("ca", "init", "--dir", options.dir().toString(), "--intermediate",
         "--ocsp-url", caUrl() + "/ocsp", "--crl-url", caUrl() + "/crl");
-    ca = CertificateAuthority.open(options.dir());
     return "CA created in " + layout.caDir() + " (root + intermediate); " + where;
   }
 
@@ -308,11 +307,24 @@ public final class Demo implements AutoCloseable {
   // Step 2 -------------------------------------------------------------------------------------
 
   private String issue() throws Exception {
+    // Which certificates are still good is read first, with a connection closed before the
+    // commands below write to the store from their own connections.
     Instant now = Instant.now();
+    Path serverCert = layout.serversDir().resolve("localhost.crt");
+    boolean serverGood;
+    Map<String, Boolean> clientGood = new HashMap<>();
+    try (CertificateAuthority current = CertificateAuthority.open(options.dir())) {
+      serverGood = usable(current, serverCert, Set.of(), now.plus(Duration.ofDays(1)));
+      for (Identity identity : IDENTITIES) {
+        if (identity.certificate()) {
+          clientGood.put(identity.name(), usable(current, clientCertificate(identity),
+              Set.of(identity.role()), now.plus(Duration.ofHours(1))));
+        }
+      }
+    }
     List<String> issued = new ArrayList<>();
     List<String> reused = new ArrayList<>();
-    Path serverCert = layout.serversDir().resolve("localhost.crt");
-    if (usable(serverCert, Set.of(), now.plus(Duration.ofDays(1)))) {
+    if (serverGood) {
       reused.add("server certificate for localhost");
     } else {
       gatehouse("ca", "issue", "server", "--dir", options.dir().toString(),
@@ -324,7 +336,7 @@ public final class Demo implements AutoCloseable {
         continue;
       }
       String label = identity.name() + " (" + identity.role() + ")";
-      if (usable(clientCertificate(identity), Set.of(identity.role()), now.plus(Duration.ofHours(1)))) {
+      if (clientGood.get(identity.name())) {
         reused.add(label);
       } else {
         gatehouse("ca", "issue", "client", "--dir", options.dir().toString(),
@@ -338,15 +350,15 @@ public final class Demo implements AutoCloseable {
             "--role", identity.role(), "--ttl", "1h", "--aud", mcpUrl()).strip();
         SecureFiles.ensureDirectory(demoDir);
         SecureFiles.writeAtomically(tokenFile(identity), (token + "\n").getBytes(StandardCharsets.UTF_8), true);
-        issued.add("a 1h JWT for " + identity.name() + " (" + identity.role() + ", token only) in "
-            + tokenFile(identity));
+        issued.add("a 1h JWT for " + identity.name() + " (" + identity.role() + ", no certificate)");
       }
     }
     return "Issued " + String.join(", ", issued)
-        + (reused.isEmpty() ? "" : "; reused " + String.join(", ", reused));
+        + (reused.isEmpty() ? "" : "; reused " + String.join(", ", reused) + " (still valid)");
   }
 
-  private boolean usable(Path certificateFile, Set<String> roles, Instant validUntil) throws CaException {
+  private static boolean usable(CertificateAuthority ca, Path certificateFile, Set<String> roles,
+      Instant validUntil) throws CaException {
     if (!Files.isRegularFile(certificateFile)) {
       return false;
     }
@@ -367,6 +379,7 @@ public final class Demo implements AutoCloseable {
   // Step 3 -------------------------------------------------------------------------------------
 
   private String startServers() throws Exception {
+    ca = CertificateAuthority.open(options.dir());
     try (var unlocked = new Wiped(passphrase)) {
       IssuerKey issuerKey = ca.unlock(unlocked.chars());
       JwtSigningKey jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), unlocked.chars());
@@ -383,8 +396,8 @@ public final class Demo implements AutoCloseable {
         ca.config().tokenIssuer(), ca.config().trustDomain(), responderOverride)
         .getBytes(StandardCharsets.UTF_8), false);
     server = ExampleServer.start(ServerConfig.load(serverConfigFile(), Map.of()));
-    return "Running: CA service " + caUrl() + " (OCSP, CRL, JWKS); MCP server " + mcpUrl()
-        + " (client certificate optional, JWT fallback; config " + serverConfigFile() + ")";
+    return "Started the CA service on " + caUrl() + " (OCSP, CRL, JWKS) and the MCP server on "
+        + mcpUrl() + " (client certificate optional: JWT fallback)";
   }
 
   // Step 4 -------------------------------------------------------------------------------------
@@ -393,28 +406,34 @@ public final class Demo implements AutoCloseable {
     for (Identity identity : IDENTITIES) {
       rows.add(probe(identity));
     }
-    StringWriter table = new StringWriter();
-    PrintWriter t = new PrintWriter(table);
-    t.printf("Connected with the MCP Java SDK client as each identity:%n%n");
-    t.printf("      %-26s %-12s %-6s %-29s %-29s%n", "identity", "auth", "tools", "allowed call",
-        "denied call");
+    List<List<String>> table = new ArrayList<>();
+    table.add(List.of("identity", "auth", "tools", "allowed call", "", "denied call", ""));
     int total = server.toolCount();
     for (Row row : rows) {
-      t.printf("      %-26s %-12s %-6s %-29s %-29s%n",
-          row.identity().name() + " (" + row.identity().role() + ")",
-          row.authMethod(),
-          row.tools().size() + "/" + total,
-          describe(row.allowed()),
-          describe(row.denied()));
+      table.add(List.of(row.identity().name() + " (" + row.identity().role() + ")", row.authMethod(),
+          row.tools().size() + "/" + total, row.allowed().call().tool(), status(row.allowed()),
+          row.denied().call().tool(), status(row.denied())));
     }
-    String text = table.toString();
-    return text.substring(0, text.length() - System.lineSeparator().length());
+    int[] widths = new int[table.get(0).size()];
+    table.forEach(cells -> {
+      for (int c = 0; c < cells.size(); c++) {
+        widths[c] = Math.max(widths[c], cells.get(c).length());
+      }
+    });
+    StringBuilder text = new StringBuilder("Connected with the MCP Java SDK client as each identity:\n");
+    for (List<String> cells : table) {
+      StringBuilder line = new StringBuilder("\n       ");
+      for (int c = 0; c < cells.size(); c++) {
+        line.append(String.format("%-" + (widths[c] + 2) + "s", cells.get(c)));
+      }
+      text.append(line.toString().stripTrailing());
+    }
+    return text.toString();
   }
 
-  private static String describe(CallOutcome outcome) {
-    String status = outcome.status() == McpProbe.NO_STATUS ? "no answer"
+  private static String status(CallOutcome outcome) {
+    return outcome.status() == McpProbe.NO_STATUS ? "no answer"
         : outcome.toolError() ? "tool error" : String.valueOf(outcome.status());
-    return String.format("%-23s %s", outcome.call().tool(), status);
   }
 
   private Row probe(Identity identity) throws Exception {

@@ -253,6 +253,11 @@ class DemoFlowTest {
   @Test
   void adminScrapesPrometheusMetricsCoveringAuthOcspTlsToolsAndSessions() throws Exception {
     gatehouse(Map.of(), "ca", "issue", "client", "--dir", certs.toString(), "--name", "ops", "--role", "admin");
+    // A failed handshake to count: plain HTTP to the TLS port.
+    try (var socket = new java.net.Socket("127.0.0.1", java.net.URI.create(baseUrl()).getPort())) {
+      socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      socket.getInputStream().readAllBytes();   // the server closes the connection
+    }
     var http = java.net.http.HttpClient.newBuilder().sslContext(certificateContext("ops")).build();
     var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/metrics")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -264,10 +269,11 @@ class DemoFlowTest {
         .contains("gatehouse_ocsp_cache_total{")
         .contains("gatehouse_ocsp_responder_seconds")
         .contains("gatehouse_tool_calls_seconds_bucket{")
-        .contains("tool=\"crm.update_opportunity\"")
+        .contains("outcome=\"ok\",tool=\"crm.update_opportunity\"")
+        .contains("outcome=\"forbidden\",tool=\"crm.get_customer\"")
         .contains("gatehouse_mcp_sessions")
         .contains("gatehouse_mcp_sse_streams")
-        .contains("gatehouse_tls_handshake_failures");
+        .contains("gatehouse_tls_handshake_failures_total{");
   }
 
   @Test
