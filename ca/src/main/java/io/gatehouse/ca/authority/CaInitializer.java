@@ -155,7 +155,7 @@ public final class CaInitializer {
         throw new CaException("a CA already exists in " + caDir
             + ": use --force to replace it (the old one is moved aside)");
       }
-      movedAside = caDir.resolveSibling("ca.replaced-" + now.getEpochSecond());
+      movedAside = caDir.resolveSibling("ca.replaced-" + now.toEpochMilli());
       try {
         Files.move(caDir, movedAside);
       } catch (IOException e) {

@@ -74,13 +74,21 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       });
     } catch (RejectedExecutionException e) {
       request.release();
-      ctx.writeAndFlush(response(HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-          "busy, retry later\n".getBytes(StandardCharsets.UTF_8))).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later\n"))
+          .addListener(ChannelFutureListener.CLOSE);
     }
   }
 
   private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
-    FullHttpResponse response = route(request);
+    FullHttpResponse response;
+    try {
+      response = request.decoderResult().isFailure()
+          ? text(HttpResponseStatus.BAD_REQUEST, "bad request\n")
+          : route(request);
+    } catch (RuntimeException e) {
+      LOG.warn("internal error answering {}: {}", abbreviate(request.uri()), e.toString());
+      response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
+    }
     LOG.debug("{} {} -> {}", request.method(), abbreviate(request.uri()), response.status().code());
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     HttpUtil.setKeepAlive(response, keepAlive);
@@ -141,8 +149,7 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=300");
       return response;
     }
-    return response(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-        "not found\n".getBytes(StandardCharsets.UTF_8));
+    return text(HttpResponseStatus.NOT_FOUND, "not found\n");
   }
 
   /** RFC 5019 6.2 caching headers, and 304 when the client already holds this response. */
@@ -210,9 +217,12 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
     return response;
   }
 
+  private static FullHttpResponse text(HttpResponseStatus status, String body) {
+    return response(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static FullHttpResponse notAllowed(String allow) {
-    FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED,
-        "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+    FullHttpResponse response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
     response.headers().set(HttpHeaderNames.ALLOW, allow);
     return response;
   }

@@ -19,9 +19,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * the config file (YAML or JSON), then environment variables ({@link EnvironmentOverrides}). Each
  * section is handed to the module that owns it, which refuses unknown keys.
  *
- * @param server the transport: address, TLS, limits, Host/Origin allow-lists
+ * @param server the transport: address, TLS, limits, Host/Origin allow-lists, and the auth
+ *     pipeline ({@code auth} section)
  * @param metrics whether {@code /metrics} is served
- * @param tree the merged configuration, for the sections read by other modules
+ * @param tree the merged configuration
  */
 public record ServerConfig(TransportConfig server, Metrics metrics, JsonNode tree) {
   private static final YAMLMapper YAML = YAMLMapper.builder().build();
@@ -49,7 +50,7 @@ public record ServerConfig(TransportConfig server, Metrics metrics, JsonNode tre
     ENVIRONMENT.apply(tree, env);
     String where = file == null ? "configuration" : "config " + file;
     try {
-      TransportConfig server = TransportConfigLoader.fromTree(tree.get("server"));
+      TransportConfig server = TransportConfigLoader.fromTree(transportTree(tree));
       JsonNode metrics = tree.get("metrics");
       checkKeys(metrics, "metrics", Set.of("enabled"));
       return new ServerConfig(server, new Metrics(bool(metrics.get("enabled"), "metrics.enabled")),
@@ -57,6 +58,16 @@ public record ServerConfig(TransportConfig server, Metrics metrics, JsonNode tre
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The transport reads {@code auth} as part of its own config; here it is a top-level section. */
+  private static JsonNode transportTree(ObjectNode tree) {
+    ObjectNode server = (ObjectNode) tree.get("server").deepCopy();
+    if (server.has("auth")) {
+      throw new IllegalArgumentException("auth is a top-level section, not a key of server");
+    }
+    server.set("auth", tree.get("auth"));
+    return server;
   }
 
   /** The environment variables that override keys, for {@code --help} and the docs. */
