@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,6 +69,60 @@ class ServerConfigTest {
     assertThat(overridden.server().limits().maxBodyBytes()).isEqualTo(1024);
     assertThat(overridden.server().allowedHosts()).containsExactly("a.example", "b.example");
     assertThat(overridden.metrics().enabled()).isTrue();
+  }
+
+  @Test
+  void theDocumentedAuthDefaultsAreTheAuthPipelinesOwnPlusTheShippedPolicy() {
+    AuthConfig auth = ServerConfig.load(null, Map.of()).server().auth();
+    AuthConfig defaults = AuthConfig.defaults();
+    assertThat(auth.certificate()).isEqualTo(defaults.certificate());
+    assertThat(auth.jwt()).isEqualTo(defaults.jwt());
+    assertThat(auth.apiKey()).isEqualTo(defaults.apiKey());
+    assertThat(auth.revocation()).isEqualTo(defaults.revocation());
+    assertThat(auth.rateLimits()).isEqualTo(defaults.rateLimits());
+    assertThat(auth.lockout()).isEqualTo(defaults.lockout());
+    assertThat(auth.audit()).isEqualTo(defaults.audit());
+    assertThat(auth.executor()).isEqualTo(defaults.executor());
+    assertThat(auth.resource()).isEqualTo(defaults.resource());
+    assertThat(auth.authorizationServers()).isEqualTo(defaults.authorizationServers());
+    assertThat(auth.scopesSupported()).isEqualTo(defaults.scopesSupported());
+    assertThat(auth.policy().file()).isEqualTo(Path.of("server-example/config/policy.yaml"));
+  }
+
+  @Test
+  void authKeysHaveVariablesToo() {
+    AuthConfig auth = ServerConfig.load(null, Map.of(
+        "GATEHOUSE_AUTH_REVOCATION_MODE", "soft-fail",
+        "GATEHOUSE_AUTH_REVOCATION_MAX_CACHE_TTL", "30s",
+        "GATEHOUSE_AUTH_JWT_ENABLED", "true",
+        "GATEHOUSE_AUTH_JWT_ISSUER", "https://issuer.example",
+        "GATEHOUSE_AUTH_JWT_JWKS_URL", "https://issuer.example/jwks.json",
+        "GATEHOUSE_AUTH_JWT_ALGORITHMS", "ES256,EdDSA",
+        "GATEHOUSE_AUTH_AUTHORIZATION_SERVERS", "https://a.example,https://b.example",
+        "GATEHOUSE_AUTH_API_KEY_ENABLED", "true",
+        "GATEHOUSE_AUTH_POLICY_FILE", "/etc/gatehouse/policy.yaml")).server().auth();
+    assertThat(auth.revocation().mode()).isEqualTo(AuthConfig.RevocationMode.SOFT_FAIL);
+    assertThat(auth.revocation().maxCacheTtl()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(auth.jwt().enabled()).isTrue();
+    assertThat(auth.jwt().algorithms()).containsExactly("ES256", "EdDSA");
+    assertThat(auth.authorizationServers()).containsExactly("https://a.example", "https://b.example");
+    assertThat(auth.apiKey().enabled()).isTrue();
+    assertThat(auth.policy().file()).isEqualTo(Path.of("/etc/gatehouse/policy.yaml"));
+    assertThatThrownBy(() -> ServerConfig.load(null, Map.of("GATEHOUSE_AUTH_JWT_ENABLED", "true")))
+        .hasMessageContaining("auth.jwt.issuer");
+  }
+
+  @Test
+  void theShippedExampleConfigLoads() {
+    ServerConfig config = ServerConfig.load(Path.of("config/gatehouse.yaml"), Map.of());
+    assertThat(config.server().auth().jwt().enabled()).isTrue();
+    assertThat(config.server().auth().apiKey().enabled()).isTrue();
+  }
+
+  @Test
+  void authIsATopLevelSection() throws Exception {
+    assertThatThrownBy(() -> ServerConfig.load(file("server: {auth: {}}\n"), Map.of()))
+        .hasMessageContaining("top-level");
   }
 
   @Test
