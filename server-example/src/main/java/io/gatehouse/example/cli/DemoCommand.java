@@ -72,6 +72,9 @@ public final class DemoCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       demo.close();
+      out.println();
+      out.println("Stopped the MCP server and the CA service.");
+      out.flush();
       stopped.countDown();
     }, "gatehouse-demo-shutdown"));
     DemoInstructions.print(demo, out);

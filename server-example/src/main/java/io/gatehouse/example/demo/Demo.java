@@ -325,11 +325,11 @@ public final class Demo implements AutoCloseable {
     List<String> issued = new ArrayList<>();
     List<String> reused = new ArrayList<>();
     if (serverGood) {
-      reused.add("server certificate for localhost");
+      reused.add("localhost (server)");
     } else {
       gatehouse("ca", "issue", "server", "--dir", options.dir().toString(),
           "--dns", "localhost", "--ip", "127.0.0.1", "--force");
-      issued.add("server certificate for localhost");
+      issued.add("localhost (server)");
     }
     for (Identity identity : IDENTITIES) {
       if (!identity.certificate()) {
@@ -344,17 +344,19 @@ public final class Demo implements AutoCloseable {
         issued.add(label);
       }
     }
+    String jwtFor = "";
     for (Identity identity : IDENTITIES) {
       if (!identity.certificate()) {
         token = gatehouse("token", "--dir", options.dir().toString(), "--name", identity.name(),
             "--role", identity.role(), "--ttl", "1h", "--aud", mcpUrl()).strip();
         SecureFiles.ensureDirectory(demoDir);
         SecureFiles.writeAtomically(tokenFile(identity), (token + "\n").getBytes(StandardCharsets.UTF_8), true);
-        issued.add("a 1h JWT for " + identity.name() + " (" + identity.role() + ", no certificate)");
+        jwtFor = identity.name() + " (" + identity.role() + ", no certificate)";
       }
     }
-    return "Issued " + String.join(", ", issued)
-        + (reused.isEmpty() ? "" : "; reused " + String.join(", ", reused) + " (still valid)");
+    return "Issued " + (issued.isEmpty() ? "" : "certificates for " + String.join(", ", issued) + "; ")
+        + "a 1h JWT for " + jwtFor
+        + (reused.isEmpty() ? "" : "; reused the still valid certificates of " + String.join(", ", reused));
   }
 
   private static boolean usable(CertificateAuthority ca, Path certificateFile, Set<String> roles,

@@ -6,6 +6,10 @@ import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.server.GatehouseServer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.modelcontextprotocol.server.McpServer;
@@ -50,6 +54,10 @@ public final class ExampleServer implements AutoCloseable {
    */
   public static ExampleServer start(ServerConfig config) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
     GatehouseAuth auth = null;
     McpSyncServer mcp = null;
     try {

@@ -273,7 +273,9 @@ class DemoFlowTest {
         .contains("outcome=\"forbidden\",tool=\"crm.get_customer\"")
         .contains("gatehouse_mcp_sessions")
         .contains("gatehouse_mcp_sse_streams")
-        .contains("gatehouse_tls_handshake_failures_total{");
+        .contains("gatehouse_tls_handshake_failures_total{")
+        .contains("jvm_memory_used_bytes")
+        .contains("process_uptime_seconds");
   }
 
   @Test
