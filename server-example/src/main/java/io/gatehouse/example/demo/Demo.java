@@ -483,7 +483,8 @@ public final class Demo implements AutoCloseable {
     int status = McpProbe.NO_STATUS;
     SSLContext tls = tlsFor(carol);
     while (System.nanoTime() < deadline) {
-      try (McpProbe probe = McpProbe.connect(baseUrl(), tls, null)) {
+      try {
+        McpProbe.connect(baseUrl(), tls, null).close();
         admitted++;
       } catch (McpProbe.ProbeException e) {
         status = e.status();
@@ -539,15 +540,6 @@ public final class Demo implements AutoCloseable {
   private static String oneLine(Throwable e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return message.replaceAll("\\s*[\\r\\n]+\\s*", " ");
-  }
-
-  /** The ports in use (after a 0 was resolved). */
-  int port() {
-    return port;
-  }
-
-  int caPort() {
-    return caPort;
   }
 
   /** Stops the example server, then the CA service. */

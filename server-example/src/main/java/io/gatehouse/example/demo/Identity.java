@@ -1,5 +1,7 @@
 package io.gatehouse.example.demo;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,10 +26,10 @@ public record Identity(String name, String role, boolean certificate, Call allow
   public record Call(String tool, Map<String, Object> arguments) {}
 
   static Call call(String tool, Object... keyValues) {
-    java.util.Map<String, Object> args = new java.util.LinkedHashMap<>();
+    Map<String, Object> args = new LinkedHashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {
       args.put((String) keyValues[i], keyValues[i + 1]);
     }
-    return new Call(tool, java.util.Collections.unmodifiableMap(args));
+    return new Call(tool, Collections.unmodifiableMap(args));
   }
 }

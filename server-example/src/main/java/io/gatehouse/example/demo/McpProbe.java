@@ -39,11 +39,11 @@ public final class McpProbe implements AutoCloseable {
         .customizeClient(b -> b.sslContext(tls))
         .connectTimeout(TIMEOUT);
     if (bearer != null) {
-      transport.httpRequestCustomizer((request, method, uri, body, context) ->
+      transport.addHttpRequestCustomizer((request, method, uri, body, context) ->
           request.header("Authorization", "Bearer " + bearer));
     }
     this.client = McpClient.sync(transport.build())
-        .clientInfo(new McpSchema.Implementation("gatehouse-demo", "1.0"))
+        .clientInfo(McpSchema.Implementation.builder("gatehouse-demo", "1.0").build())
         .requestTimeout(TIMEOUT)
         .initializationTimeout(TIMEOUT)
         .build();

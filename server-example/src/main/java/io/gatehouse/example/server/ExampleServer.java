@@ -120,11 +120,6 @@ public final class ExampleServer implements AutoCloseable {
     return toolCount;
   }
 
-  /** The Prometheus registry behind {@code /metrics}. */
-  public PrometheusMeterRegistry registry() {
-    return registry;
-  }
-
   /** Graceful shutdown: the transport drains, then the MCP server, auth pipeline and metrics close. */
   @Override
   public void close() {

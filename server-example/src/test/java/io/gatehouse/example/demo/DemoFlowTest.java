@@ -137,7 +137,8 @@ class DemoFlowTest {
       assertThat(response.statusCode()).as(path).isEqualTo(200);
     }
     // No certificate: the handshake succeeds (client auth optional) and the request gets 401.
-    try (var probe = McpProbe.connect(baseUrl(), PemTls.clientContext(demo.layout().chain(), null, null), null)) {
+    try {
+      McpProbe.connect(baseUrl(), PemTls.clientContext(demo.layout().chain(), null, null), null).close();
       throw new AssertionError("admitted without credentials");
     } catch (McpProbe.ProbeException e) {
       assertThat(e.status()).isEqualTo(401);
@@ -173,7 +174,8 @@ class DemoFlowTest {
   }
 
   static int statusOfConnecting(String name) throws Exception {
-    try (var probe = McpProbe.connect(baseUrl(), certificateContext(name), null)) {
+    try {
+      McpProbe.connect(baseUrl(), certificateContext(name), null).close();
       return 200;
     } catch (McpProbe.ProbeException e) {
       return e.status();
@@ -214,7 +216,7 @@ class DemoFlowTest {
       try (McpProbe probe = McpProbe.connect(baseUrl(), certificateContext(name), null)) {
         assertThat(Set.copyOf(probe.toolNames())).as(role + " tools/list").isEqualTo(Rbac.visible(role));
         Map<?, ?> who = (Map<?, ?>) probe.call(Whoami.NAME, Map.of()).structuredContent();
-        assertThat(who.get("roles")).asList().containsExactly(role);
+        assertThat(who.get("roles")).isEqualTo(List.of(role));
         for (ToolDefinition tool : new ExampleTools().definitions()) {
           int status;
           boolean toolError = false;
