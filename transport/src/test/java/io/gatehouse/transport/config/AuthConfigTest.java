@@ -106,6 +106,20 @@ class AuthConfigTest {
   }
 
   @Test
+  void theDocumentedExampleParses() throws Exception {
+    String doc = java.nio.file.Files.readString(Path.of("../docs/authentication.md"));
+    int marker = doc.indexOf("<!-- auth-config-example");
+    assertThat(marker).isPositive();
+    int start = doc.indexOf("```yaml\n", marker) + "```yaml\n".length();
+    String yaml = doc.substring(start, doc.indexOf("```", start));
+    AuthConfig auth = TransportConfigLoader.parse(yaml).auth();
+    assertThat(auth.policy().file()).isEqualTo(Path.of("policy.yaml"));
+    assertThat(auth.jwt().enabled()).isFalse();
+    assertThat(auth.revocation().mode()).isEqualTo(AuthConfig.RevocationMode.FAIL_CLOSED);
+    assertThat(auth.executor().threads()).isEqualTo(4);
+  }
+
+  @Test
   void badValuesAreOneLineErrors() {
     List<String[]> cases = List.of(
         new String[] {"auth:\n  jwt:\n    enabled: true\n    keyFile: k.pem",

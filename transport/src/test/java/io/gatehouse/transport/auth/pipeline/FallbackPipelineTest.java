@@ -68,11 +68,16 @@ class FallbackPipelineTest {
   static Path audit;
   static SSLContext noCertificate;
   static TransportConfig config;
+  // Created before the server opens the key file (a running server sees new keys within ~1 s).
+  static CreatedKey ciBot;
+  static CreatedKey lockedOut;
 
   @BeforeAll
   static void start() throws Exception {
     ca = RealCa.start(dir.resolve("ca"));
     keys = ApiKeyStore.open(dir.resolve("apikeys.json"));
+    ciBot = keys.create("ci-bot", List.of("viewer"));
+    lockedOut = keys.create("locked", List.of("viewer"));
     audit = dir.resolve("audit.log");
     AuthConfig authConfig = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
@@ -159,6 +164,9 @@ class FallbackPipelineTest {
     SignedJWT foreignSigned = new SignedJWT(
         new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(signingKey.keyId()).build(), goodClaims);
     foreignSigned.sign(new ECDSASigner(foreign));
+    SignedJWT unknownKid = new SignedJWT(
+        new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("no-such-kid").build(), goodClaims);
+    unknownKid.sign(new ECDSASigner(foreign));
     // HS256 "signed" with the server's public key bytes: the classic algorithm confusion.
     byte[] publicKey = JWKSet.parse(Files.readString(JwtSigningKey.jwksFile(ca.authority().layout())))
         .getKeys().get(0).toECKey().toPublicKey().getEncoded();
@@ -183,6 +191,7 @@ class FallbackPipelineTest {
     tokens.put("bound to another certificate", minter.mint("bob", List.of("viewer"),
         Duration.ofMinutes(15), RESOURCE, carol.certificate(), now));
     tokens.put("foreign key, same kid", foreignSigned.serialize());
+    tokens.put("unknown kid", unknownKid.serialize());
     tokens.put("HS256 with the public key", confused.serialize());
     tokens.put("alg none", unsigned);
     tokens.put("garbage", "not.a.jwt");
@@ -209,7 +218,7 @@ class FallbackPipelineTest {
 
   @Test
   void apiKeysGoodBadAndRevoked() throws Exception {
-    CreatedKey created = keys.create("ci-bot", List.of("viewer"));
+    CreatedKey created = ciBot;
     Map<String, String> good = Map.of("X-API-Key", created.key());
     assertThat(get(noCertificate, server.port(), "/nothing", good).status()).isEqualTo(404);
     try (McpSyncClient client = client(server.port(), noCertificate, good)) {
@@ -245,7 +254,7 @@ class FallbackPipelineTest {
         .withLockout(new AuthConfig.Lockout(3, Duration.ofMinutes(1), Duration.ofMinutes(2), null))
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("lockout-audit.log")));
     TransportConfig strict = config.withAuth(lockoutConfig);
-    CreatedKey key = keys.create("locked", List.of("viewer"));
+    CreatedKey key = lockedOut;
     try (GatehouseAuth strictAuth = GatehouseAuth.fromConfig(strict);
         TestServer strictServer = TestServer.start(strict, strictAuth)) {
       assertThat(get(noCertificate, strictServer.port(), "/nothing",
@@ -261,6 +270,27 @@ class FallbackPipelineTest {
       assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 120L);
       assertThat(auditContaining(dir.resolve("lockout-audit.log"), "source locked out"))
           .contains("\"decision\":\"deny\"");
+    }
+  }
+
+  @Test
+  void jwtOnlyServerAsksForNoCertificateAndChecksNoRevocation() throws Exception {
+    TransportConfig jwtOnly = config.withAuth(config.auth().withMethods(
+        AuthConfig.Certificate.disabled(), config.auth().jwt(), new AuthConfig.ApiKey(false, null)));
+    try (GatehouseAuth jwtAuth = GatehouseAuth.fromConfig(jwtOnly);
+        TestServer jwtServer = TestServer.start(jwtOnly, jwtAuth)) {
+      assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
+      assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:ocsp");
+      String token = ca.token("dora", RESOURCE, "manager");
+      try (McpSyncClient client = client(jwtServer.port(), noCertificate,
+          Map.of("Authorization", "Bearer " + token))) {
+        client.initialize();
+        assertThat(toolNames(client)).containsExactly("add", "echo", "progress", "whoami");
+      }
+      // An API key means nothing here: API keys are off.
+      CreatedKey key = keys.create("ignored", List.of("admin"));
+      assertThat(get(noCertificate, jwtServer.port(), "/nothing", Map.of("X-API-Key", key.key()))
+          .status()).isEqualTo(401);
     }
   }
 
