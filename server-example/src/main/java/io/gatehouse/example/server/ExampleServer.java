@@ -68,7 +68,8 @@ public final class ExampleServer implements AutoCloseable {
           .serverInfo(NAME, version())
           .instructions("Internal HR, project and CRM tools. Read tools are get_*, list_*, search_*;"
               + " the others change data and record who called them. Call whoami to see your roles.")
-          .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+          // listChanged: after a policy reload, clients are told to list the tools again.
+          .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
           .tools(tools)
           .addToolFilter(auth.toolListFilter())
           .build();
