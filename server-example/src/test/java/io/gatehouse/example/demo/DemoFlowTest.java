@@ -240,6 +240,31 @@ class DemoFlowTest {
   }
 
   @Test
+  void editingTheRunningDemosPolicyTakesEffectWithoutARestart() throws Exception {
+    gatehouse(Map.of(), "ca", "issue", "client", "--dir", certs.toString(), "--name", "contractor-1",
+        "--role", "contractor");
+    try (McpProbe before = McpProbe.connect(baseUrl(), certificateContext("contractor-1"), null)) {
+      assertThat(before.toolNames()).isEmpty();   // a role the policy does not declare grants nothing
+    }
+    // Adds a role only this test uses, so the other tests see the same policy either way.
+    String policy = Files.readString(demo.policyFile());
+    Files.writeString(demo.policyFile(), policy.replace("roles:\n",
+        "roles:\n  contractor:\n    tools: [\"projects.list_projects\"]\n"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    List<String> tools = List.of();
+    while (tools.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      try (McpProbe after = McpProbe.connect(baseUrl(), certificateContext("contractor-1"), null)) {
+        tools = after.toolNames();
+        if (!tools.isEmpty()) {
+          assertThat(McpProbe.text(after.call("projects.list_projects", Map.of()))).contains("P-10");
+        }
+      }
+    }
+    assertThat(tools).containsExactly("projects.list_projects");
+  }
+
+  @Test
   void writesRecordTheCallersPrincipalAndAreVisibleToLaterReads() throws Exception {
     try (McpProbe bob = McpProbe.connect(baseUrl(), certificateContext("bob"), null)) {
       Map<?, ?> task = (Map<?, ?>) bob.call("projects.create_task",
