@@ -294,6 +294,34 @@ class FallbackPipelineTest {
     }
   }
 
+  @Test
+  void certificateBoundTokenNeedsItsCertificate() throws Exception {
+    // JWT only, with mTLS for proof of possession (RFC 8705): the certificate is not a credential
+    // here, the token is, and its cnf must match the connection's certificate.
+    TransportConfig bound = config.withTls(config.tls().withClientAuth(
+            TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem()))
+        .withAuth(config.auth().withMethods(AuthConfig.Certificate.disabled(), config.auth().jwt(),
+            new AuthConfig.ApiKey(false, null)));
+    RealCa.Identity holder = ca.client("holder", "viewer");
+    RealCa.Identity thief = ca.client("thief", "viewer");
+    CaConfig caConfig = ca.authority().config();
+    String token = new TokenMinter(JwtSigningKey.loadOrCreate(ca.authority().layout(), caConfig,
+        RealCa.PASSPHRASE.toCharArray()), caConfig).mint("holder", List.of("viewer"),
+        Duration.ofMinutes(15), RESOURCE, holder.certificate(), Instant.now());
+    Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+    try (GatehouseAuth boundAuth = GatehouseAuth.fromConfig(bound);
+        TestServer boundServer = TestServer.start(bound, boundAuth)) {
+      assertThat(boundAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.OPTIONAL);
+      assertThat(get(ca.clientContext(holder), boundServer.port(), "/nothing", bearer).status())
+          .isEqualTo(404);
+      for (SSLContext other : List.of(ca.clientContext(thief), noCertificate)) {
+        RawHttp.Response refused = get(other, boundServer.port(), "/nothing", bearer);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
+      }
+    }
+  }
+
   private static String b64(String json) {
     return Base64.getUrlEncoder().withoutPadding()
         .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
