@@ -172,6 +172,35 @@ class CertificatePipelineTest {
   }
 
   @Test
+  void toolsAddedOrRemovedAtRunTimeAreSeenWithinASecond() throws Exception {
+    SSLContext tls = ca.clientContext(root);
+    String session = session(tls);
+    assertThat(post(tls, session, toolCall("late")).status()).isEqualTo(403);
+    server.mcp.addTool(io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification.builder()
+        .tool(io.modelcontextprotocol.spec.McpSchema.Tool.builder("late", Map.of("type", "object"))
+            .build())
+        .callHandler((exchange, req) -> io.modelcontextprotocol.spec.McpSchema.CallToolResult
+            .builder().addTextContent("here").build())
+        .build());
+    try {
+      assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 200))
+          .isTrue();
+    } finally {
+      server.mcp.removeTool("late");
+    }
+    assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 403))
+        .isTrue();
+  }
+
+  private static int status(SSLContext tls, String session, String tool) {
+    try {
+      return post(tls, session, toolCall(tool)).status();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void refusedCertificatesFailTheHandshake() throws Exception {
     IssuerKey key = ca.issuerKey();
     Instant now = Instant.now();
