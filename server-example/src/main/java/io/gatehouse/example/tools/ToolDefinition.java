@@ -45,14 +45,18 @@ public record ToolDefinition(
       McpSyncServerExchange exchange, java.util.Map<String, Object> arguments,
       CallerResolver callers) {
     try {
-      Object result = handler.handle(new Args(arguments), callers.caller(exchange));
-      return CallToolResult.builder()
-          .structuredContent(result)
-          .addTextContent(JSON.writeValueAsString(result))
-          .build();
+      return result(handler.handle(new Args(arguments), callers.caller(exchange)));
     } catch (ToolError e) {
       return CallToolResult.builder().isError(true).addTextContent(e.getMessage()).build();
     }
+  }
+
+  /** {@code value} as structured content, and the same JSON as text. */
+  static CallToolResult result(Object value) {
+    return CallToolResult.builder()
+        .structuredContent(value)
+        .addTextContent(JSON.writeValueAsString(value))
+        .build();
   }
 
   /** Finds who is calling, from the transport context the server put on the exchange. */
