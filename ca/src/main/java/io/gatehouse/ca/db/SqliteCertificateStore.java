@@ -162,11 +162,12 @@ public final class SqliteCertificateStore implements CertificateStore {
     try (PreparedStatement query =
         connection.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
       query.setString(1, serial.toString(16));
+      Optional<CertificateRecord> found;
       try (ResultSet rs = query.executeQuery()) {
-        Optional<CertificateRecord> found = rs.next() ? Optional.of(read(rs)) : Optional.empty();
-        connection.commit();
-        return found;
+        found = rs.next() ? Optional.of(read(rs)) : Optional.empty();
       }
+      endRead();
+      return found;
     } catch (SQLException e) {
       throw failed("read certificate", e);
     }
@@ -174,18 +175,29 @@ public final class SqliteCertificateStore implements CertificateStore {
 
   @Override
   public synchronized List<CertificateRecord> list() throws StoreException {
-    try (PreparedStatement query = connection.prepareStatement(
-            "SELECT " + COLUMNS + " FROM certificates ORDER BY issued_at, serial");
-        ResultSet rs = query.executeQuery()) {
-      List<CertificateRecord> records = new ArrayList<>();
-      while (rs.next()) {
-        records.add(read(rs));
+    List<CertificateRecord> records = new ArrayList<>();
+    try {
+      try (PreparedStatement query = connection.prepareStatement(
+              "SELECT " + COLUMNS + " FROM certificates ORDER BY issued_at, serial");
+          ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          records.add(read(rs));
+        }
       }
-      connection.commit();
+      endRead();
       return records;
     } catch (SQLException e) {
       throw failed("list certificates", e);
     }
+  }
+
+  /**
+   * Ends the read transaction once its statements are closed. Committing while a result set is
+   * still open leaves SQLite's read snapshot in place, so this connection's next write would fail
+   * with SQLITE_BUSY_SNAPSHOT after another process (the CLI beside {@code ca serve}) wrote.
+   */
+  private void endRead() throws SQLException {
+    connection.commit();
   }
 
   @Override

@@ -75,6 +75,24 @@ class SqliteCertificateStoreTest {
   }
 
   @Test
+  void readsLeaveNoSnapshotThatBreaksTheNextWriteAfterAnotherConnectionWrote() throws Exception {
+    // ca serve reads (find, list) on its connection while the CLI writes on another; a read that
+    // kept its snapshot made serve's next write (the CRL number) fail with SQLITE_BUSY_SNAPSHOT.
+    Path file = dir.resolve("ca.db");
+    Instant now = Instant.now();
+    try (CertificateStore serve = SqliteCertificateStore.create(file);
+        CertificateStore cli = SqliteCertificateStore.open(file)) {
+      serve.insert(record(1, now));
+      assertThat(serve.find(BigInteger.ONE)).isPresent();
+      cli.insert(record(2, now));
+      assertThat(serve.nextCrlNumber()).isEqualTo(1);
+      assertThat(serve.list()).hasSize(2);
+      cli.revoke(BigInteger.ONE, RevocationReason.SUPERSEDED, now);
+      assertThat(serve.nextCrlNumber()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void crlNumberIsMonotonicAcrossConnections() throws Exception {
     Path file = dir.resolve("ca.db");
     try (CertificateStore a = SqliteCertificateStore.create(file);
