@@ -6,6 +6,8 @@
 #
 #   scripts/tls-scan.sh              build, start the server on 127.0.0.1, scan, stop (~2-4 min)
 #   TLS_SCAN_OUT=dir scripts/tls-scan.sh   keep the JSON and the text report in dir
+#   TLS_SCAN_PROVIDER=openssl ...         scan the tls.provider openssl (BoringSSL) instead of jdk
+#   TLS_SCAN_JAVA_OPTS="-D..." ...        extra JVM options for the server
 #
 # The server is io.gatehouse.transport.security.TlsScanTarget (transport test sources): the real
 # transport with a server certificate from the real CA (ca init --intermediate, ca issue server).
@@ -33,7 +35,9 @@ mvn -B -q -pl transport -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
 cp="transport/target/test-classes:transport/target/classes:$(cat transport/target/test-classpath.txt)"
 
-java -cp "$cp" io.gatehouse.transport.security.TlsScanTarget "$work" >"$out/server.log" 2>&1 &
+# shellcheck disable=SC2086
+java ${TLS_SCAN_JAVA_OPTS:-} -cp "$cp" io.gatehouse.transport.security.TlsScanTarget "$work" \
+  "${TLS_SCAN_PROVIDER:-jdk}" >"$out/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   [ -f "$work/port" ] && break
@@ -42,7 +46,7 @@ for _ in $(seq 1 120); do
 done
 [ -f "$work/port" ] || { echo "tls-scan: server did not start within 60 s" >&2; exit 1; }
 port="$(cat "$work/port")"
-echo "tls-scan: scanning https://localhost:$port (testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1))"
+echo "tls-scan: scanning https://localhost:$port, provider ${TLS_SCAN_PROVIDER:-jdk} (testssl $(testssl --version 2>/dev/null | grep -o '3\.[0-9.]*' | head -1))"
 
 rm -f "$out/testssl.json"
 # -p protocols, -s cipher categories, -f forward secrecy, -U vulnerabilities (includes -R

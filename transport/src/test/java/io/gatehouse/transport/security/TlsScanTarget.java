@@ -12,8 +12,8 @@ import java.nio.file.Path;
  * server}) and client certificates OPTIONAL against the CA chain (testssl.sh 3.0 cannot present a
  * client certificate; the protocol and cipher settings do not depend on the client-auth mode).
  *
- * <p>Usage: {@code TlsScanTarget <work dir>}; writes the port to {@code <work dir>/port} once
- * listening and runs until killed.
+ * <p>Usage: {@code TlsScanTarget <work dir> [jdk|openssl]}; writes the port to {@code <work
+ * dir>/port} once listening and runs until killed.
  */
 public final class TlsScanTarget {
   private TlsScanTarget() {}
@@ -23,7 +23,9 @@ public final class TlsScanTarget {
     RealCa ca = RealCa.start(work.resolve("certs"));
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0)
         .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())
-            .withClientAuth(TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem()));
+            .withClientAuth(TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem())
+            .withProvider(args.length > 1 && args[1].equals("openssl")
+                ? TransportConfig.TlsProvider.OPENSSL : TransportConfig.TlsProvider.JDK));
     TestServer server = TestServer.start(config);
     Path port = work.resolve("port");
     Files.writeString(work.resolve("port.tmp"), Integer.toString(server.port()));
