@@ -68,11 +68,16 @@ class FallbackPipelineTest {
   static Path audit;
   static SSLContext noCertificate;
   static TransportConfig config;
+  // Created before the server opens the key file (a running server sees new keys within ~1 s).
+  static CreatedKey ciBot;
+  static CreatedKey lockedOut;
 
   @BeforeAll
   static void start() throws Exception {
     ca = RealCa.start(dir.resolve("ca"));
     keys = ApiKeyStore.open(dir.resolve("apikeys.json"));
+    ciBot = keys.create("ci-bot", List.of("viewer"));
+    lockedOut = keys.create("locked", List.of("viewer"));
     audit = dir.resolve("audit.log");
     AuthConfig authConfig = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
@@ -213,7 +218,7 @@ class FallbackPipelineTest {
 
   @Test
   void apiKeysGoodBadAndRevoked() throws Exception {
-    CreatedKey created = keys.create("ci-bot", List.of("viewer"));
+    CreatedKey created = ciBot;
     Map<String, String> good = Map.of("X-API-Key", created.key());
     assertThat(get(noCertificate, server.port(), "/nothing", good).status()).isEqualTo(404);
     try (McpSyncClient client = client(server.port(), noCertificate, good)) {
@@ -249,7 +254,7 @@ class FallbackPipelineTest {
         .withLockout(new AuthConfig.Lockout(3, Duration.ofMinutes(1), Duration.ofMinutes(2), null))
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("lockout-audit.log")));
     TransportConfig strict = config.withAuth(lockoutConfig);
-    CreatedKey key = keys.create("locked", List.of("viewer"));
+    CreatedKey key = lockedOut;
     try (GatehouseAuth strictAuth = GatehouseAuth.fromConfig(strict);
         TestServer strictServer = TestServer.start(strict, strictAuth)) {
       assertThat(get(noCertificate, strictServer.port(), "/nothing",
@@ -265,6 +270,55 @@ class FallbackPipelineTest {
       assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 120L);
       assertThat(auditContaining(dir.resolve("lockout-audit.log"), "source locked out"))
           .contains("\"decision\":\"deny\"");
+    }
+  }
+
+  @Test
+  void jwtOnlyServerAsksForNoCertificateAndChecksNoRevocation() throws Exception {
+    TransportConfig jwtOnly = config.withAuth(config.auth().withMethods(
+        AuthConfig.Certificate.disabled(), config.auth().jwt(), new AuthConfig.ApiKey(false, null)));
+    try (GatehouseAuth jwtAuth = GatehouseAuth.fromConfig(jwtOnly);
+        TestServer jwtServer = TestServer.start(jwtOnly, jwtAuth)) {
+      assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
+      assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:ocsp");
+      String token = ca.token("dora", RESOURCE, "manager");
+      try (McpSyncClient client = client(jwtServer.port(), noCertificate,
+          Map.of("Authorization", "Bearer " + token))) {
+        client.initialize();
+        assertThat(toolNames(client)).containsExactly("add", "echo", "progress", "whoami");
+      }
+      // An API key means nothing here: API keys are off.
+      CreatedKey key = keys.create("ignored", List.of("admin"));
+      assertThat(get(noCertificate, jwtServer.port(), "/nothing", Map.of("X-API-Key", key.key()))
+          .status()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void certificateBoundTokenNeedsItsCertificate() throws Exception {
+    // JWT only, with mTLS for proof of possession (RFC 8705): the certificate is not a credential
+    // here, the token is, and its cnf must match the connection's certificate.
+    TransportConfig bound = config.withTls(config.tls().withClientAuth(
+            TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem()))
+        .withAuth(config.auth().withMethods(AuthConfig.Certificate.disabled(), config.auth().jwt(),
+            new AuthConfig.ApiKey(false, null)));
+    RealCa.Identity holder = ca.client("holder", "viewer");
+    RealCa.Identity thief = ca.client("thief", "viewer");
+    CaConfig caConfig = ca.authority().config();
+    String token = new TokenMinter(JwtSigningKey.loadOrCreate(ca.authority().layout(), caConfig,
+        RealCa.PASSPHRASE.toCharArray()), caConfig).mint("holder", List.of("viewer"),
+        Duration.ofMinutes(15), RESOURCE, holder.certificate(), Instant.now());
+    Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
+    try (GatehouseAuth boundAuth = GatehouseAuth.fromConfig(bound);
+        TestServer boundServer = TestServer.start(bound, boundAuth)) {
+      assertThat(boundAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.OPTIONAL);
+      assertThat(get(ca.clientContext(holder), boundServer.port(), "/nothing", bearer).status())
+          .isEqualTo(404);
+      for (SSLContext other : List.of(ca.clientContext(thief), noCertificate)) {
+        RawHttp.Response refused = get(other, boundServer.port(), "/nothing", bearer);
+        assertThat(refused.status()).isEqualTo(401);
+        assertThat(refused.header("WWW-Authenticate")).startsWith("Bearer error=\"invalid_token\"");
+      }
     }
   }
 
