@@ -242,6 +242,12 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   /** The caller's session named in {@code Mcp-Session-Id}, or null after answering 400/404. */
   private SessionEntry session(
       ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {
+    if (request.headers().getAll(HttpHeaders.MCP_SESSION_ID).size() > 1) {
+      // A proxy reading another of them would disagree with us about the session.
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "exactly one Mcp-Session-Id header is allowed");
+      return null;
+    }
     String id = request.header(HttpHeaders.MCP_SESSION_ID);
     if (id == null || id.isBlank()) {
       error(ctx, HttpResponseStatus.BAD_REQUEST, "missing_session",

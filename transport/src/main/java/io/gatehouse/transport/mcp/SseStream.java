@@ -14,6 +14,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +42,9 @@ final class SseStream implements McpStreamableServerTransport {
   private final ChannelHandlerContext ctx;
   private final McpJsonMapper jsonMapper;
   private final List<Runnable> onClose = new ArrayList<>();
+  // Removed again in end(): a kept-alive connection serves many streams, and a listener left on
+  // its close future would keep every finished stream reachable until the connection closes.
+  private final GenericFutureListener<Future<? super Void>> onChannelClose = f -> end(false);
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
   private volatile java.util.function.Consumer<McpSchema.JSONRPCResponse> responses;
@@ -67,7 +72,7 @@ final class SseStream implements McpStreamableServerTransport {
     long nanos = keepAliveInterval.toNanos();
     keepAlive = ctx.executor().scheduleAtFixedRate(
         () -> write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
-    ctx.channel().closeFuture().addListener(f -> end(false));
+    ctx.channel().closeFuture().addListener(onChannelClose);
     return this;
   }
 
@@ -159,6 +164,7 @@ final class SseStream implements McpStreamableServerTransport {
       return;
     }
     closed = true;
+    ctx.channel().closeFuture().removeListener(onChannelClose);
     if (keepAlive != null) {
       keepAlive.cancel(false);
     }

@@ -185,7 +185,10 @@ public final class GatehouseAuth implements AutoCloseable {
       server.clientAuth(clientAuthMode())
           .clientTrustManager(ClientCertificateTrust.forBundle(trustBundle));
     }
-    server.tlsHandshakeObserver(metrics::handshakeFailed);
+    server.tlsHandshakeObserver((remote, failure) -> {
+      String cause = metrics.handshakeFailed(failure);
+      audit.tlsHandshakeRefused(remote, AuthMetrics.certificateCause(cause), cause);
+    });
     server.stage(PipelineSlot.PUBLIC, new ProtectedResourceMetadataStage(resource,
         resourceUri.getRawPath() == null ? "" : resourceUri.getRawPath(), authorizationServers(),
         config.scopesSupported(), config.jwt().enabled()));
