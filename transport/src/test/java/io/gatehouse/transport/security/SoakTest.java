@@ -8,6 +8,7 @@ import io.gatehouse.transport.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,12 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Soak: {@code gatehouse.soak.clients} (default 64) mutual-TLS clients, each with its own
  * certificate and session, calling a tool in a loop over kept-alive connections for {@code
- * gatehouse.soak.duration} (ISO-8601, default PT60S). Passes with zero unexpected errors and a
- * heap after GC at the end within 10% of the heap after GC once warmed up.
+ * gatehouse.soak.duration} (ISO-8601, default PT60S). Passes with zero unexpected errors and live
+ * heap after a full GC at the end within 10% of the same measure once warmed up.
  *
- * <p>Tagged {@code soak}: excluded from the default run; {@code mvn -Psoak -pl transport -am
- * verify} runs it for 10 minutes. Until the retained-SSE-stream defect is fixed (see {@code
- * TransportFaultTest#finishedStreamsAreNotRetainedByAKeptAliveConnection}) it fails on heap growth.
+ * <p>Tagged {@code soak}: 60 s in the default build, 10 minutes with {@code mvn -Psoak -pl
+ * transport -am verify}; {@code -Dsoak.excludedGroups=soak} leaves it out.
  */
 @Tag("soak")
 class SoakTest {
@@ -103,13 +103,16 @@ class SoakTest {
     return null;
   }
 
-  private static long heapAfterGc() throws InterruptedException {
-    long least = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      Thread.sleep(200);
-      least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-    }
-    return least;
+  /**
+   * Bytes of live objects after a full GC, from the JVM's GC.class_histogram (the total of what
+   * {@code jmap -histo:live} prints). Heap "used" from the memory MXBean is not used: it also counts
+   * G1 regions the collector keeps, which made a flat live set look like growth.
+   */
+  private static long heapAfterGc() throws Exception {
+    String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+        new ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    return histogram.lines().map(String::trim).filter(l -> l.startsWith("Total"))
+        .mapToLong(l -> Long.parseLong(l.split("\\s+")[2])).sum();
   }
 }

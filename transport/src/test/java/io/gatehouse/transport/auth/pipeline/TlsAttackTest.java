@@ -50,7 +50,6 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -191,19 +190,12 @@ class TlsAttackTest {
   }
 
   @Test
-  @Disabled("defect: the JDK TLS provider (tls.provider: jdk, the default) accepts client-initiated "
-      + "TLS 1.2 renegotiation (testssl.sh: secure_client_renego VULNERABLE, DoS threat); "
-      + "fix pending in transport (e.g. -Djdk.tls.rejectClientInitiatedRenegotiation=true set "
-      + "before the first SSLContext, or refuse a second handshake in the pipeline)")
   void clientInitiatedRenegotiationIsRefusedWithTheJdkProvider() throws Exception {
     assertThat(renegotiationAccepted(server.port())).isFalse();
     assertServed();
   }
 
   @Test
-  @Disabled("defect: TLS handshake refusals (no certificate, untrusted, expired, wrong EKU, "
-      + "timeout) are counted in gatehouse.tls.handshake.failures but no audit line is written; "
-      + "fix pending in transport (GatehouseAuth's tlsHandshakeObserver could call the AuditLog)")
   void handshakeRefusalsAreAudited() throws Exception {
     assertRefusedThenServed(ca.clientContext(null), "no_certificate");
     assertThat(AuthFixture.auditContaining(audit, "no_certificate")).contains("no_certificate");
