@@ -177,7 +177,7 @@ class TlsAttackTest {
 
   @Test
   void clientInitiatedRenegotiationIsRefusedWithTheOpenSslProvider() throws Exception {
-    // The JDK provider case is the defect test below; this documents the expected behaviour.
+    // BoringSSL refuses server-side renegotiation by itself; the JDK case is the next test.
     org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable());
     TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
         .withPolicy(dir.resolve("policy.yaml"))
