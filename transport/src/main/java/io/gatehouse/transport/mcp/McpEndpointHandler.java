@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -133,8 +134,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       return;
     }
     long start = System.nanoTime();
-    java.util.concurrent.atomic.AtomicReference<ToolCallObserver.Outcome> outcome =
-        new java.util.concurrent.atomic.AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
+    AtomicReference<ToolCallObserver.Outcome> outcome =
+        new AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
     stream.observeResponses(response -> {
       if (r.id().equals(response.id())) {
         outcome.set(isError(response) ? ToolCallObserver.Outcome.ERROR : ToolCallObserver.Outcome.OK);

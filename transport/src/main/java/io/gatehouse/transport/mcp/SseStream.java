@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -47,7 +48,7 @@ final class SseStream implements McpStreamableServerTransport {
   private final GenericFutureListener<Future<? super Void>> onChannelClose = f -> end(false);
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
-  private volatile java.util.function.Consumer<McpSchema.JSONRPCResponse> responses;
+  private volatile Consumer<McpSchema.JSONRPCResponse> responses;
 
   private SseStream(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
     this.ctx = ctx;
@@ -93,13 +94,13 @@ final class SseStream implements McpStreamableServerTransport {
   }
 
   /** Shows every JSON-RPC response sent on this stream to {@code observer} (before it is sent). */
-  void observeResponses(java.util.function.Consumer<McpSchema.JSONRPCResponse> observer) {
+  void observeResponses(Consumer<McpSchema.JSONRPCResponse> observer) {
     this.responses = observer;
   }
 
   @Override
   public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
-    java.util.function.Consumer<McpSchema.JSONRPCResponse> observer = responses;
+    Consumer<McpSchema.JSONRPCResponse> observer = responses;
     if (observer != null && message instanceof McpSchema.JSONRPCResponse response) {
       observer.accept(response);
     }
