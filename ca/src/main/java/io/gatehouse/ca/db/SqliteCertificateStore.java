@@ -1,5 +1,6 @@
 package io.gatehouse.ca.db;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * {@link CertificateStore} in an embedded SQLite file ({@code certs/ca/ca.db}). WAL journal with
@@ -27,6 +30,8 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteCertificateStore implements CertificateStore {
   private static final int SCHEMA_VERSION = 1;
   private static final String GENESIS = "0".repeat(64);
+  /** Below this much free space a failed write is reported as a full disk. */
+  private static final long LOW_SPACE = 64 * 1024;
   private static final String COLUMNS =
       "serial, kind, subject, roles, not_before, not_after, issued_at, der, revoked_at, revocation_reason";
 
@@ -95,7 +100,7 @@ public final class SqliteCertificateStore implements CertificateStore {
       store.connection.commit();
     } catch (SQLException e) {
       store.close();
-      throw corrupt(file, e);
+      throw cannotOpen(file, e);
     } catch (StoreException e) {
       store.close();
       throw e;
@@ -113,13 +118,44 @@ public final class SqliteCertificateStore implements CertificateStore {
       connection.setAutoCommit(false);
       return new SqliteCertificateStore(file, connection);
     } catch (SQLException e) {
-      throw corrupt(file, e);
+      throw cannotOpen(file, e);
     }
   }
 
-  private static StoreException corrupt(Path file, SQLException e) {
-    return new StoreException("certificate store " + file
-        + " is unreadable or corrupt (" + oneLine(e) + "): restore it from a backup", e);
+  /**
+   * Why the store cannot be opened. Only real corruption says "restore from a backup": a full disk
+   * or a read-only directory must not send an operator to overwrite a good store (and lose the
+   * revocations made since the backup).
+   */
+  private static StoreException cannotOpen(Path file, SQLException e) {
+    if (isCorruption(e)) {
+      return new StoreException("certificate store " + file
+          + " is unreadable or corrupt (" + oneLine(e) + "): restore it from a backup", e);
+    }
+    return new StoreException("certificate store " + file + " cannot be opened"
+        + environmentHint(file, e) + " (" + oneLine(e) + ")", e);
+  }
+
+  private static boolean isCorruption(SQLException e) {
+    int code = e instanceof SQLiteException sqlite ? sqlite.getResultCode().code & 0xff : -1;
+    return code == SQLiteErrorCode.SQLITE_CORRUPT.code || code == SQLiteErrorCode.SQLITE_NOTADB.code;
+  }
+
+  /** ": the disk … is full" or ": … is read-only" when that is the cause, else "". */
+  private static String environmentHint(Path file, SQLException e) {
+    Path dir = file.toAbsolutePath().getParent();
+    int code = e instanceof SQLiteException sqlite ? sqlite.getResultCode().code & 0xff : -1;
+    if (code == SQLiteErrorCode.SQLITE_READONLY.code || !Files.isWritable(dir)) {
+      return ": " + dir + " is read-only (the store writes its journal next to it; make it writable)";
+    }
+    try {
+      if (code == SQLiteErrorCode.SQLITE_FULL.code || Files.getFileStore(dir).getUsableSpace() < LOW_SPACE) {
+        return ": the disk holding " + dir + " is full (free some space and retry)";
+      }
+    } catch (IOException ignored) {
+      // no better hint than SQLite's own message
+    }
+    return "";
   }
 
   @Override
@@ -371,7 +407,8 @@ public final class SqliteCertificateStore implements CertificateStore {
     } catch (SQLException ignored) {
       // the original failure is the one worth reporting
     }
-    return new StoreException("certificate store " + file + ": cannot " + what + " (" + oneLine(e) + ")", e);
+    return new StoreException("certificate store " + file + ": cannot " + what
+        + environmentHint(file, e) + " (" + oneLine(e) + ")", e);
   }
 
   private static String oneLine(Exception e) {
