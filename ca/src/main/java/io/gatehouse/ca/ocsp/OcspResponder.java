@@ -17,6 +17,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
@@ -63,13 +64,21 @@ public final class OcspResponder {
   private final Clock clock;
   private final DigestCalculatorProvider digests;
   private final AtomicReference<OcspSigner> signer;
-  private final Map<String, OcspAnswer> cache = Collections.synchronizedMap(
+  /**
+   * Bumped by every invalidation. An answer signed while an invalidation happened (a revocation or
+   * a signer rotation racing the request) carries the old generation and is never served again.
+   */
+  private final AtomicLong generation = new AtomicLong();
+  private final Map<String, PreSigned> cache = Collections.synchronizedMap(
       new LinkedHashMap<>(256, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, OcspAnswer> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, PreSigned> eldest) {
           return size() > CACHE_SIZE;
         }
       });
+
+  /** A pre-signed answer and the cache generation it was signed in. */
+  private record PreSigned(OcspAnswer answer, long generation) {}
 
   /**
    * A responder for certificates issued by {@code issuer}.
@@ -92,6 +101,7 @@ public final class OcspResponder {
 
   /** Forgets every pre-signed response; the next request for each is signed afresh. */
   public void invalidate() {
+    generation.incrementAndGet();
     cache.clear();
   }
 
@@ -127,12 +137,13 @@ public final class OcspResponder {
       }
       String key = Base64.getEncoder().encodeToString(items[0].getCertID().toASN1Primitive().getEncoded());
       Instant now = clock.instant();
-      OcspAnswer cached = cache.get(key);
-      if (cached != null && now.isBefore(refreshAt(cached))) {
-        return cached;
+      long current = generation.get();
+      PreSigned cached = cache.get(key);
+      if (cached != null && cached.generation() == current && now.isBefore(refreshAt(cached.answer()))) {
+        return cached.answer();
       }
       OcspAnswer fresh = sign(items, null);
-      cache.put(key, fresh);
+      cache.put(key, new PreSigned(fresh, current));
       return fresh;
     } catch (Exception e) {
       LOG.warn("OCSP responder internal error: {}", e.toString());
