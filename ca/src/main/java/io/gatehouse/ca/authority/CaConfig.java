@@ -24,6 +24,11 @@ import tools.jackson.databind.json.JsonMapper;
  * @param clientMaxTtl longest client certificate lifetime
  * @param serverTtl default server certificate lifetime
  * @param serverMaxTtl longest server certificate lifetime
+ * @param issuer the {@code iss} of JWTs minted by {@code gatehouse token}; null means {@code
+ *     https://<trustDomain>}
+ * @param jwtAlgorithm JWS algorithm of the JWT signing key (ES256, RS256 or EdDSA); null means ES256
+ * @param tokenTtl default JWT lifetime; null means 15m
+ * @param tokenMaxTtl longest JWT lifetime; null means 1h
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CaConfig(
@@ -37,7 +42,11 @@ public record CaConfig(
     String clientTtl,
     String clientMaxTtl,
     String serverTtl,
-    String serverMaxTtl) {
+    String serverMaxTtl,
+    String issuer,
+    String jwtAlgorithm,
+    String tokenTtl,
+    String tokenMaxTtl) {
 
   /** Default client certificate lifetime. */
   public static final String DEFAULT_CLIENT_TTL = "24h";
@@ -47,6 +56,13 @@ public record CaConfig(
   public static final String DEFAULT_SERVER_TTL = "90d";
   /** Default maximum server certificate lifetime (the CA/Browser Forum's 397 days). */
   public static final String DEFAULT_SERVER_MAX_TTL = "397d";
+
+  /** Default JWT lifetime. */
+  public static final String DEFAULT_TOKEN_TTL = "15m";
+  /** Default maximum JWT lifetime. */
+  public static final String DEFAULT_TOKEN_MAX_TTL = "1h";
+  /** Default JWS algorithm. */
+  public static final String DEFAULT_JWT_ALGORITHM = "ES256";
 
   static final JsonMapper JSON =
       JsonMapper.builder()
@@ -64,6 +80,26 @@ public record CaConfig(
     return new TtlPolicy(Ttl.parse(serverTtl), Ttl.parse(serverMaxTtl));
   }
 
+  /** Lifetime policy for JWTs. */
+  public TtlPolicy tokenPolicy() throws InvalidRequestException {
+    return new TtlPolicy(Ttl.parse(orDefault(tokenTtl, DEFAULT_TOKEN_TTL)),
+        Ttl.parse(orDefault(tokenMaxTtl, DEFAULT_TOKEN_MAX_TTL)));
+  }
+
+  /** The {@code iss} of minted JWTs. */
+  public String tokenIssuer() {
+    return orDefault(issuer, "https://" + trustDomain);
+  }
+
+  /** The JWS algorithm name of the JWT signing key. */
+  public String tokenAlgorithm() {
+    return orDefault(jwtAlgorithm, DEFAULT_JWT_ALGORITHM);
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null ? fallback : value;
+  }
+
   /** The CA key type. */
   public KeyType caKeyType() throws InvalidRequestException {
     return KeyType.parse(keyType);
@@ -78,6 +114,7 @@ public record CaConfig(
       }
       config.clientPolicy();
       config.serverPolicy();
+      config.tokenPolicy();
       return config;
     } catch (JacksonException | InvalidRequestException | IllegalArgumentException e) {
       throw new CaException("CA config " + file + " is unreadable: fix or restore it", e);

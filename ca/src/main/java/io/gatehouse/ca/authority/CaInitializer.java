@@ -52,6 +52,8 @@ public final class CaInitializer {
    * @param clientMaxTtl maximum client lifetime
    * @param serverTtl default server lifetime
    * @param serverMaxTtl maximum server lifetime
+   * @param issuer JWT issuer URL, or null for {@code https://<trustDomain>}
+   * @param jwtAlgorithm JWS algorithm for {@code gatehouse token} (ES256, RS256, EdDSA)
    * @param force replace an existing CA (its files are moved aside, not deleted)
    */
   public record Options(
@@ -66,6 +68,8 @@ public final class CaInitializer {
       Duration clientMaxTtl,
       Duration serverTtl,
       Duration serverMaxTtl,
+      String issuer,
+      String jwtAlgorithm,
       boolean force) {}
 
   private CaInitializer() {}
@@ -130,7 +134,9 @@ public final class CaInitializer {
         options.intermediate(), httpUrl(options.ocspUrl(), "--ocsp-url"),
         httpUrl(options.crlUrl(), "--crl-url"),
         Ttl.format(options.clientTtl()), Ttl.format(options.clientMaxTtl()),
-        Ttl.format(options.serverTtl()), Ttl.format(options.serverMaxTtl()));
+        Ttl.format(options.serverTtl()), Ttl.format(options.serverMaxTtl()),
+        options.issuer() == null ? null : httpUrl(options.issuer(), "--issuer"),
+        jwtAlgorithm(options.jwtAlgorithm()), CaConfig.DEFAULT_TOKEN_TTL, CaConfig.DEFAULT_TOKEN_MAX_TTL);
   }
 
   /** Refuses to overwrite a CA unless forced; a forced init moves the old {@code ca/} aside. */
@@ -198,6 +204,15 @@ public final class CaInitializer {
     return rootName.contains("Root")
         ? rootName.replace("Root", "Intermediate")
         : rootName + " Intermediate";
+  }
+
+  private static String jwtAlgorithm(String name) throws InvalidRequestException {
+    for (String known : new String[] {"ES256", "RS256", "EdDSA"}) {
+      if (known.equalsIgnoreCase(name)) {
+        return known;
+      }
+    }
+    throw new InvalidRequestException("unsupported JWT algorithm '" + name + "': use ES256, RS256 or EdDSA");
   }
 
   private static String httpUrl(String url, String flag) throws InvalidRequestException {

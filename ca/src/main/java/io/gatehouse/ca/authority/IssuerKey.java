@@ -40,7 +40,7 @@ public final class IssuerKey {
     } catch (InvalidRequestException e) {
       throw new CaException("CA key is unusable: " + e.getMessage());
     }
-    if (!matches(certificate.getPublicKey())) {
+    if (!belongTogether(key, certificate.getPublicKey())) {
       throw new CaException("CA key does not belong to CA certificate "
           + certificate.getSubjectX500Principal().getName() + ": restore the matching key");
     }
@@ -116,19 +116,21 @@ public final class IssuerKey {
     }
   }
 
-  private boolean matches(PublicKey publicKey) {
+  /** Whether {@code privateKey} is the private half of {@code publicKey} (a signature round trip). */
+  public static boolean belongTogether(PrivateKey privateKey, PublicKey publicKey) {
     try {
+      String signatureAlgorithm = KeyType.of(privateKey).signatureAlgorithm();
       byte[] challenge = new byte[32];
       Crypto.random().nextBytes(challenge);
       Signature signer = Signature.getInstance(signatureAlgorithm, Crypto.BC);
-      signer.initSign(key);
+      signer.initSign(privateKey);
       signer.update(challenge);
       byte[] signature = signer.sign();
       Signature verifier = Signature.getInstance(signatureAlgorithm, Crypto.BC);
       verifier.initVerify(publicKey);
       verifier.update(challenge);
       return verifier.verify(signature);
-    } catch (GeneralSecurityException e) {
+    } catch (GeneralSecurityException | InvalidRequestException e) {
       return false;
     }
   }

@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
       SignCommand.class,
       RevokeCommand.class,
       ListCommand.class,
-      CrlCommand.class
+      CrlCommand.class,
+      RenewCommand.class,
+      ServeCommand.class
     })
 final class CaCommand implements Runnable {
   @Spec CommandSpec spec;

@@ -58,6 +58,12 @@ final class InitCommand implements Callable<Integer> {
   @Option(names = "--max-server-ttl", defaultValue = CaConfig.DEFAULT_SERVER_MAX_TTL, description = "Longest server lifetime (default: ${DEFAULT-VALUE}).")
   String serverMaxTtl;
 
+  @Option(names = "--issuer", paramLabel = "URL", description = "The iss of JWTs from 'gatehouse token' (default: https://<trust-domain>).")
+  String issuer;
+
+  @Option(names = "--jwt-alg", defaultValue = "ES256", description = "JWT signing algorithm: ES256, RS256 or EdDSA (default: ${DEFAULT-VALUE}).")
+  String jwtAlgorithm;
+
   @Option(names = "--force", description = "Replace an existing CA (its directory is moved aside, not deleted).")
   boolean force;
 
@@ -69,7 +75,8 @@ final class InitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CaInitializer.Options options = new CaInitializer.Options(dir.dir(), name, trustDomain,
         KeyType.parse(keyType), intermediate, ocspUrl, crlUrl, Ttl.parse(clientTtl),
-        Ttl.parse(clientMaxTtl), Ttl.parse(serverTtl), Ttl.parse(serverMaxTtl), force);
+        Ttl.parse(clientMaxTtl), Ttl.parse(serverTtl), Ttl.parse(serverMaxTtl), issuer, jwtAlgorithm,
+        force);
     char[] passphrase = environment.caPassphrase(true);
     Path movedAside;
     try {

@@ -25,7 +25,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.DERNull;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.AccessDescription;
@@ -126,6 +129,22 @@ public final class Issuer {
   }
 
   /**
+   * Issues a delegated OCSP signing certificate (RFC 6960 4.2.2.2): EKU OCSPSigning, {@code
+   * id-pkix-ocsp-nocheck}, KU digitalSignature, so responders sign with it and never with the CA
+   * key.
+   */
+  public X509Certificate issueOcspSigner(PublicKey key, Duration lifetime) throws CaException {
+    String issuerName = IETFUtils.valueToString(issuerKey.subject().getRDNs(BCStyle.CN)[0].getFirst().getValue());
+    X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+        .addRDN(BCStyle.CN, issuerName + " OCSP Responder").build();
+    return issue(CertificateKind.OCSP_SIGNING, subject, key, lifetime, List.of(), builder -> {
+      add(builder, Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+      add(builder, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning));
+      add(builder, OCSPObjectIdentifiers.id_pkix_ocsp_nocheck, false, DERNull.INSTANCE);
+    });
+  }
+
+  /**
    * Validates a client request without signing anything (the CLI calls it before asking for the
    * passphrase).
    *
@@ -204,7 +223,9 @@ public final class Issuer {
       add(builder, Extension.basicConstraints, true, new BasicConstraints(false));
       add(builder, Extension.subjectKeyIdentifier, false, IssuerKey.subjectKeyIdentifier(key));
       add(builder, Extension.authorityKeyIdentifier, false, issuerKey.authorityKeyIdentifier());
-      addRevocationPointers(builder);
+      if (kind != CertificateKind.OCSP_SIGNING) {
+        addRevocationPointers(builder);
+      }
       profile.apply(builder);
       X509Certificate certificate = issuerKey.sign(builder);
       try {

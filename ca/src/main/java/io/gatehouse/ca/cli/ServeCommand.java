@@ -1,0 +1,89 @@
+package io.gatehouse.ca.cli;
+
+import io.gatehouse.ca.InvalidRequestException;
+import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.authority.Ttl;
+import io.gatehouse.ca.serve.CaService;
+import io.gatehouse.ca.token.JwtSigningKey;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code gatehouse ca serve}: the OCSP responder, CRL and JWKS endpoint. Runs until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Serve OCSP (POST /ocsp, GET /ocsp/{base64 request}), the CRL (GET /crl) and the JWT"
+        + " public keys (GET /jwks.json) over HTTP, or HTTPS with --tls-cert/--tls-key.",
+        "Revocations made by 'ca revoke' in another process are served within a second."})
+final class ServeCommand implements Callable<Integer> {
+  private final CliEnvironment environment;
+
+  @Spec CommandSpec spec;
+  @Mixin CaDirOption dir;
+
+  @Option(names = "--port", defaultValue = "8089", description = "TCP port, 0 for any (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--ocsp-validity", defaultValue = "1h", description = "OCSP nextUpdate − thisUpdate, 1m to 24h (default: ${DEFAULT-VALUE}).")
+  String ocspValidity;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve HTTPS with this certificate chain (PEM).")
+  Path tlsCertificate;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The TLS private key (PKCS#8 PEM).")
+  Path tlsKey;
+
+  ServeCommand(CliEnvironment environment) {
+    this.environment = environment;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Duration validity = Ttl.parse(ocspValidity);
+    if (validity.compareTo(Duration.ofMinutes(1)) < 0 || validity.compareTo(Duration.ofHours(24)) > 0) {
+      throw new InvalidRequestException("--ocsp-validity must be between 1m and 24h");
+    }
+    if (port < 0 || port > 65535) {
+      throw new InvalidRequestException("--port must be between 0 and 65535");
+    }
+    CertificateAuthority ca = CertificateAuthority.open(dir.dir());
+    CaService service;
+    try {
+      char[] passphrase = environment.caPassphrase(false);
+      IssuerKey issuerKey;
+      JwtSigningKey jwt;
+      try {
+        issuerKey = ca.unlock(passphrase);
+        jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase);
+      } finally {
+        Arrays.fill(passphrase, '\0');
+      }
+      service = CaService.start(ca, issuerKey, jwt,
+          new CaService.Options(bind, port, validity, tlsCertificate, tlsKey), environment.clock());
+    } catch (Exception e) {
+      ca.close();
+      throw e;
+    }
+    Thread stopper = new Thread(() -> {
+      service.close();
+      ca.close();
+    }, "gatehouse-ca-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("Serving OCSP, CRL and JWKS on " + service.baseUrl()
+        + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json)");
+    out.flush();
+    service.awaitClose();
+    return 0;
+  }
+}

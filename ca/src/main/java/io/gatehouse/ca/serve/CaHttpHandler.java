@@ -1,0 +1,211 @@
+package io.gatehouse.ca.serve;
+
+import io.gatehouse.ca.ocsp.OcspAnswer;
+import io.gatehouse.ca.ocsp.OcspResponder;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes {@code /ocsp} (POST and GET), {@code /crl} and {@code /jwks.json}. Runs on a separate
+ * executor group, never on the event loop: answering may read the store or sign.
+ */
+@ChannelHandler.Sharable
+final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(CaHttpHandler.class);
+  private static final String OCSP_RESPONSE = "application/ocsp-response";
+  private static final String OCSP_PREFIX = "/ocsp/";
+  private static final int MAX_GET_PATH = 2048;
+
+  private final OcspResponder responder;
+  private final Supplier<CrlPublisher.Snapshot> crl;
+  private final byte[] jwks;
+  private final Supplier<Instant> now;
+
+  CaHttpHandler(OcspResponder responder, Supplier<CrlPublisher.Snapshot> crl, byte[] jwks,
+      Supplier<Instant> now) {
+    this.responder = responder;
+    this.crl = crl;
+    this.jwks = jwks.clone();
+    this.now = now;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    FullHttpResponse response = route(request);
+    LOG.debug("{} {} -> {}", request.method(), abbreviate(request.uri()), response.status().code());
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    HttpUtil.setKeepAlive(response, keepAlive);
+    HttpUtil.setContentLength(response, response.content().readableBytes());
+    var written = ctx.writeAndFlush(response);
+    if (!keepAlive) {
+      written.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.debug("connection error: {}", cause.toString());
+    ctx.close();
+  }
+
+  private FullHttpResponse route(FullHttpRequest request) {
+    String path = request.uri();
+    int query = path.indexOf('?');
+    if (query >= 0) {
+      path = path.substring(0, query);
+    }
+    HttpMethod method = request.method();
+    if (path.equals("/ocsp") || path.equals("/ocsp/")) {
+      if (!HttpMethod.POST.equals(method)) {
+        return notAllowed("POST");
+      }
+      OcspAnswer answer = responder.respond(ByteBufUtil.getBytes(request.content()));
+      FullHttpResponse response = response(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der());
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      return response;
+    }
+    if (path.startsWith(OCSP_PREFIX)) {
+      if (!HttpMethod.GET.equals(method)) {
+        return notAllowed("GET");
+      }
+      byte[] der = decodeGetRequest(path.substring(OCSP_PREFIX.length()));
+      OcspAnswer answer = der == null ? responder.respond(new byte[0]) : responder.respond(der);
+      return cacheable(request, response(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der()), answer);
+    }
+    if (path.equals("/crl")) {
+      if (!HttpMethod.GET.equals(method)) {
+        return notAllowed("GET");
+      }
+      CrlPublisher.Snapshot snapshot = crl.get();
+      FullHttpResponse response = response(HttpResponseStatus.OK, "application/pkix-crl", snapshot.der());
+      // Revocations re-sign the CRL at once; make caches revalidate rather than keep a stale one.
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      response.headers().set(HttpHeaderNames.LAST_MODIFIED, httpDate(snapshot.thisUpdate()));
+      response.headers().set(HttpHeaderNames.ETAG, etag(snapshot.der()));
+      return response;
+    }
+    if (path.equals("/jwks.json")) {
+      if (!HttpMethod.GET.equals(method)) {
+        return notAllowed("GET");
+      }
+      FullHttpResponse response = response(HttpResponseStatus.OK, "application/jwk-set+json", jwks);
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=300");
+      return response;
+    }
+    return response(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
+        "not found\n".getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** RFC 5019 6.2 caching headers, and 304 when the client already holds this response. */
+  private FullHttpResponse cacheable(FullHttpRequest request, FullHttpResponse response, OcspAnswer answer) {
+    if (!answer.cacheable()) {
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      return response;
+    }
+    String etag = etag(answer.der());
+    long maxAge = Math.max(0, Duration.between(now.get(), answer.nextUpdate()).getSeconds());
+    response.headers()
+        .set(HttpHeaderNames.CACHE_CONTROL, "max-age=" + maxAge + ", public, no-transform, must-revalidate")
+        .set(HttpHeaderNames.LAST_MODIFIED, httpDate(answer.thisUpdate()))
+        .set(HttpHeaderNames.EXPIRES, httpDate(answer.nextUpdate()))
+        .set(HttpHeaderNames.ETAG, etag);
+    if (etag.equals(request.headers().get(HttpHeaderNames.IF_NONE_MATCH))) {
+      FullHttpResponse notModified = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+          HttpResponseStatus.NOT_MODIFIED, Unpooled.EMPTY_BUFFER);
+      notModified.headers().set(response.headers());
+      notModified.headers().remove(HttpHeaderNames.CONTENT_TYPE);
+      response.release();
+      return notModified;
+    }
+    return response;
+  }
+
+  /**
+   * The DER request of {@code GET /ocsp/{encoded}}: percent-decoded (a '+' stays a '+', as base64
+   * needs), then standard or URL-safe base64. Null when it does not decode.
+   */
+  static byte[] decodeGetRequest(String encoded) {
+    if (encoded.isEmpty() || encoded.length() > MAX_GET_PATH) {
+      return null;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(encoded.length());
+    try {
+      for (int i = 0; i < encoded.length(); i++) {
+        char c = encoded.charAt(i);
+        if (c == '%' && i + 2 < encoded.length()) {
+          bytes.write(HexFormat.fromHexDigits(encoded, i + 1, i + 3));
+          i += 2;
+        } else if (c < 0x80) {
+          bytes.write(c);
+        } else {
+          return null;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    String text = bytes.toString(StandardCharsets.US_ASCII);
+    try {
+      return text.indexOf('-') >= 0 || text.indexOf('_') >= 0
+          ? Base64.getUrlDecoder().decode(text)
+          : Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private static FullHttpResponse response(HttpResponseStatus status, String type, byte[] body) {
+    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+        Unpooled.wrappedBuffer(body));
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+    return response;
+  }
+
+  private static FullHttpResponse notAllowed(String allow) {
+    FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED,
+        "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+    response.headers().set(HttpHeaderNames.ALLOW, allow);
+    return response;
+  }
+
+  private static String etag(byte[] body) {
+    try {
+      return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body)) + "\"";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String httpDate(Instant instant) {
+    return DateTimeFormatter.RFC_1123_DATE_TIME.format(instant.atOffset(ZoneOffset.UTC));
+  }
+
+  private static String abbreviate(String uri) {
+    return uri.length() > 80 ? uri.substring(0, 80) + "..." : uri;
+  }
+}

@@ -1,0 +1,199 @@
+package io.gatehouse.ca.serve;
+
+import io.gatehouse.ca.CaException;
+import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.ca.ocsp.OcspResponder;
+import io.gatehouse.ca.ocsp.OcspSigner;
+import io.gatehouse.ca.token.JwtSigningKey;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ca serve}: OCSP, CRL and JWKS over HTTP (optionally HTTPS). A watcher polls the store's
+ * revision every {@value #WATCH_MILLIS} ms, so a revocation made by another process is answered
+ * within a second; it also re-signs the CRL and rotates the delegated OCSP signer when due.
+ */
+public final class CaService implements AutoCloseable {
+  /** Store polling interval. */
+  public static final long WATCH_MILLIS = 200;
+  /** Largest request body (an OCSP request for 16 certificates is well under 2 KiB). */
+  public static final int MAX_BODY = 16 * 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(CaService.class);
+
+  /**
+   * How to serve.
+   *
+   * @param bind address to bind
+   * @param port TCP port, 0 for any free port
+   * @param ocspValidity nextUpdate − thisUpdate of OCSP responses
+   * @param tlsCertificate server certificate chain (PEM) for HTTPS, or null for HTTP
+   * @param tlsKey its private key (PKCS#8 PEM), or null
+   */
+  public record Options(String bind, int port, Duration ocspValidity, Path tlsCertificate, Path tlsKey) {}
+
+  private final EventLoopGroup loops;
+  private final EventExecutorGroup workers;
+  private final ScheduledExecutorService watcher;
+  private final Channel channel;
+  private final ChannelGroup connections;
+  private final boolean tls;
+
+  private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
+      Channel channel, ChannelGroup connections, boolean tls) {
+    this.connections = connections;
+    this.loops = loops;
+    this.workers = workers;
+    this.watcher = watcher;
+    this.channel = channel;
+    this.tls = tls;
+  }
+
+  /** Starts serving {@code ca}; the issuing key signs the CRL and OCSP signer certificates only. */
+  public static CaService start(CertificateAuthority ca, IssuerKey issuerKey, JwtSigningKey jwt,
+      Options options, Clock clock) throws CaException {
+    SslContext ssl = sslContext(options);
+    Issuer issuer = new Issuer(ca, issuerKey, clock);
+    OcspResponder responder = new OcspResponder(ca.store(), ca.issuerCertificate(),
+        OcspSigner.issue(issuer), options.ocspValidity(), clock);
+    CrlPublisher crl = new CrlPublisher(ca.store(), issuerKey);
+    crl.regenerate(clock.instant());
+    long[] revision = {ca.store().revision()};
+
+    CaHttpHandler handler = new CaHttpHandler(responder, crl::current,
+        jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8), clock::instant);
+    EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventExecutorGroup workers = new DefaultEventExecutorGroup(2);
+    ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "gatehouse-ca-watcher");
+      thread.setDaemon(true);
+      return thread;
+    });
+    ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    try {
+      Channel channel = new ServerBootstrap()
+          .group(loops)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              connections.add(ch);
+              ChannelPipeline pipeline = ch.pipeline();
+              if (ssl != null) {
+                pipeline.addLast("tls", ssl.newHandler(ch.alloc()));
+              }
+              pipeline.addLast("idle", new ReadTimeoutHandler(30));
+              pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+              pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+              pipeline.addLast(workers, "routes", handler);
+            }
+          })
+          .bind(new InetSocketAddress(options.bind(), options.port()))
+          .sync()
+          .channel();
+      watcher.scheduleWithFixedDelay(() -> watch(ca, issuer, responder, crl, revision, clock),
+          WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+      return new CaService(loops, workers, watcher, channel, connections, ssl != null);
+    } catch (Exception e) {
+      watcher.shutdownNow();
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw new CaException("cannot listen on " + options.bind() + ":" + options.port() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void watch(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
+      CrlPublisher crl, long[] revision, Clock clock) {
+    try {
+      if (responder.signer().needsRotation(clock.instant())) {
+        responder.replaceSigner(OcspSigner.issue(issuer));
+        LOG.info("rotated the OCSP signing certificate");
+      }
+      long current = ca.store().revision();
+      if (current != revision[0]) {
+        responder.invalidate();
+        crl.regenerate(clock.instant());
+        revision[0] = current;
+      } else if (crl.due(clock.instant())) {
+        crl.regenerate(clock.instant());
+      }
+    } catch (Exception e) {
+      LOG.warn("CA watcher: {}", e.getMessage());
+    }
+  }
+
+  private static SslContext sslContext(Options options) throws CaException {
+    if (options.tlsCertificate() == null && options.tlsKey() == null) {
+      return null;
+    }
+    if (options.tlsCertificate() == null || options.tlsKey() == null) {
+      throw new io.gatehouse.ca.InvalidRequestException("--tls-cert and --tls-key go together");
+    }
+    try {
+      return SslContextBuilder.forServer(options.tlsCertificate().toFile(), options.tlsKey().toFile())
+          .protocols("TLSv1.3", "TLSv1.2")
+          .build();
+    } catch (Exception e) {
+      throw new CaException("cannot load the TLS certificate or key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The bound port. */
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** {@code http(s)://host:port}. */
+  public String baseUrl() {
+    InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+    String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return (tls ? "https://" : "http://") + host + ":" + port();
+  }
+
+  /** Blocks until the server channel closes. */
+  public void awaitClose() throws InterruptedException {
+    channel.closeFuture().sync();
+  }
+
+  @Override
+  public void close() {
+    watcher.shutdownNow();
+    // Listener, then connections, then the handler executors, then the event loops they post to.
+    channel.close().awaitUninterruptibly();
+    connections.close().awaitUninterruptibly();
+    workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+}
