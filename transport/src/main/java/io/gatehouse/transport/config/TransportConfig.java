@@ -21,6 +21,8 @@ import java.util.Locale;
  *     port matches any port
  * @param allowedOrigins {@code Origin} values accepted when a request carries one (exact match)
  * @param shutdownGrace how long graceful shutdown waits for in-flight requests
+ * @param auth the auth pipeline ({@code io.gatehouse.transport.auth.pipeline.GatehouseAuth} reads
+ *     it); default: client certificates only, fail-closed
  */
 public record TransportConfig(
     String bind,
@@ -30,7 +32,8 @@ public record TransportConfig(
     Limits limits,
     List<String> allowedHosts,
     List<String> allowedOrigins,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    AuthConfig auth) {
 
   /** Default {@code Host} allow-list: the loopback names. */
   public static final List<String> LOOPBACK_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
@@ -50,40 +53,54 @@ public record TransportConfig(
             : allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     shutdownGrace = positive(shutdownGrace, Duration.ofSeconds(10), "shutdownGrace");
+    auth = auth == null ? AuthConfig.defaults() : auth;
+  }
+
+  /** A config without an {@code auth} section (it takes the defaults). */
+  public TransportConfig(String bind, Integer port, Boolean plainHttp, Tls tls, Limits limits,
+      List<String> allowedHosts, List<String> allowedOrigins, Duration shutdownGrace) {
+    this(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, null);
   }
 
   /** All defaults: TLS on 127.0.0.1:8443, without certificate paths (they must be set). */
   public static TransportConfig defaults() {
-    return new TransportConfig(null, null, null, null, null, null, null, null);
+    return new TransportConfig(null, null, null, null, null, null, null, null, null);
   }
 
   /** This config listening on {@code bind:port}. */
   public TransportConfig withAddress(String bind, int port) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
   }
 
   /** This config serving plain HTTP (loopback only). */
   public TransportConfig withPlainHttp() {
     return new TransportConfig(
-        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace);
+        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
   }
 
   /** This config with {@code tls}. */
   public TransportConfig withTls(Tls tls) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
   }
 
   /** This config with {@code limits}. */
   public TransportConfig withLimits(Limits limits) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
   }
 
   /** This config with the given Host and Origin allow-lists. */
   public TransportConfig withAllowed(List<String> hosts, List<String> origins) {
-    return new TransportConfig(bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace);
+    return new TransportConfig(
+        bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace, auth);
+  }
+
+  /** This config with {@code auth}. */
+  public TransportConfig withAuth(AuthConfig auth) {
+    return new TransportConfig(
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
   }
 
   static Duration positive(Duration value, Duration fallback, String name) {

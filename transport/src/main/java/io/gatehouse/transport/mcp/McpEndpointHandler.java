@@ -104,6 +104,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
           .open(provider.limits.sseKeepAlive());
       entry.openStreams.incrementAndGet();
       stream.onClose(entry.openStreams::decrementAndGet);
+      observeToolCall(request, r, stream);
       McpStreamableServerSession.McpStreamableServerSessionStream sessionStream =
           entry.session.responseStream(stream);
       offLoop(sessionStream.handle(r), context).subscribe(null, err -> {
@@ -122,6 +123,35 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
           error(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
         },
         () -> ctx.writeAndFlush(HttpResponses.empty(HttpResponseStatus.ACCEPTED)));
+  }
+
+  /** Times a {@code tools/call} from here to its response (or the end of its stream). */
+  private void observeToolCall(GatehouseRequest request, McpSchema.JSONRPCRequest r, SseStream stream) {
+    ToolCallObserver observer = provider.toolCalls;
+    String tool = request.toolName().orElse(null);
+    if (observer == null || tool == null) {
+      return;
+    }
+    long start = System.nanoTime();
+    java.util.concurrent.atomic.AtomicReference<ToolCallObserver.Outcome> outcome =
+        new java.util.concurrent.atomic.AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
+    stream.observeResponses(response -> {
+      if (r.id().equals(response.id())) {
+        outcome.set(isError(response) ? ToolCallObserver.Outcome.ERROR : ToolCallObserver.Outcome.OK);
+      }
+    });
+    stream.onClose(() -> observer.toolCallEnded(tool, outcome.get(), System.nanoTime() - start));
+  }
+
+  private static boolean isError(McpSchema.JSONRPCResponse response) {
+    Object result = response.result();
+    if (response.error() != null) {
+      return true;
+    }
+    if (result instanceof McpSchema.CallToolResult call) {
+      return Boolean.TRUE.equals(call.isError());
+    }
+    return result instanceof Map<?, ?> map && Boolean.TRUE.equals(map.get("isError"));
   }
 
   private void initialize(ChannelHandlerContext ctx, McpSchema.JSONRPCRequest request,

@@ -47,6 +47,7 @@ public final class NettyStreamableServerTransportProvider
   final Map<String, SessionEntry> sessions = new ConcurrentHashMap<>();
   volatile McpStreamableServerSession.Factory sessionFactory;
   volatile boolean closing;
+  volatile ToolCallObserver toolCalls;
   private final Disposable sweeper;
 
   /** A provider using the SDK's default JSON mapper (Jackson 3). */
@@ -78,6 +79,20 @@ public final class NettyStreamableServerTransportProvider
   /** Open sessions. */
   public int sessionCount() {
     return sessions.size();
+  }
+
+  /** Open SSE streams: request streams in progress plus listening (GET) streams. */
+  public int openStreamCount() {
+    int open = 0;
+    for (SessionEntry entry : sessions.values()) {
+      open += entry.openStreams.get() + (entry.listening.get() == null ? 0 : 1);
+    }
+    return open;
+  }
+
+  /** Reports the end of every {@code tools/call} to {@code observer} (e.g. latency metrics). */
+  public void setToolCallObserver(ToolCallObserver observer) {
+    this.toolCalls = observer;
   }
 
   @Override

@@ -42,6 +42,7 @@ final class SseStream implements McpStreamableServerTransport {
   private final List<Runnable> onClose = new ArrayList<>();
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
+  private volatile java.util.function.Consumer<McpSchema.JSONRPCResponse> responses;
 
   private SseStream(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
     this.ctx = ctx;
@@ -86,8 +87,17 @@ final class SseStream implements McpStreamableServerTransport {
     return sendMessage(message, null);
   }
 
+  /** Shows every JSON-RPC response sent on this stream to {@code observer} (before it is sent). */
+  void observeResponses(java.util.function.Consumer<McpSchema.JSONRPCResponse> observer) {
+    this.responses = observer;
+  }
+
   @Override
   public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
+    java.util.function.Consumer<McpSchema.JSONRPCResponse> observer = responses;
+    if (observer != null && message instanceof McpSchema.JSONRPCResponse response) {
+      observer.accept(response);
+    }
     return Mono.fromCallable(() -> frame(message, messageId))
         .flatMap(bytes -> Mono.<Void>create(sink -> ctx.executor().execute(() -> write(bytes, sink))));
   }

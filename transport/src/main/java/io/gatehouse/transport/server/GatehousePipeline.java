@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +51,12 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private final ChannelHandler decoder;
   private final List<Map.Entry<String, ChannelHandler>> requestStages = new ArrayList<>();
   private final ChannelHandler connectionErrors = new ConnectionErrorHandler();
+  private final ChannelHandler handshakeFailures;
 
   GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
-      NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels) {
+      NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels,
+      TlsHandshakeObserver handshakes) {
+    this.handshakeFailures = handshakes == null ? null : new HandshakeFailureHandler(handshakes);
     this.limits = config.limits();
     this.tls = tls;
     this.inFlight = inFlight;
@@ -101,6 +105,9 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
       SslHandler handler = tls.newHandler(ch.alloc());
       handler.setHandshakeTimeoutMillis(limits.requestReadTimeout().toMillis());
       p.addLast("tls", handler);
+      if (handshakeFailures != null) {
+        p.addLast("tls-handshake", handshakeFailures);
+      }
     }
     p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
         .setMaxInitialLineLength(MAX_REQUEST_LINE)
@@ -115,6 +122,27 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     }
     p.addLast("mcp", mcp.newHandler());
     p.addLast("errors", connectionErrors);
+  }
+
+  /** Reports failed handshakes, then removes itself once a handshake succeeded. */
+  @Sharable
+  private static final class HandshakeFailureHandler extends ChannelInboundHandlerAdapter {
+    private final TlsHandshakeObserver observer;
+
+    HandshakeFailureHandler(TlsHandshakeObserver observer) {
+      this.observer = observer;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof SslHandshakeCompletionEvent done) {
+        if (!done.isSuccess()) {
+          observer.handshakeFailed(done.cause());
+        }
+        ctx.pipeline().remove(this);
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
   }
 
   /** Closes a connection on any error that reaches the end of the pipeline. */

@@ -64,11 +64,14 @@ public final class GatehouseServer implements AutoCloseable {
       throw new IllegalArgumentException("plain HTTP is only allowed on a loopback address, not "
           + config.bind() + "; configure tls.certificate and tls.privateKey");
     }
+    if (b.clientAuth != null) {
+      tls = tls.withClientAuth(b.clientAuth, tls.trustBundle());
+    }
     SslContext sslContext = config.plainHttp() ? null : ServerTls.build(tls, b.trustManager);
     this.inFlight = new InFlightRequests();
     this.channels = new DefaultChannelGroup("gatehouse", GlobalEventExecutor.INSTANCE);
     GatehousePipeline pipeline =
-        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels);
+        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels, b.handshakes);
     this.pipelineNames = pipeline.stageNames();
     this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -175,6 +178,8 @@ public final class GatehouseServer implements AutoCloseable {
     private final NettyStreamableServerTransportProvider mcp;
     private final Map<PipelineSlot, List<RequestStage>> stages = new EnumMap<>(PipelineSlot.class);
     private TrustManagerFactory trustManager;
+    private TransportConfig.ClientAuthMode clientAuth;
+    private TlsHandshakeObserver handshakes;
 
     private Builder(TransportConfig config, NettyStreamableServerTransportProvider mcp) {
       this.config = Objects.requireNonNull(config, "config");
@@ -194,6 +199,31 @@ public final class GatehouseServer implements AutoCloseable {
     public Builder clientTrustManager(TrustManagerFactory trustManager) {
       this.trustManager = trustManager;
       return this;
+    }
+
+    /**
+     * Asks for client certificates in {@code mode}, whatever {@code tls.clientAuth} says (the auth
+     * pipeline decides: REQUIRE with certificates only, OPTIONAL with a fallback method).
+     */
+    public Builder clientAuth(TransportConfig.ClientAuthMode mode) {
+      this.clientAuth = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /** Reports failed TLS handshakes to {@code observer} (e.g. metrics by cause). */
+    public Builder tlsHandshakeObserver(TlsHandshakeObserver observer) {
+      this.handshakes = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /** The MCP transport this server will serve. */
+    public NettyStreamableServerTransportProvider transport() {
+      return mcp;
+    }
+
+    /** The configuration this server will use. */
+    public TransportConfig config() {
+      return config;
     }
 
     /**

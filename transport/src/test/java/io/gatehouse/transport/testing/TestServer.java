@@ -1,5 +1,7 @@
 package io.gatehouse.transport.testing;
 
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.mcp.McpContextKeys;
@@ -21,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real Gatehouse server with the real MCP SDK server and a few tools, for tests:
  * {@code echo}, {@code add}, {@code whoami} (principal, protocol version, session id from the
- * transport context), {@code progress} (progress + logging notifications), {@code wait} (blocks
+ * transport context, then the principal's roles), {@code progress} (progress + logging notifications), {@code wait} (blocks
  * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls).
  */
 public final class TestServer implements AutoCloseable {
@@ -34,26 +36,38 @@ public final class TestServer implements AutoCloseable {
   public final McpSyncServer mcp;
   public final GatehouseServer server;
 
-  private TestServer(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages) {
+  private TestServer(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages,
+      GatehouseAuth auth) {
     transport = new NettyStreamableServerTransportProvider(config.limits());
-    mcp = McpServer.sync(transport)
+    McpServer.SyncSpecification<?> spec = McpServer.sync(transport)
         .serverInfo("gatehouse-test", "1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
-        .tools(tools())
-        .build();
+        .tools(tools());
+    if (auth != null) {
+      spec.addToolFilter(auth.toolListFilter());
+    }
+    mcp = spec.build();
     GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
     stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
+    if (auth != null) {
+      auth.install(builder, RegisteredTools.of(mcp));
+    }
     server = builder.start();
+  }
+
+  /** Starts a server with the auth pipeline {@code auth} installed. */
+  public static TestServer start(TransportConfig config, GatehouseAuth auth) {
+    return new TestServer(config, Map.of(), auth);
   }
 
   /** Starts a server with {@code config} and request stages. */
   public static TestServer start(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages) {
-    return new TestServer(config, stages);
+    return new TestServer(config, stages, null);
   }
 
   /** Starts a server with {@code config} and no extra stages. */
   public static TestServer start(TransportConfig config) {
-    return new TestServer(config, Map.of());
+    return new TestServer(config, Map.of(), null);
   }
 
   /** A TLS config on an ephemeral loopback port with {@code pki}'s server certificate. */
@@ -87,7 +101,9 @@ public final class TestServer implements AutoCloseable {
     tools.add(tool("whoami", (exchange, req) -> text(
         McpContextKeys.principal(exchange.transportContext()).orElseThrow().id() + "|"
             + exchange.transportContext().get(McpContextKeys.PROTOCOL_VERSION) + "|"
-            + exchange.sessionId())));
+            + exchange.sessionId() + "|"
+            + String.join(",", new java.util.TreeSet<>(McpContextKeys.principal(
+                exchange.transportContext()).orElseThrow().roles())))));
     tools.add(tool("progress", (exchange, req) -> {
       Object token = req.progressToken();
       for (int i = 1; i <= 3; i++) {

@@ -1,0 +1,106 @@
+package io.gatehouse.transport.auth.pipeline;
+
+import io.gatehouse.transport.auth.Principal;
+import io.gatehouse.transport.auth.RequestPrincipal;
+import io.gatehouse.transport.auth.audit.AuditLog;
+import io.gatehouse.transport.auth.policy.Policy;
+import io.gatehouse.transport.auth.policy.ReloadingPolicy;
+import io.gatehouse.transport.auth.ratelimit.RateLimitDecision;
+import io.gatehouse.transport.auth.ratelimit.RateLimiter;
+import io.gatehouse.transport.http.GatehouseRequest;
+import io.gatehouse.transport.http.RequestStage;
+import io.gatehouse.transport.http.StageResult;
+import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
+
+/**
+ * Authorizes each request against the policy in force: the per-principal rate limit, then for
+ * HTTP resources (e.g. {@code /metrics} → {@code metrics}) the resource grant, and for a {@code
+ * tools/call} the tool grant and the per-tool rate limit — before the SDK sees the call. An
+ * unregistered tool is refused exactly like a forbidden one. Every tool-call decision is audited.
+ * Runs on the event loop: each check is a few hash lookups.
+ */
+final class AuthorizeStage implements RequestStage {
+  /** MCP tool names: 1 to 128 of these characters; others cannot be registered, so never match. */
+  private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+
+  private final ReloadingPolicy policy;
+  private final RateLimiter limiter;
+  private final RegisteredTools tools;
+  private final Map<String, String> resources;
+  private final AuditLog audit;
+  private final AuthMetrics metrics;
+  private final Refusals refusals;
+
+  /** @param resources HTTP paths that are policy resources, e.g. {@code /metrics → metrics} */
+  AuthorizeStage(ReloadingPolicy policy, RateLimiter limiter, RegisteredTools tools,
+      Map<String, String> resources, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
+    this.policy = policy;
+    this.limiter = limiter;
+    this.tools = tools;
+    this.resources = Map.copyOf(resources);
+    this.audit = audit;
+    this.metrics = metrics;
+    this.refusals = refusals;
+  }
+
+  @Override
+  public String name() {
+    return "rbac";
+  }
+
+  @Override
+  public CompletionStage<StageResult> apply(GatehouseRequest request) {
+    Principal principal = RequestPrincipal.get(request).orElse(null);
+    if (principal == null) {
+      return refusals.unauthorized(false);
+    }
+    Policy current = policy.current();
+    InetSocketAddress remote = request.remoteAddress();
+    String resource = resources.get(request.path());
+    if (resource != null && !current.mayAccess(principal, resource)) {
+      audit.resourceAccess(principal, resource, AuditLog.Decision.DENY, "not permitted", remote);
+      return refusals.forbidden("resource:" + resource, "resource '" + resource + "'");
+    }
+    RateLimitDecision budget = limiter.acquire(principal, current);
+    if (!budget.allowed()) {
+      return refusals.tooMany(budget.retryAfterSeconds(), "request rate limit exceeded");
+    }
+    if (resource != null) {
+      audit.resourceAccess(principal, resource, AuditLog.Decision.ALLOW, "", remote);
+      return StageResult.proceedNow();
+    }
+    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)
+        || !request.jsonRpcMethod().filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent()) {
+      return StageResult.proceedNow();
+    }
+    String tool = request.toolName().orElse(null);
+    if (tool == null || !TOOL_NAME.matcher(tool).matches()) {
+      return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "tools/call needs params.name, a valid tool name");
+    }
+    long start = System.nanoTime();
+    if (!tools.contains(tool) || !current.mayCall(principal, tool)) {
+      audit.toolCall(principal, tool, AuditLog.Decision.DENY, "not permitted", remote);
+      metrics.toolCall(tag(tool), "forbidden", System.nanoTime() - start);
+      return refusals.forbidden("tool:" + tool, "tool '" + tool + "'");
+    }
+    RateLimitDecision toolBudget = limiter.acquireTool(principal, tool, current);
+    if (!toolBudget.allowed()) {
+      audit.toolCall(principal, tool, AuditLog.Decision.DENY, "rate limited", remote);
+      metrics.toolCall(tool, "rate_limited", System.nanoTime() - start);
+      return refusals.tooMany(toolBudget.retryAfterSeconds(), "tool rate limit exceeded");
+    }
+    audit.toolCall(principal, tool, AuditLog.Decision.ALLOW, "", remote);
+    return StageResult.proceedNow();
+  }
+
+  private String tag(String tool) {
+    return tools.contains(tool) ? tool : AuthMetrics.UNREGISTERED_TOOL;
+  }
+}

@@ -1,0 +1,68 @@
+package io.gatehouse.transport.auth.pipeline;
+
+import io.gatehouse.transport.http.HttpResponses;
+import io.gatehouse.transport.http.StageResult;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The auth pipeline's refusals, written in one place so every 401, 403 and 429 carries the same
+ * headers (RFC 6750 §3, RFC 9728 §5.1) and a JSON body that names no secret and no policy.
+ */
+final class Refusals {
+  private final String resourceMetadata;
+
+  /** @param resourceMetadata URL of this server's RFC 9728 metadata document */
+  Refusals(String resourceMetadata) {
+    this.resourceMetadata = resourceMetadata;
+  }
+
+  /** 401: no credential, or a bad one ({@code error="invalid_token"} when a token was sent). */
+  CompletionStage<StageResult> unauthorized(boolean tokenPresented) {
+    FullHttpResponse response = tokenPresented
+        ? HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "invalid_token",
+            "the access token is invalid, expired or revoked")
+        : HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+            "authentication required");
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, tokenPresented
+        ? "Bearer error=\"invalid_token\", resource_metadata=\"" + resourceMetadata + "\""
+        : "Bearer resource_metadata=\"" + resourceMetadata + "\"");
+    return done(response);
+  }
+
+  /**
+   * 403 {@code insufficient_scope} for {@code scope} ({@code tool:<name>} or {@code
+   * resource:<name>}); {@code what} is named in the body.
+   */
+  CompletionStage<StageResult> forbidden(String scope, String what) {
+    FullHttpResponse response = HttpResponses.error(HttpResponseStatus.FORBIDDEN,
+        "insufficient_scope", "not permitted to use " + what);
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+        "Bearer error=\"insufficient_scope\", scope=\"" + scope + "\", resource_metadata=\""
+            + resourceMetadata + "\"");
+    return done(response);
+  }
+
+  /** 429 with {@code Retry-After}. */
+  CompletionStage<StageResult> tooMany(long retryAfterSeconds, String description) {
+    FullHttpResponse response = HttpResponses.error(HttpResponseStatus.TOO_MANY_REQUESTS,
+        "rate_limited", description);
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    return done(response);
+  }
+
+  /** 503 with {@code Retry-After: 1}: the authentication threads are saturated. */
+  CompletionStage<StageResult> busy() {
+    FullHttpResponse response = HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        "unavailable", "server busy, retry");
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    return done(response);
+  }
+
+  private static CompletionStage<StageResult> done(FullHttpResponse response) {
+    return CompletableFuture.completedStage(StageResult.respond(response));
+  }
+}

@@ -1,0 +1,12 @@
+package io.gatehouse.transport.server;
+
+/**
+ * Told about every failed TLS handshake (a client certificate refused by the trust manager, no
+ * certificate under REQUIRE, a timeout, a protocol error), e.g. to count failures by cause. Called
+ * on the connection's event loop: must be quick and must not block.
+ */
+@FunctionalInterface
+public interface TlsHandshakeObserver {
+  /** The handshake of a connection failed with {@code cause}. */
+  void handshakeFailed(Throwable cause);
+}

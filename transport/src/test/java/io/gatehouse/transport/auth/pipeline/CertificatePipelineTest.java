@@ -1,0 +1,553 @@
+package io.gatehouse.transport.auth.pipeline;
+
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.assertRefused;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.auditContaining;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.call;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.client;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.eventually;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.get;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.mcpHeaders;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.toolCall;
+import static io.gatehouse.transport.auth.pipeline.AuthFixture.toolNames;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.transport.config.AuthConfig;
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.testing.RawHttp;
+import io.gatehouse.transport.testing.RealCa;
+import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.transport.testing.TestServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.modelcontextprotocol.client.McpSyncClient;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The certificate path end to end: certificates from the real CA, the real {@code ca serve} OCSP
+ * responder in-process, the real SDK client over mutual TLS (REQUIRE: certificates are the only
+ * method), RBAC, rate limits, sessions, metrics and audit.
+ */
+class CertificatePipelineTest {
+  @TempDir static Path dir;
+  static RealCa ca;
+  static TestServer server;
+  static GatehouseAuth auth;
+  static SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  static Path policy;
+  static Path audit;
+  static RealCa.Identity alice;
+  static RealCa.Identity carol;
+  static RealCa.Identity root;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca = RealCa.start(dir.resolve("ca"));
+    policy = AuthFixture.writePolicy(dir);
+    audit = dir.resolve("logs/audit.log");
+    AuthConfig authConfig = AuthConfig.defaults()
+        .withPolicy(policy)
+        .withRevocation(AuthConfig.Revocation.defaults().withMaxCacheTtl(Duration.ofSeconds(1))
+            // Long enough that the hanging-responder test decides when the hang ends.
+            .withRequestTimeout(Duration.ofSeconds(60)))
+        .withLockout(AuthFixture.lenientLockout())
+        .withAudit(AuthConfig.Audit.toFile(audit));
+    TransportConfig config = AuthFixture.config(ca, authConfig);
+    auth = GatehouseAuth.fromConfig(config, meters).metricsEndpoint(() -> "# gatehouse\n");
+    server = TestServer.start(config, auth);
+    alice = ca.client("alice", "viewer");
+    carol = ca.client("carol", "manager");
+    root = ca.client("root", "admin");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    auth.close();
+    ca.close();
+  }
+
+  @Test
+  void certificatesAloneMeanClientAuthRequire() {
+    assertThat(auth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.REQUIRE);
+    assertThat(server.server.requestStageNames()).containsSubsequence(
+        "public:oauth-protected-resource", "authenticate:authenticate", "revocation:ocsp",
+        "authorize:rbac", "authorize:metrics");
+  }
+
+  @Test
+  void viewerSeesAndCallsExactlyItsTools() {
+    try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
+      client.initialize();
+      String[] who = call(client, "whoami").split("\\|");
+      assertThat(who[0]).isEqualTo("spiffe://gatehouse.local/client/alice");
+      assertThat(who[3]).isEqualTo("viewer");
+      assertThat(toolNames(client)).containsExactly("echo", "whoami");
+      assertThat(call(client, "echo")).isEqualTo("hi");
+      int before = server.calls.getOrDefault("add", new java.util.concurrent.atomic.AtomicInteger()).get();
+      // The SDK client surfaces the 403 the authorize stage answers before the SDK sees the call.
+      assertRefused(() -> call(client, "add"), 403);
+      assertRefused(() -> call(client, "forbidden"), 403);
+      assertThat(server.calls.getOrDefault("add", new java.util.concurrent.atomic.AtomicInteger()).get())
+          .isEqualTo(before);
+      assertThat(server.calls).doesNotContainKey("forbidden");
+    }
+  }
+
+  @Test
+  void roleHierarchyGrantsIncludedRoles() {
+    try (McpSyncClient client = client(server.port(), ca.clientContext(carol))) {
+      client.initialize();
+      assertThat(toolNames(client)).containsExactly("add", "echo", "progress", "whoami");
+      assertThat(call(client, "add")).isEqualTo("3");
+      assertThat(call(client, "whoami")).endsWith("|manager");
+    }
+    try (McpSyncClient client = client(server.port(), ca.clientContext(root))) {
+      client.initialize();
+      assertThat(toolNames(client))
+          .containsExactly("add", "echo", "forbidden", "progress", "wait", "whoami");
+    }
+  }
+
+  @Test
+  void forbiddenAndUnknownToolsGetTheSame403() throws IOException {
+    SSLContext tls = ca.clientContext(alice);
+    String session = session(tls);
+    RawHttp.Response forbidden = post(tls, session, toolCall("add"));
+    RawHttp.Response unknown = post(tls, session, toolCall("no_such_tool"));
+    for (RawHttp.Response r : List.of(forbidden, unknown)) {
+      assertThat(r.status()).isEqualTo(403);
+      assertThat(r.body()).contains("\"error\":\"insufficient_scope\"").doesNotContain("viewer")
+          .doesNotContain("policy");
+    }
+    assertThat(forbidden.header("WWW-Authenticate")).isEqualTo("Bearer error=\"insufficient_scope\", "
+        + "scope=\"tool:add\", resource_metadata=\"" + AuthFixture.METADATA_URL + "\"");
+    assertThat(unknown.header("WWW-Authenticate")).contains("scope=\"tool:no_such_tool\"");
+    assertThat(forbidden.body()).contains("tool 'add'");
+    // Unknown and forbidden look alike apart from the name the caller chose itself.
+    assertThat(unknown.body().replace("no_such_tool", "add")).isEqualTo(forbidden.body());
+    assertThat(post(tls, session, toolCall("bad name\\\"")).status()).isEqualTo(400);
+  }
+
+  @Test
+  void adminAlsoGets403ForAnUnregisteredTool() throws IOException {
+    SSLContext tls = ca.clientContext(root);
+    assertThat(post(tls, session(tls), toolCall("ghost")).status()).isEqualTo(403);
+  }
+
+  @Test
+  void refusedCertificatesFailTheHandshake() throws Exception {
+    IssuerKey key = ca.issuerKey();
+    Instant now = Instant.now();
+    KeyPair keys = ecKeys();
+    Issuer past = new Issuer(ca.authority(), key, Clock.fixed(now.minus(Duration.ofHours(2)), java.time.ZoneOffset.UTC));
+    Issuer future = new Issuer(ca.authority(), key, Clock.fixed(now.plus(Duration.ofHours(2)), java.time.ZoneOffset.UTC));
+    List<X509Certificates> refused = List.of(
+        new X509Certificates("expired", List.of(past.issueClient("old", null, List.of("viewer"),
+            Duration.ofMinutes(5), keys.getPublic()), key.certificate()), "expired"),
+        new X509Certificates("not yet valid", List.of(future.issueClient("early", null,
+            List.of("viewer"), Duration.ofMinutes(5), keys.getPublic()), key.certificate()),
+            "not_yet_valid"),
+        new X509Certificates("EKU serverAuth only", List.of(custom(key, keys, "servereku",
+            KeyPurposeId.id_kp_serverAuth, viewerRoles()), key.certificate()), "missing_client_auth"),
+        new X509Certificates("no EKU", List.of(custom(key, keys, "noeku", null, viewerRoles()),
+            key.certificate()), "missing_client_auth"));
+    for (X509Certificates c : refused) {
+      SSLContext tls = context(c.chain(), keys);
+      assertThat(refusedAtHandshake(tls)).as(c.what()).isTrue();
+      assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(c.cause()) >= 1))
+          .as(c.what()).isTrue();
+    }
+    // Another CA, and no certificate at all.
+    TestPki rogue = TestPki.create(dir, "rogue");
+    TestPki.Issued mallory = rogue.client("mallory", "admin");
+    assertThat(refusedAtHandshake(context(List.of(mallory.certificate()),
+        new KeyPair(mallory.certificate().getPublicKey(), mallory.key())))).isTrue();
+    assertThat(refusedAtHandshake(ca.clientContext(null))).isTrue();
+    for (String cause : List.of("untrusted", "no_certificate")) {
+      assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(cause) >= 1))
+          .as("%s in %s", cause, meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).counters().stream()
+              .map(c -> c.getId().getTag("cause") + "=" + c.count()).toList())
+          .isTrue();
+    }
+  }
+
+  @Test
+  void malformedRoleExtensionIs401() throws Exception {
+    IssuerKey key = ca.issuerKey();
+    KeyPair keys = ecKeys();
+    // A SEQUENCE holding an INTEGER instead of UTF8Strings.
+    byte[] notRoles = new org.bouncycastle.asn1.DERSequence(
+        new org.bouncycastle.asn1.ASN1Integer(7)).getEncoded();
+    SSLContext tls = context(List.of(custom(key, keys, "badroles", KeyPurposeId.id_kp_clientAuth, notRoles),
+        key.certificate()), keys);
+    RawHttp.Response response = get(tls, server.port(), "/anything", Map.of());
+    assertThat(response.status()).isEqualTo(401);
+    assertThat(response.header("WWW-Authenticate"))
+        .isEqualTo("Bearer resource_metadata=\"" + AuthFixture.METADATA_URL + "\"");
+    assertThat(response.body()).contains("\"error\":\"unauthorized\"");
+  }
+
+  @Test
+  void revokedCertificateIsRefusedAfterCaRevoke() throws Exception {
+    RealCa.Identity dave = ca.client("dave", "viewer");
+    SSLContext tls = ca.clientContext(dave);
+    try (RawHttp open = RawHttp.connect(tls, server.port())) {
+      // Admitted (good OCSP answer): past authentication, the endpoint answers 404 for this path.
+      assertThat(open.exchange(RawHttp.request("GET", "/nothing", Map.of(), null)).status())
+          .isEqualTo(404);
+      ca.revoke(dave);
+      // The open connection is refused once the cached "good" ends (max cache TTL 1 s here).
+      List<Integer> statuses = new CopyOnWriteArrayList<>();
+      assertThat(eventually(Duration.ofSeconds(10), () -> {
+        try {
+          int status = open.exchange(RawHttp.request("GET", "/nothing", Map.of(), null)).status();
+          statuses.add(status);
+          return status == 401;
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      })).as("statuses %s", statuses).isTrue();
+    }
+    RawHttp.Response fresh = get(tls, server.port(), "/nothing", Map.of());
+    assertThat(fresh.status()).isEqualTo(401);
+    assertThat(fresh.header("WWW-Authenticate")).startsWith("Bearer resource_metadata=");
+    assertThat(auditContaining(audit, "revoked (keyCompromise)"))
+        .contains("\"cert_serial\":\"" + dave.serialHex() + "\"");
+  }
+
+  @Test
+  void aHangingResponderDoesNotStallOtherConnections() throws Exception {
+    try (ServerSocket hanging = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      List<Socket> accepted = new CopyOnWriteArrayList<>();
+      CountDownLatch asked = new CountDownLatch(1);
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(hanging.accept());
+            asked.countDown();
+          }
+        } catch (IOException closed) {
+          // Test over.
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      RealCa.Identity slow = ca.clientWithOcspUrl(
+          "http://127.0.0.1:" + hanging.getLocalPort() + "/ocsp", "slowpoke", "viewer");
+      CompletableFuture<RawHttp.Response> stalled = CompletableFuture.supplyAsync(() -> {
+        try {
+          return get(ca.clientContext(slow), server.port(), "/nothing", Map.of());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      assertThat(asked.await(20, TimeUnit.SECONDS)).as("OCSP request reached the responder").isTrue();
+      // Meanwhile other connections (and their OCSP checks) go through.
+      assertThat(get(ca.clientContext(alice), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(404);
+      RealCa.Identity other = ca.client("other", "viewer");
+      assertThat(get(ca.clientContext(other), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(404);
+      assertThat(stalled).isNotDone();
+      for (Socket s : accepted) {
+        s.close();
+      }
+      // The responder failed: fail-closed refuses.
+      assertThat(stalled.get(20, TimeUnit.SECONDS).status()).isEqualTo(401);
+    }
+  }
+
+  @Test
+  void anotherPrincipalsSessionIs404() throws Exception {
+    String aliceSession;
+    try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
+      client.initialize();
+      aliceSession = call(client, "whoami").split("\\|")[2];
+      RealCa.Identity bob = ca.client("bob", "viewer");
+      RawHttp.Response hijack = post(ca.clientContext(bob), aliceSession,
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
+      assertThat(hijack.status()).isEqualTo(404);
+      // The owner still uses it.
+      assertThat(post(ca.clientContext(alice), aliceSession,
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void perPrincipalAndPerToolRateLimitsAnswer429() throws Exception {
+    SSLContext limited = ca.clientContext(ca.client("lim", "limited"));
+    int status = 0;
+    int admitted = 0;
+    RawHttp.Response last = null;
+    for (int i = 0; i < 6 && status != 429; i++) {
+      last = get(limited, server.port(), "/nothing", Map.of());
+      status = last.status();
+      admitted += status == 404 ? 1 : 0;
+    }
+    assertThat(admitted).isEqualTo(5);
+    assertThat(last.status()).isEqualTo(429);
+    assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 60L);
+
+    SSLContext manager = ca.clientContext(ca.client("mona", "manager"));
+    String session = session(manager);
+    assertThat(post(manager, session, toolCall("progress")).status()).isEqualTo(200);
+    assertThat(post(manager, session, toolCall("progress")).status()).isEqualTo(200);
+    RawHttp.Response third = post(manager, session, toolCall("progress"));
+    assertThat(third.status()).isEqualTo(429);
+    assertThat(third.header("Retry-After")).isNotBlank();
+    assertThat(auditContaining(audit, "\"reason\":\"rate limited\"")).contains("\"tool\":\"progress\"");
+  }
+
+  @Test
+  void policyReloadTakesEffectWithoutRestart() throws Exception {
+    RealCa.Identity erin = ca.client("erin", "auditor");
+    try (McpSyncClient client = client(server.port(), ca.clientContext(erin))) {
+      client.initialize();
+      assertThat(toolNames(client)).containsExactly("echo");
+      assertRefused(() -> call(client, "whoami"), 403);
+      Files.writeString(policy, AuthFixture.POLICY.replace(
+          "auditor:\n    tools: [\"echo\"]", "auditor:\n    tools: [\"echo\", \"whoami\"]"));
+      try {
+        assertThat(eventually(Duration.ofSeconds(10), () -> toolNames(client).contains("whoami")))
+            .isTrue();
+        assertThat(call(client, "whoami")).startsWith("spiffe://gatehouse.local/client/erin|");
+      } finally {
+        Files.writeString(policy, AuthFixture.POLICY);
+      }
+    }
+  }
+
+  @Test
+  void metricsNeedTheMetricsResource() throws Exception {
+    RawHttp.Response viewer = get(ca.clientContext(alice), server.port(), "/metrics", Map.of());
+    assertThat(viewer.status()).isEqualTo(403);
+    assertThat(viewer.header("WWW-Authenticate")).contains("scope=\"resource:metrics\"");
+    RawHttp.Response admin = get(ca.clientContext(root), server.port(), "/metrics", Map.of());
+    assertThat(admin.status()).isEqualTo(200);
+    assertThat(admin.header("Content-Type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(admin.body()).isEqualTo("# gatehouse\n");
+  }
+
+  @Test
+  void metersCountDecisionsToolCallsAndOcsp() throws Exception {
+    try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
+      client.initialize();
+      call(client, "echo");
+      assertRefused(() -> call(client, "add"), 403);
+      assertThat(meters.get(AuthMetrics.SESSIONS).gauge().value()).isGreaterThanOrEqualTo(1);
+    }
+    assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
+        .tags("tool", "echo", "outcome", "ok").timer() != null)).isTrue();
+    assertThat(meters.get(AuthMetrics.TOOL_CALLS).tags("tool", "add", "outcome", "forbidden")
+        .timer().count()).isGreaterThanOrEqualTo(1);
+    assertThat(meters.get(AuthMetrics.AUTH_DECISIONS).tags("method", "certificate", "result", "allow")
+        .counter().count()).isGreaterThanOrEqualTo(1);
+    assertThat(meters.get(AuthMetrics.OCSP_CACHE).tags("result", "miss").counter().count())
+        .isGreaterThanOrEqualTo(1);
+    assertThat(meters.get(AuthMetrics.OCSP_RESPONDER).tags("status", "good").timer().count())
+        .isGreaterThanOrEqualTo(1);
+    assertThat(meters.find(AuthMetrics.SSE_STREAMS).gauge()).isNotNull();
+  }
+
+  @Test
+  void auditRecordsDecisionsWithoutSecrets() throws Exception {
+    try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
+      client.initialize();
+      call(client, "echo");
+      assertRefused(() -> call(client, "add"), 403);
+    }
+    String log = auditContaining(audit, "\"tool\":\"add\"");
+    assertThat(log).contains("\"event\":\"authentication\",\"decision\":\"allow\","
+        + "\"principal\":\"spiffe://gatehouse.local/client/alice\",\"method\":\"certificate\"");
+    assertThat(log).contains("\"cert_serial\":\"" + alice.serialHex() + "\"");
+    assertThat(log.lines().filter(l -> l.contains("\"tool_call\"") && l.contains("\"tool\":\"echo\"")
+        && l.contains("\"decision\":\"allow\"")).count()).isGreaterThanOrEqualTo(1);
+    assertThat(log.lines().filter(l -> l.contains("\"tool_call\"") && l.contains("\"tool\":\"add\"")
+        && l.contains("\"decision\":\"deny\"")).count()).isGreaterThanOrEqualTo(1);
+    assertThat(log).doesNotContain("PRIVATE KEY").doesNotContain("BEGIN CERTIFICATE")
+        .doesNotContain(RealCa.PASSPHRASE);
+    assertThat(log.lines()).allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
+  }
+
+  // --- helpers
+
+  record X509Certificates(String what, List<java.security.cert.X509Certificate> chain, String cause) {}
+
+  private static double handshakeFailures(String cause) {
+    var counter = meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).tag("cause", cause).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** True when TLS refuses the client: the handshake or the first exchange fails. */
+  private boolean refusedAtHandshake(SSLContext tls) {
+    try (RawHttp raw = RawHttp.connect(tls, server.port())) {
+      raw.exchange(RawHttp.request("GET", "/nothing", Map.of(), null));
+      return false;
+    } catch (IOException expected) {
+      return true;
+    }
+  }
+
+  private static String session(SSLContext tls) throws IOException {
+    RawHttp.Response init = AuthFixture.exchange(tls, server.port(), "POST", "/mcp", mcpHeaders(Map.of()),
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+            + "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+    assertThat(init.status()).isEqualTo(200);
+    return init.header("Mcp-Session-Id");
+  }
+
+  private static RawHttp.Response post(SSLContext tls, String session, String body)
+      throws IOException {
+    try (RawHttp raw = RawHttp.connect(tls, server.port())) {
+      RawHttp.Response head = raw.exchange(RawHttp.request("POST", "/mcp",
+          mcpHeaders(Map.of("Mcp-Session-Id", session)), body));
+      if (head.status() == 200 && "text/event-stream".equals(head.header("content-type"))) {
+        return new RawHttp.Response(200, head.headers(), raw.readEvent());
+      }
+      return head;
+    }
+  }
+
+  private static KeyPair ecKeys() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static byte[] viewerRoles() throws Exception {
+    return RolesExtension.toExtension(List.of("viewer")).getExtnValue().getOctets();
+  }
+
+  /** A client certificate signed by the real issuing key, with EKU {@code eku} (null: none). */
+  private static java.security.cert.X509Certificate custom(IssuerKey key, KeyPair keys, String name,
+      KeyPurposeId eku, byte[] rolesValue) throws Exception {
+    Instant now = Instant.now();
+    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(key.subject(),
+        new BigInteger(128, new java.security.SecureRandom()).setBit(127),
+        Date.from(now.minus(Duration.ofMinutes(1))), Date.from(now.plus(Duration.ofHours(1))),
+        new X500Name("CN=" + name), keys.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+    b.addExtension(Extension.authorityKeyIdentifier, false, key.authorityKeyIdentifier());
+    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(
+        GeneralName.uniformResourceIdentifier,
+        SpiffeId.forClient(SpiffeId.DEFAULT_TRUST_DOMAIN, name).toUri())));
+    if (eku != null) {
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+    }
+    b.addExtension(new Extension(RolesExtension.ASN1_OID, false, new DEROctetString(rolesValue)));
+    return key.sign(b);
+  }
+
+  private static SSLContext context(List<java.security.cert.X509Certificate> chain, KeyPair keys)
+      throws Exception {
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    char[] password = "test".toCharArray();
+    store.setKeyEntry("me", keys.getPrivate(), password,
+        chain.toArray(java.security.cert.X509Certificate[]::new));
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, password);
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (java.security.cert.X509Certificate c : RealCa.readCertificates(ca.chainPem())) {
+      trust.setCertificateEntry("ca-" + i++, c);
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    javax.net.ssl.X509KeyManager keyManager = (javax.net.ssl.X509KeyManager) kmf.getKeyManagers()[0];
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new javax.net.ssl.KeyManager[] {new AlwaysPresent(keyManager)},
+        tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  /**
+   * Presents its certificate whatever CAs the server names (the JDK's key manager would otherwise
+   * send nothing for a certificate from another CA, and the test would not test a foreign chain).
+   */
+  private static final class AlwaysPresent extends javax.net.ssl.X509ExtendedKeyManager {
+    private final javax.net.ssl.X509KeyManager keys;
+
+    AlwaysPresent(javax.net.ssl.X509KeyManager keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+        javax.net.ssl.SSLEngine engine) {
+      return "me";
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers,
+        java.net.Socket socket) {
+      return "me";
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+      return new String[] {"me"};
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, java.security.Principal[] issuers,
+        java.net.Socket socket) {
+      return null;
+    }
+
+    @Override
+    public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+      return keys.getCertificateChain(alias);
+    }
+
+    @Override
+    public java.security.PrivateKey getPrivateKey(String alias) {
+      return keys.getPrivateKey(alias);
+    }
+  }
+}
