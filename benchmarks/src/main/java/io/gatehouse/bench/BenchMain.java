@@ -36,7 +36,7 @@ public final class BenchMain {
     boolean quick = false;
     boolean e2e = true;
     Path secondJdk = DEFAULT_SECOND_JDK;
-    Path out = Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks") : Path.of(".");
+    Path out = defaultOut();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -99,6 +99,24 @@ public final class BenchMain {
     new Report(main, second, results, info).write(out);
     progress("wrote " + out.resolve("RESULTS.md") + " (" + main.size() + " + " + second.size()
         + " JMH scores, " + results.size() + " e2e targets) in " + info.duration().toSeconds() + " s");
+  }
+
+  /**
+   * The {@code benchmarks/} module directory when running from {@code benchmarks/target/benchmarks.jar}
+   * (so {@code ./gatehouse bench} writes {@code benchmarks/RESULTS.md} from any directory), else
+   * {@code ./benchmarks} if it exists, else the current directory.
+   */
+  static Path defaultOut() {
+    try {
+      Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (jar.getFileName().toString().equals("benchmarks.jar") && jar.getParent() != null
+          && jar.getParent().getFileName().toString().equals("target")) {
+        return jar.getParent().getParent();
+      }
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // not from a jar on disk: fall through
+    }
+    return Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks") : Path.of(".");
   }
 
   private static String value(String[] args, int i) {

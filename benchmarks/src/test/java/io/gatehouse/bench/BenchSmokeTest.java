@@ -28,7 +28,7 @@ import org.openjdk.jmh.results.RunResult;
  */
 class BenchSmokeTest {
   /** Every benchmark and parameter combination the suites declare. */
-  static final int BENCHMARKS = 7 + 1 + 5 // primitives: signatures, HMAC, raw baselines
+  static final int BENCHMARKS = 6 + 1 + 5 // primitives: signatures, HMAC, raw baselines
       + 5 + 6                            // auth paths: JWT per algorithm, six others
       + 3                                // OCSP
       + 8                                // TLS handshakes: provider × key × full/resumed

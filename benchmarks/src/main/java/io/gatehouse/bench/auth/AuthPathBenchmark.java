@@ -2,6 +2,7 @@ package io.gatehouse.bench.auth;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import io.gatehouse.bench.support.BenchPki;
+import io.gatehouse.bench.support.CaFixture;
 import io.gatehouse.bench.support.TempDirs;
 import io.gatehouse.ca.identity.RolesExtension;
 import io.gatehouse.transport.auth.AuthMethod;
@@ -123,13 +124,13 @@ public class AuthPathBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
       ca = new CaFixture();
-      BenchPki.Leaf client = ca.pki.client("alice", "manager", "viewer");
+      BenchPki.Leaf client = ca.pki().client("alice", "manager", "viewer");
       leaf = client.certificate();
       authenticator = ClientCertificateAuthenticator.builder().trustDomain("gatehouse.local").build();
       request = AuthRequest.builder().peerCertificates(List.of(leaf)).build();
       expectAuthenticated(authenticator, request);
       revocation = RevocationChecker.builder().responderUrl(URI.create(ca.ocspUrl())).build();
-      target = revocation.target(leaf, ca.pki.ca().issuerCertificate());
+      target = revocation.target(leaf, ca.pki().ca().issuerCertificate());
       RevocationDecision first = revocation.check(target).get(10, TimeUnit.SECONDS);
       if (!first.admitted() || revocation.cachedDecision(target).isEmpty()) {
         throw new IllegalStateException("OCSP check against ca serve failed: " + first);

@@ -2,15 +2,16 @@ package io.gatehouse.bench.e2e;
 
 import io.gatehouse.bench.support.GatehouseTarget;
 import io.gatehouse.bench.support.PemSsl;
+import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
 
 /**
  * One e2e target in its own JVM, so its CPU time and heap are its own. Started by {@link
@@ -18,7 +19,8 @@ import java.util.function.UnaryOperator;
  * {@code STATS} → {@code STATS <process cpu ns> <heap used bytes> <gc count> <gc ms>},
  * {@code HEAP} → full GC, then {@code HEAP <heap used bytes>}, {@code QUIT}.
  *
- * <p>Arguments: target name, server certificate PEM, server key PEM, trust bundle PEM.
+ * <p>Arguments: target name, server certificate PEM, server key PEM, trust bundle PEM, policy
+ * file, OCSP responder URL, audit log file (the last three for the auth-on target).
  */
 public final class E2eServer {
   private E2eServer() {}
@@ -36,12 +38,18 @@ public final class E2eServer {
         server = jetty;
         port = jetty.port();
       }
-      case GATEHOUSE_AUTH -> throw new UnsupportedOperationException("auth wiring not merged yet");
+      case GATEHOUSE_AUTH -> {
+        GatehouseTarget gatehouse = GatehouseTarget.withAuth(benchLimits(
+            GatehouseTarget.config(cert, key, trust, TransportConfig.TlsProvider.JDK))
+            .withAuth(auth(Path.of(args[4]), URI.create(args[5]), Path.of(args[6]))));
+        server = gatehouse;
+        port = gatehouse.port();
+      }
       default -> {
         TransportConfig.TlsProvider provider = target == Target.GATEHOUSE_PLAIN_OPENSSL
             ? TransportConfig.TlsProvider.OPENSSL : TransportConfig.TlsProvider.JDK;
-        GatehouseTarget gatehouse = GatehouseTarget.start(benchLimits(
-            GatehouseTarget.config(cert, key, trust, provider)), UnaryOperator.identity());
+        GatehouseTarget gatehouse = GatehouseTarget.withoutAuth(benchLimits(
+            GatehouseTarget.config(cert, key, trust, provider)));
         server = gatehouse;
         port = gatehouse.port();
       }
@@ -60,6 +68,20 @@ public final class E2eServer {
     }
     server.close();
     System.exit(0);
+  }
+
+  /**
+   * Production-shaped auth: client certificates only (trust domain pinned), OCSP fail-closed
+   * against {@code ca serve}, the RBAC policy file, and the audit log written to a file.
+   */
+  static AuthConfig auth(Path policy, URI ocsp, Path auditLog) {
+    return AuthConfig.defaults()
+        .withMethods(new AuthConfig.Certificate(true, "gatehouse.local", null), AuthConfig.Jwt.disabled(),
+            new AuthConfig.ApiKey(false, null))
+        .withRevocation(new AuthConfig.Revocation(AuthConfig.RevocationMode.FAIL_CLOSED, ocsp,
+            null, null, null, null, null))
+        .withPolicy(policy)
+        .withAudit(AuthConfig.Audit.toFile(auditLog));
   }
 
   /**

@@ -1,15 +1,16 @@
 package io.gatehouse.bench.e2e;
 
 import io.gatehouse.bench.support.BenchPki;
+import io.gatehouse.bench.support.CaFixture;
 import io.gatehouse.bench.support.PemSsl;
 import io.gatehouse.bench.support.TempDirs;
-import io.gatehouse.ca.authority.KeyType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,15 +53,39 @@ public final class LoadHarness implements AutoCloseable {
     }
   }
 
-  private final Path dir = TempDirs.create("e2e");
-  private final BenchPki pki = BenchPki.create(dir, KeyType.EC_P256);
-  private final BenchPki.Leaf server = pki.server();
-  private final SSLContext clientTls;
+  /** The RBAC policy of the auth-on target: the client's role may call the echo tool. */
+  static final String POLICY = """
+      roles:
+        admin:
+          includes: [viewer]
+          tools: ["*"]
+        viewer:
+          tools: ["echo", "crm.read_*"]
+      """;
 
-  /** Issues the shared TLS material into a temp directory. */
+  private final Path dir = TempDirs.create("e2e");
+  private final CaFixture ca;
+  private final BenchPki pki;
+  private final BenchPki.Leaf server;
+  private final SSLContext clientTls;
+  private final Path policy;
+
+  /**
+   * Issues the shared TLS material from a Gatehouse CA in a temp directory, and serves that CA's
+   * OCSP responder ({@code ca serve}) on loopback for the auth-on target's revocation checks.
+   */
   public LoadHarness() {
-    BenchPki.Leaf client = pki.client("bench-client", "viewer");
-    clientTls = PemSsl.context(client.certificatePem(), client.keyPem(), pki.chainPem());
+    try {
+      ca = new CaFixture();
+      pki = ca.pki();
+      server = pki.server();
+      BenchPki.Leaf client = pki.client("bench-client", "viewer");
+      clientTls = PemSsl.context(client.certificatePem(), client.keyPem(), pki.chainPem());
+      policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
+    } catch (Exception e) {
+      close();
+      throw new IllegalStateException("e2e setup: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -255,7 +280,9 @@ public final class LoadHarness implements AutoCloseable {
 
   @Override
   public void close() {
-    pki.close();
+    if (ca != null) {
+      ca.close();
+    }
     TempDirs.delete(dir);
   }
 
@@ -283,7 +310,8 @@ public final class LoadHarness implements AutoCloseable {
       return new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
           "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
           "-cp", System.getProperty("java.class.path"), E2eServer.class.getName(), target.name(),
-          server.certificatePem().toString(), server.keyPem().toString(), pki.chainPem().toString())
+          server.certificatePem().toString(), server.keyPem().toString(), pki.chainPem().toString(),
+          policy.toString(), ca.ocspUrl(), dir.resolve("audit-" + target.name().toLowerCase() + ".log").toString())
           .redirectError(ProcessBuilder.Redirect.INHERIT)
           .start();
     }

@@ -1,5 +1,7 @@
 package io.gatehouse.bench.support;
 
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.server.GatehouseServer;
@@ -7,25 +9,30 @@ import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Path;
-import java.util.function.UnaryOperator;
 
 /**
  * A Gatehouse server on an ephemeral loopback port with mTLS required and the {@link EchoTool},
- * the real MCP SDK server behind it.
+ * the real MCP SDK server behind it; with the auth pipeline assembled from the config's
+ * {@code auth:} section ({@link GatehouseAuth}), or without any auth stage.
  */
 public final class GatehouseTarget implements AutoCloseable {
+  private final GatehouseAuth auth;
   private final McpSyncServer mcp;
   private final GatehouseServer server;
-  private final NettyStreamableServerTransportProvider transport;
 
-  private GatehouseTarget(TransportConfig config, UnaryOperator<GatehouseServer.Builder> customize) {
-    transport = new NettyStreamableServerTransportProvider(config.limits());
-    mcp = McpServer.sync(transport)
+  private GatehouseTarget(TransportConfig config, boolean withAuth) {
+    auth = withAuth ? GatehouseAuth.fromConfig(config) : null;
+    NettyStreamableServerTransportProvider transport = new NettyStreamableServerTransportProvider(config.limits());
+    var spec = McpServer.sync(transport)
         .serverInfo("gatehouse-bench", "1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(EchoTool.spec())
-        .build();
-    server = customize.apply(GatehouseServer.builder(config, transport)).start();
+        .tools(EchoTool.spec());
+    if (auth != null) {
+      spec.addToolFilter(auth.toolListFilter());
+    }
+    mcp = spec.build();
+    GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
+    server = (auth == null ? builder : auth.install(builder, RegisteredTools.of(mcp))).start();
   }
 
   /**
@@ -40,9 +47,14 @@ public final class GatehouseTarget implements AutoCloseable {
             .withProvider(provider));
   }
 
-  /** Starts {@code config} with the stages {@code customize} adds (identity: no auth stage). */
-  public static GatehouseTarget start(TransportConfig config, UnaryOperator<GatehouseServer.Builder> customize) {
-    return new GatehouseTarget(config, customize);
+  /** Starts {@code config} without auth stages: mTLS only, every caller anonymous. */
+  public static GatehouseTarget withoutAuth(TransportConfig config) {
+    return new GatehouseTarget(config, false);
+  }
+
+  /** Starts {@code config} with the auth pipeline its {@code auth:} section describes. */
+  public static GatehouseTarget withAuth(TransportConfig config) {
+    return new GatehouseTarget(config, true);
   }
 
   /** The bound port. */
@@ -50,14 +62,12 @@ public final class GatehouseTarget implements AutoCloseable {
     return server.port();
   }
 
-  /** Open MCP sessions. */
-  public int sessionCount() {
-    return transport.sessionCount();
-  }
-
   @Override
   public void close() {
     server.close();
     mcp.close();
+    if (auth != null) {
+      auth.close();
+    }
   }
 }

@@ -30,7 +30,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -82,8 +81,8 @@ public class HandshakeBenchmark {
     BenchPki.Leaf serverLeaf = pki.server();
     BenchPki.Leaf client = pki.client("alice", "viewer");
     TransportConfig.TlsProvider choice = TransportConfig.TlsProvider.valueOf(provider);
-    server = GatehouseTarget.start(GatehouseTarget.config(serverLeaf.certificatePem(),
-        serverLeaf.keyPem(), pki.chainPem(), choice), UnaryOperator.identity());
+    server = GatehouseTarget.withoutAuth(GatehouseTarget.config(serverLeaf.certificatePem(),
+        serverLeaf.keyPem(), pki.chainPem(), choice));
     clientTls = SslContextBuilder.forClient()
         .sslProvider(ServerTls.provider(choice))
         .protocols("TLSv1.3")
