@@ -63,6 +63,12 @@ public final class LoadHarness implements AutoCloseable {
           tools: ["echo", "crm.read_*"]
       """;
 
+  /**
+   * System property with extra JVM arguments for the target JVMs, space-separated (e.g.
+   * {@code -XX:StartFlightRecording=filename=server.jfr} to profile a target).
+   */
+  public static final String EXTRA_JVM_ARGS = "gatehouse.bench.serverJvmArgs";
+
   private final Path dir = TempDirs.create("e2e");
   private final CaFixture ca;
   private final BenchPki pki;
@@ -306,12 +312,17 @@ public final class LoadHarness implements AutoCloseable {
     }
 
     private Process start(Target target) throws IOException {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      return new ProcessBuilder(java, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
-          "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-          "-cp", System.getProperty("java.class.path"), E2eServer.class.getName(), target.name(),
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+      String extra = System.getProperty(EXTRA_JVM_ARGS, "").trim();
+      if (!extra.isEmpty()) {
+        command.addAll(List.of(extra.split("\\s+")));
+      }
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), E2eServer.class.getName(), target.name(),
           server.certificatePem().toString(), server.keyPem().toString(), pki.chainPem().toString(),
-          policy.toString(), ca.ocspUrl(), dir.resolve("audit-" + target.name().toLowerCase() + ".log").toString())
+          policy.toString(), ca.ocspUrl(), dir.resolve("audit-" + target.name().toLowerCase() + ".log").toString()));
+      return new ProcessBuilder(command)
           .redirectError(ProcessBuilder.Redirect.INHERIT)
           .start();
     }

@@ -12,7 +12,7 @@ import org.openjdk.jmh.results.RunResult;
  * in name order), e.g. {@code AuthPathBenchmark.jwtUncached:alg=ES256}.
  */
 public final class Scores {
-  /** One score: mean, 99.9% error half-width, unit (all suites use µs/op). */
+  /** One score: mean, 99.9% error half-width (NaN with too few iterations), unit (µs/op in every suite). */
   public record Score(double mean, double error, String unit) {}
 
   private final Map<String, Score> scores = new LinkedHashMap<>();
@@ -44,8 +44,7 @@ public final class Scores {
       }
       var primary = r.getPrimaryResult();
       double error = primary.getScoreError();
-      s.scores.put(key.toString(), new Score(primary.getScore(), Double.isNaN(error) ? 0 : error,
-          primary.getScoreUnit()));
+      s.scores.put(key.toString(), new Score(primary.getScore(), error, primary.getScoreUnit()));
     }
     return s;
   }
