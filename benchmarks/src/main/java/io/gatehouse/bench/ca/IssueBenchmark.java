@@ -1,9 +1,7 @@
 package io.gatehouse.bench.ca;
 
 import io.gatehouse.bench.support.BenchPki;
-import io.gatehouse.bench.support.TempDirs;
 import io.gatehouse.ca.authority.KeyType;
-import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -18,7 +16,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -36,22 +33,14 @@ public class IssueBenchmark {
   @Param({"EC_P256", "RSA_2048"})
   public String keyType;
 
-  private Path dir;
   private BenchPki pki;
   private PublicKey leafKey;
 
   @Setup
   public void setUp() {
-    dir = TempDirs.create("issue");
     KeyType type = KeyType.valueOf(keyType);
-    pki = BenchPki.create(dir, type);
+    pki = BenchPki.shared(type);
     leafKey = type.generate().getPublic();
-  }
-
-  @TearDown
-  public void tearDown() {
-    pki.close();
-    TempDirs.delete(dir);
   }
 
   /** One client certificate signed and stored. */

@@ -1,12 +1,10 @@
 package io.gatehouse.bench.ocsp;
 
 import io.gatehouse.bench.support.BenchPki;
-import io.gatehouse.bench.support.TempDirs;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.ocsp.OcspAnswer;
 import io.gatehouse.ca.ocsp.OcspResponder;
 import io.gatehouse.ca.ocsp.OcspSigner;
-import java.nio.file.Path;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -42,7 +40,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -58,7 +55,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class OcspBenchmark {
-  private Path dir;
   private BenchPki pki;
   private OcspResponder responder;
   private byte[] plainRequest;
@@ -70,8 +66,7 @@ public class OcspBenchmark {
 
   @Setup
   public void setUp() throws Exception {
-    dir = TempDirs.create("ocsp");
-    pki = BenchPki.create(dir, KeyType.EC_P256);
+    pki = BenchPki.shared(KeyType.EC_P256);
     X509Certificate leaf = pki.client("alice", "viewer").certificate();
     X509Certificate issuerCert = pki.ca().issuerCertificate();
     responder = new OcspResponder(pki.ca().store(), issuerCert, OcspSigner.issue(pki.issuer()),
@@ -94,12 +89,6 @@ public class OcspBenchmark {
     if (!verifyResponse()) {
       throw new IllegalStateException("responder does not say good for a valid certificate");
     }
-  }
-
-  @TearDown
-  public void tearDown() {
-    pki.close();
-    TempDirs.delete(dir);
   }
 
   /** A request without nonce: parse, look up the pre-signed answer. */

@@ -26,7 +26,7 @@ public final class BarChart {
 
   private record Row(String label, List<Bar> bars, String note) {}
 
-  private static final int WIDTH = 1400;
+  private static final int WIDTH = 1500;
   private static final int BAR = 18;
   private static final int GAP = 14;
   private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 20);
@@ -39,6 +39,7 @@ public final class BarChart {
   private final boolean log;
   private final List<Series> series;
   private final List<Row> rows = new ArrayList<>();
+  private String noteHeader;
 
   /**
    * @param axis the axis caption, with its unit
@@ -52,6 +53,12 @@ public final class BarChart {
     this.series = List.copyOf(series);
   }
 
+  /** Shows a column of row notes at the right edge, under {@code header}. */
+  public BarChart noteHeader(String header) {
+    this.noteHeader = header;
+    return this;
+  }
+
   /** Adds a row; {@code bars} in series order, {@code note} printed at the right edge (or null). */
   public BarChart row(String label, List<Bar> bars, String note) {
     rows.add(new Row(label, List.copyOf(bars), note));
@@ -60,8 +67,8 @@ public final class BarChart {
 
   /** Draws the chart into {@code file}. */
   public void write(Path file) throws IOException {
-    int labelWidth = 330;
-    int noteWidth = 150;
+    int labelWidth = 390;
+    int noteWidth = noteHeader == null ? 0 : 130;
     int top = 90;
     int rowHeight = series.size() * BAR + GAP;
     int plotHeight = rows.size() * rowHeight;
@@ -89,7 +96,12 @@ public final class BarChart {
     }
 
     int plotLeft = labelWidth;
-    int plotRight = WIDTH - noteWidth - 20;
+    int plotRight = WIDTH - noteWidth - 40;
+    if (noteHeader != null) {
+      g.setFont(SMALL.deriveFont(Font.BOLD));
+      g.setColor(new Color(120, 30, 30));
+      g.drawString(noteHeader, WIDTH - noteWidth, top - 12);
+    }
     double[] range = range();
     // Grid and axis ticks.
     g.setFont(SMALL);
@@ -124,16 +136,16 @@ public final class BarChart {
         g.setFont(SMALL);
         g.setColor(Color.BLACK);
         int textWidth = g.getFontMetrics().stringWidth(bar.text());
-        int textX = x1 + 5 + textWidth < plotRight + noteWidth ? x1 + 5 : x1 - textWidth - 5;
+        int textX = x1 + 5 + textWidth < WIDTH - noteWidth - 10 ? x1 + 5 : x1 - textWidth - 5;
         if (textX < x1) {
           g.setColor(Color.WHITE);
         }
         g.drawString(bar.text(), textX, barTop + BAR - 5);
       }
-      if (row.note() != null) {
+      if (row.note() != null && noteHeader != null) {
         g.setFont(LABEL.deriveFont(Font.BOLD));
         g.setColor(new Color(120, 30, 30));
-        g.drawString(row.note(), plotRight + 20, y + rowHeight / 2 + 2);
+        g.drawString(row.note(), WIDTH - noteWidth, y + rowHeight / 2 + 2);
       }
       y += rowHeight;
     }
@@ -194,7 +206,7 @@ public final class BarChart {
   }
 
   private static String format(double v) {
-    if (v >= 1 && v == Math.rint(v)) {
+    if (v == 0 || v >= 1 && v == Math.rint(v)) {
       return String.format("%,d", (long) v);
     }
     return String.valueOf(v).replaceAll("0+$", "");

@@ -372,7 +372,8 @@ public final class Report {
         main.jdk() + ", " + info.cores() + " cores, " + info.cpuModel() + " — " + info.started().truncatedTo(ChronoUnit.MINUTES),
         "microseconds per operation (log scale; lower is better)", true,
         List.of(new BarChart.Series("raw primitive", new Color(150, 150, 150)),
-            new BarChart.Series("Gatehouse path", new Color(40, 100, 180))));
+            new BarChart.Series("Gatehouse path", new Color(40, 100, 180))))
+        .noteHeader("Gatehouse ÷ raw");
     for (Pair p : AUTH) {
       double path = main.mean(p.pathKey());
       double raw = main.mean(p.rawKey());

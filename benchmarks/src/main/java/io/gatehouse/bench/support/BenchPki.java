@@ -16,7 +16,9 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * TLS material for the benchmarks, issued by the real Gatehouse CA library into a directory: a CA
@@ -46,6 +48,25 @@ public final class BenchPki implements AutoCloseable {
     this.ca = CertificateAuthority.open(dir);
     this.issuerKey = ca.unlock(passphrase());
     this.issuer = new Issuer(ca, issuerKey, Clock.systemUTC());
+  }
+
+  private static final Map<KeyType, BenchPki> SHARED = new EnumMap<>(KeyType.class);
+
+  /**
+   * One CA of {@code keyType} per JVM, in a temp directory removed at exit: creating a CA costs
+   * two PBKDF2 runs (600,000 iterations each), which would otherwise dominate benchmark setup and
+   * the in-process smoke test. Do not close it.
+   */
+  public static synchronized BenchPki shared(KeyType keyType) {
+    return SHARED.computeIfAbsent(keyType, type -> {
+      Path dir = TempDirs.create("pki-" + type.cliName());
+      BenchPki pki = create(dir, type);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        pki.close();
+        TempDirs.delete(dir);
+      }));
+      return pki;
+    });
   }
 
   /** Creates a CA with {@code keyType} keys under {@code dir} (which must not hold one). */

@@ -2,7 +2,7 @@ package io.gatehouse.bench.tls;
 
 import io.gatehouse.bench.support.BenchPki;
 import io.gatehouse.bench.support.GatehouseTarget;
-import io.gatehouse.bench.support.TempDirs;
+import io.gatehouse.bench.support.PemSsl;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.ServerTls;
@@ -28,7 +28,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,7 +45,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * New mTLS connections to a real Gatehouse server on loopback: TCP connect, TLS 1.3 handshake with
  * a client certificate, one {@code GET /healthz}, close. {@code full} offers no session to resume;
- * {@code resumed} offers the ticket from the previous connection (PSK, no certificates). Client
+ * {@code resumed} offers the ticket from the previous connection (PSK, no certificates); setup
+ * checks which one happened by counting the client certificate requests. Client
  * and server use the same provider and share the machine's cores, so a score is the cost of both
  * ends of one connection.
  */
@@ -66,27 +66,27 @@ public class HandshakeBenchmark {
   @Param({"full", "resumed"})
   public String session;
 
-  private Path dir;
   private BenchPki pki;
   private GatehouseTarget server;
   private EventLoopGroup group;
   private SslContext clientTls;
   private Bootstrap bootstrap;
   private boolean resume;
+  private CountingKeyManager keys;
 
   @Setup
   public void setUp() throws Exception {
-    dir = TempDirs.create("tls");
-    pki = BenchPki.create(dir, KeyType.valueOf(keyType));
+    pki = BenchPki.shared(KeyType.valueOf(keyType));
     BenchPki.Leaf serverLeaf = pki.server();
     BenchPki.Leaf client = pki.client("alice", "viewer");
     TransportConfig.TlsProvider choice = TransportConfig.TlsProvider.valueOf(provider);
     server = GatehouseTarget.withoutAuth(GatehouseTarget.config(serverLeaf.certificatePem(),
         serverLeaf.keyPem(), pki.chainPem(), choice));
+    keys = new CountingKeyManager(PemSsl.keyManager(client.certificatePem(), client.keyPem()));
     clientTls = SslContextBuilder.forClient()
         .sslProvider(ServerTls.provider(choice))
         .protocols("TLSv1.3")
-        .keyManager(client.certificatePem().toFile(), client.keyPem().toFile())
+        .keyManager(keys)
         .trustManager(pki.chainPem().toFile())
         .endpointIdentificationAlgorithm(null) // the same work with and without a peer host
         .build();
@@ -94,14 +94,21 @@ public class HandshakeBenchmark {
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class);
     connect(); // a first session for "resumed", and a check that the whole exchange works
+    int before = keys.certificateRequests();
+    for (int i = 0; i < 3; i++) {
+      connect();
+    }
+    int full = keys.certificateRequests() - before;
+    if (full != (resume ? 0 : 3)) {
+      throw new IllegalStateException(session + " handshakes with " + provider + ": " + full
+          + " of 3 asked for the client certificate");
+    }
   }
 
   @TearDown
   public void tearDown() {
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     server.close();
-    pki.close();
-    TempDirs.delete(dir);
   }
 
   /** One new connection: connect, handshake, GET /healthz, close. */
