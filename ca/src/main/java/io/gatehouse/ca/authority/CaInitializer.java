@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -25,6 +27,9 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * {@code ca init}: creates the root (and optionally an intermediate), the encrypted key files, the
@@ -150,7 +155,7 @@ public final class CaInitializer {
         throw new CaException("a CA already exists in " + caDir
             + ": use --force to replace it (the old one is moved aside)");
       }
-      movedAside = caDir.resolveSibling("ca.replaced-" + now.getEpochSecond());
+      movedAside = caDir.resolveSibling("ca.replaced-" + now.toEpochMilli());
       try {
         Files.move(caDir, movedAside);
       } catch (IOException e) {
@@ -162,7 +167,7 @@ public final class CaInitializer {
   }
 
   private static X509v3CertificateBuilder caBuilder(X500Name issuer, X500Name subject,
-      Instant notBefore, Instant notAfter, KeyPair pair, int pathLength) throws CaException {
+      Instant notBefore, Instant notAfter, KeyPair pair, int pathLength) {
     BigInteger serial = IssuerKey.newSerial();
     X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer, serial,
         Date.from(notBefore), Date.from(notAfter), subject, pair.getPublic());
@@ -174,21 +179,19 @@ public final class CaInitializer {
     return builder;
   }
 
-  private static org.bouncycastle.operator.ContentSigner selfSigner(KeyPair pair) {
+  private static ContentSigner selfSigner(KeyPair pair) {
     try {
-      return new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
-              KeyType.of(pair.getPrivate()).signatureAlgorithm())
+      return new JcaContentSignerBuilder(KeyType.of(pair.getPrivate()).signatureAlgorithm())
           .setProvider(Crypto.BC)
           .build(pair.getPrivate());
-    } catch (org.bouncycastle.operator.OperatorCreationException | InvalidRequestException e) {
+    } catch (OperatorCreationException | InvalidRequestException e) {
       throw new IllegalStateException(e);
     }
   }
 
   /** Adds an extension; encoding our own well-formed values cannot fail in practice. */
-  public static void addExtension(X509v3CertificateBuilder builder,
-      org.bouncycastle.asn1.ASN1ObjectIdentifier oid, boolean critical,
-      org.bouncycastle.asn1.ASN1Encodable value) {
+  public static void addExtension(X509v3CertificateBuilder builder, ASN1ObjectIdentifier oid,
+      boolean critical, ASN1Encodable value) {
     try {
       builder.addExtension(oid, critical, value);
     } catch (CertIOException e) {

@@ -48,6 +48,7 @@ public final class SecureFiles {
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       temp = null;
+      syncDirectory(dir);
     } catch (IOException | UnsupportedOperationException e) {
       throw new CaException("cannot write " + target + ": " + reason(e)
           + " (check that the directory exists and is writable)", e);
@@ -59,6 +60,15 @@ public final class SecureFiles {
           // best effort: the temp file holds nothing the target did not
         }
       }
+    }
+  }
+
+  /** Makes the rename itself durable; not every platform can open a directory, hence best effort. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException ignored) {
+      // the file content is already on disk; only the directory entry's durability is at stake
     }
   }
 

@@ -4,7 +4,13 @@ import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.authority.SecureFiles;
 import java.io.Console;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 import java.security.MessageDigest;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +30,12 @@ import java.util.Map;
 public record CliEnvironment(Map<String, String> env, SecretPrompt prompt, Clock clock) {
   /** Environment variable holding the CA passphrase. */
   public static final String CA_PASSPHRASE = "GATEHOUSE_CA_PASSPHRASE";
+
+  /**
+   * Suffix naming a file that holds a secret instead: {@code GATEHOUSE_CA_PASSPHRASE_FILE} (first
+   * line; the file must not be readable by group or others).
+   */
+  public static final String FILE_SUFFIX = "_FILE";
 
   /** Environment variable holding the password of {@code --p12} bundles. */
   public static final String P12_PASSWORD = "GATEHOUSE_P12_PASSWORD";
@@ -47,7 +59,8 @@ public record CliEnvironment(Map<String, String> env, SecretPrompt prompt, Clock
   }
 
   /**
-   * The CA passphrase from {@value #CA_PASSPHRASE}, else from the terminal ({@code confirm}: typed
+   * The CA passphrase from {@value #CA_PASSPHRASE}, else from the file named by {@code
+   * GATEHOUSE_CA_PASSPHRASE_FILE}, else from the terminal ({@code confirm}: typed
    * twice, for init). The caller wipes the returned array.
    */
   public char[] caPassphrase(boolean confirm) throws CaException {
@@ -64,7 +77,7 @@ public record CliEnvironment(Map<String, String> env, SecretPrompt prompt, Clock
     }
   }
 
-  /** The PKCS#12 password from {@value #P12_PASSWORD}, else from the terminal, typed twice. */
+  /** The PKCS#12 password from {@value #P12_PASSWORD}, else its {@code _FILE}, else the terminal (twice). */
   public char[] p12Password() throws CaException {
     return secret(P12_PASSWORD, "PKCS#12 password", true, 8);
   }
@@ -73,6 +86,10 @@ public record CliEnvironment(Map<String, String> env, SecretPrompt prompt, Clock
     String fromEnv = env.get(variable);
     if (fromEnv != null && !fromEnv.isEmpty()) {
       return fromEnv.toCharArray();
+    }
+    String file = env.get(variable + FILE_SUFFIX);
+    if (file != null && !file.isEmpty()) {
+      return fromFile(Path.of(file), variable + FILE_SUFFIX);
     }
     if (prompt == null) {
       throw new CaException("no " + what + ": set " + variable + " or run in a terminal");
@@ -97,6 +114,25 @@ public record CliEnvironment(Map<String, String> env, SecretPrompt prompt, Clock
       }
     }
     return first;
+  }
+
+  private static char[] fromFile(Path file, String variable) throws CaException {
+    try {
+      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
+      if (permissions.contains(PosixFilePermission.GROUP_READ)
+          || permissions.contains(PosixFilePermission.OTHERS_READ)) {
+        throw new CaException(variable + " names " + file + ", which others can read: chmod 600 it");
+      }
+      String content = Files.readString(file, StandardCharsets.UTF_8);
+      int end = content.indexOf('\n');
+      String line = (end < 0 ? content : content.substring(0, end)).replace("\r", "");
+      if (line.isEmpty()) {
+        throw new CaException(file + " (from " + variable + ") is empty");
+      }
+      return line.toCharArray();
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new CaException("cannot read " + file + " (from " + variable + "): " + SecureFiles.reason(e), e);
+    }
   }
 
   private static byte[] utf8(char[] chars) {

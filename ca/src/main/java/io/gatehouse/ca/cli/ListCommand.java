@@ -74,7 +74,7 @@ final class ListCommand implements Callable<Integer> {
     if (json) {
       out.println(JSON.writeValueAsString(entries));
     } else {
-      String format = "%-32s  %-7s  %-8s  %-20s  %-20s  %s  %s%n";
+      String format = "%-32s  %-7s  %-12s  %-20s  %-20s  %s  %s%n";
       out.printf(format, "SERIAL", "STATUS", "KIND", "NOT BEFORE", "NOT AFTER", "SUBJECT", "ROLES");
       for (Entry e : entries) {
         out.printf(format, e.serial(), e.status(), e.kind(), e.notBefore(), e.notAfter(), e.subject(),

@@ -4,9 +4,10 @@ import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.InvalidRequestException;
 import io.gatehouse.ca.authority.Crypto;
 import io.gatehouse.ca.authority.KeyType;
-import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.authority.SecureFiles;
 import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -14,6 +15,7 @@ import java.security.PublicKey;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
@@ -40,16 +42,15 @@ public final class CertificationRequests {
   /** Reads a PEM or DER CSR, verifies its signature and extracts name and key. */
   public static VerifiedRequest read(Path file) throws CaException {
     PKCS10CertificationRequest csr = parse(file);
+    boolean valid;
     try {
-      boolean valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
+      valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
           .setProvider(Crypto.BC).build(csr.getSubjectPublicKeyInfo()));
-      if (!valid) {
-        throw new CaException("CSR " + file + " has an invalid self-signature: it was altered or forged");
-      }
-    } catch (CaException e) {
-      throw e;
     } catch (Exception e) {
       throw new CaException("CSR " + file + " signature cannot be checked: " + SecureFiles.reason(e), e);
+    }
+    if (!valid) {
+      throw new CaException("CSR " + file + " has an invalid self-signature: it was altered or forged");
     }
     RDN[] commonNames = csr.getSubject().getRDNs(BCStyle.CN);
     if (commonNames.length != 1 || commonNames[0].isMultiValued()) {
@@ -76,14 +77,16 @@ public final class CertificationRequests {
         throw new CaException("CSR " + file + " is too large");
       }
       byte[] bytes = Files.readAllBytes(file);
-      if (new String(bytes, 0, Math.min(bytes.length, 64), java.nio.charset.StandardCharsets.US_ASCII)
-          .contains("-----BEGIN")) {
-        if (PemFiles.readObject(file) instanceof PKCS10CertificationRequest csr) {
+      String text = new String(bytes, StandardCharsets.US_ASCII);
+      if (!text.contains("-----BEGIN")) {
+        return new PKCS10CertificationRequest(bytes);
+      }
+      try (PEMParser parser = new PEMParser(new StringReader(text))) {
+        if (parser.readObject() instanceof PKCS10CertificationRequest csr) {
           return csr;
         }
-        throw new CaException(file + " is PEM but not a certificate request");
       }
-      return new PKCS10CertificationRequest(bytes);
+      throw new CaException("CSR " + file + " is PEM but not a certificate request");
     } catch (IOException | RuntimeException e) {
       throw new CaException("CSR " + file + " is malformed: " + SecureFiles.reason(e), e);
     }

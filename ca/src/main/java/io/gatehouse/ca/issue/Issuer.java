@@ -16,6 +16,7 @@ import io.gatehouse.ca.identity.RolesExtension;
 import io.gatehouse.ca.identity.SpiffeId;
 import java.math.BigInteger;
 import java.security.PublicKey;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -237,7 +240,7 @@ public final class Issuer {
         if (attempt == SERIAL_ATTEMPTS) {
           throw e;
         }
-      } catch (java.security.cert.CertificateEncodingException e) {
+      } catch (CertificateEncodingException e) {
         throw new IllegalStateException(e);
       }
     }
@@ -258,9 +261,8 @@ public final class Issuer {
     }
   }
 
-  private static void add(X509v3CertificateBuilder builder,
-      org.bouncycastle.asn1.ASN1ObjectIdentifier oid, boolean critical,
-      org.bouncycastle.asn1.ASN1Encodable value) {
+  private static void add(X509v3CertificateBuilder builder, ASN1ObjectIdentifier oid,
+      boolean critical, ASN1Encodable value) {
     CaInitializer.addExtension(builder, oid, critical, value);
   }
 }

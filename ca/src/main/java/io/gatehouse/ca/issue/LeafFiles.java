@@ -2,6 +2,7 @@ package io.gatehouse.ca.issue;
 
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CaLayout;
+import io.gatehouse.ca.authority.Crypto;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.authority.SecureFiles;
 import java.io.ByteArrayOutputStream;
@@ -86,7 +87,7 @@ public record LeafFiles(Path certificate, Path key, Path pkcs12) {
   }
 
   /** A PKCS#12 with PBES2/AES-256 key protection, loadable by curl, Java and Node. */
-  private static byte[] pkcs12(X509Certificate leaf, List<X509Certificate> intermediates,
+  private byte[] pkcs12(X509Certificate leaf, List<X509Certificate> intermediates,
       PrivateKey privateKey, char[] password) throws CaException {
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");
@@ -95,9 +96,9 @@ public record LeafFiles(Path certificate, Path key, Path pkcs12) {
       chain.add(leaf);
       chain.addAll(intermediates);
       byte[] salt = new byte[16];
-      io.gatehouse.ca.authority.Crypto.random().nextBytes(salt);
-      String alias = leaf.getSubjectX500Principal().getName();
-      store.setEntry(alias.length() > 64 ? "gatehouse" : alias,
+      Crypto.random().nextBytes(salt);
+      String fileName = pkcs12.getFileName().toString();
+      store.setEntry(fileName.substring(0, fileName.length() - ".p12".length()),
           new KeyStore.PrivateKeyEntry(privateKey, chain.toArray(Certificate[]::new)),
           new KeyStore.PasswordProtection(password, "PBEWithHmacSHA256AndAES_256",
               new PBEParameterSpec(salt, P12_ITERATIONS)));

@@ -5,9 +5,8 @@ import io.gatehouse.ca.ocsp.OcspResponder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -16,6 +15,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,16 +27,17 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes {@code /ocsp} (POST and GET), {@code /crl} and {@code /jwks.json}. Runs on a separate
- * executor group, never on the event loop: answering may read the store or sign.
+ * Routes {@code /ocsp} (POST and GET), {@code /crl} and {@code /jwks.json}. Answering may read the
+ * store or sign, so it runs on the connection's own worker executor, never on the event loop; one
+ * single-threaded executor per connection keeps pipelined responses in request order.
  */
-@ChannelHandler.Sharable
-final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class CaHttpHandler extends ChannelInboundHandlerAdapter {
   private static final Logger LOG = LoggerFactory.getLogger(CaHttpHandler.class);
   private static final String OCSP_RESPONSE = "application/ocsp-response";
   private static final String OCSP_PREFIX = "/ocsp/";
@@ -45,18 +47,48 @@ final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Supplier<CrlPublisher.Snapshot> crl;
   private final byte[] jwks;
   private final Supplier<Instant> now;
+  private final EventExecutor worker;
 
   CaHttpHandler(OcspResponder responder, Supplier<CrlPublisher.Snapshot> crl, byte[] jwks,
-      Supplier<Instant> now) {
+      Supplier<Instant> now, EventExecutor worker) {
     this.responder = responder;
     this.crl = crl;
-    this.jwks = jwks.clone();
+    this.jwks = jwks;
     this.now = now;
+    this.worker = worker;
   }
 
   @Override
-  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-    FullHttpResponse response = route(request);
+  public void channelRead(ChannelHandlerContext ctx, Object message) {
+    if (!(message instanceof FullHttpRequest request)) {
+      ReferenceCountUtil.release(message);
+      return;
+    }
+    try {
+      worker.execute(() -> {
+        try {
+          answer(ctx, request);
+        } finally {
+          request.release();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      request.release();
+      ctx.writeAndFlush(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later\n"))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+    FullHttpResponse response;
+    try {
+      response = request.decoderResult().isFailure()
+          ? text(HttpResponseStatus.BAD_REQUEST, "bad request\n")
+          : route(request);
+    } catch (RuntimeException e) {
+      LOG.warn("internal error answering {}: {}", abbreviate(request.uri()), e.toString());
+      response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
+    }
     LOG.debug("{} {} -> {}", request.method(), abbreviate(request.uri()), response.status().code());
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     HttpUtil.setKeepAlive(response, keepAlive);
@@ -117,8 +149,7 @@ final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=300");
       return response;
     }
-    return response(HttpResponseStatus.NOT_FOUND, "text/plain; charset=utf-8",
-        "not found\n".getBytes(StandardCharsets.UTF_8));
+    return text(HttpResponseStatus.NOT_FOUND, "not found\n");
   }
 
   /** RFC 5019 6.2 caching headers, and 304 when the client already holds this response. */
@@ -186,9 +217,12 @@ final class CaHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return response;
   }
 
+  private static FullHttpResponse text(HttpResponseStatus status, String body) {
+    return response(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+  }
+
   private static FullHttpResponse notAllowed(String allow) {
-    FullHttpResponse response = response(HttpResponseStatus.METHOD_NOT_ALLOWED,
-        "text/plain; charset=utf-8", "method not allowed\n".getBytes(StandardCharsets.UTF_8));
+    FullHttpResponse response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
     response.headers().set(HttpHeaderNames.ALLOW, allow);
     return response;
   }

@@ -25,7 +25,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.RejectedExecutionHandlers;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public final class CaService implements AutoCloseable {
   /** Store polling interval. */
   public static final long WATCH_MILLIS = 200;
+  /** Requests queued per worker before new ones get 503. */
+  private static final int MAX_PENDING = 1024;
   /** Largest request body (an OCSP request for 16 certificates is well under 2 KiB). */
   public static final int MAX_BODY = 16 * 1024;
 
@@ -89,10 +93,10 @@ public final class CaService implements AutoCloseable {
     crl.regenerate(clock.instant());
     long[] revision = {ca.store().revision()};
 
-    CaHttpHandler handler = new CaHttpHandler(responder, crl::current,
-        jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8), clock::instant);
+    byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    EventExecutorGroup workers = new DefaultEventExecutorGroup(2);
+    EventExecutorGroup workers = new DefaultEventExecutorGroup(2, new DefaultThreadFactory("gatehouse-ca-worker"),
+        MAX_PENDING, RejectedExecutionHandlers.reject());
     ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread thread = new Thread(r, "gatehouse-ca-watcher");
       thread.setDaemon(true);
@@ -114,7 +118,8 @@ public final class CaService implements AutoCloseable {
               pipeline.addLast("idle", new ReadTimeoutHandler(30));
               pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
               pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
-              pipeline.addLast(workers, "routes", handler);
+              pipeline.addLast("routes",
+                  new CaHttpHandler(responder, crl::current, jwks, clock::instant, workers.next()));
             }
           })
           .bind(new InetSocketAddress(options.bind(), options.port()))

@@ -65,6 +65,18 @@ class BadInputTest {
   }
 
   @Test
+  void passphraseFileMustBePrivate() throws Exception {
+    Path file = dir.resolve("passphrase");
+    Files.writeString(file, Cli.PASSPHRASE + "\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Cli fromFile = Cli.bare().env(CliEnvironment.CA_PASSPHRASE + CliEnvironment.FILE_SUFFIX, file.toString());
+    assertError(fromFile.ca(dir, "crl"), 1, "others can read", "chmod 600");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Cli.Result ok = fromFile.ca(dir, "crl");
+    assertThat(ok.exit()).as(ok.toString()).isZero();
+  }
+
+  @Test
   void shortPassphraseAtInit() {
     assertError(Cli.bare().env(CliEnvironment.CA_PASSPHRASE, "short").ca(dir.resolve("new"), "init"), 2,
         "too short");

@@ -47,10 +47,20 @@ class ServeProcessTest {
     Process serve = builder.start();
     try {
       BufferedReader output = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8));
-      String banner = output.readLine();
-      Matcher matcher = Pattern.compile("on (http://[0-9.]+:\\d+) ").matcher(String.valueOf(banner));
-      assertThat(matcher.find()).as(banner).isTrue();
-      String url = matcher.group(1) + "/ocsp";
+      // Log lines may come first; the banner names the bound port.
+      Pattern serving = Pattern.compile("Serving .* on (http://[0-9.]+:\\d+) ");
+      StringBuilder before = new StringBuilder();
+      String url = null;
+      for (String line = output.readLine(); line != null && url == null; ) {
+        Matcher matcher = serving.matcher(line);
+        if (matcher.find()) {
+          url = matcher.group(1) + "/ocsp";
+        } else {
+          before.append(line).append('\n');
+          line = output.readLine();
+        }
+      }
+      assertThat(url).as(before.toString()).isNotNull();
       StringBuilder rest = new StringBuilder();
       Thread drain = new Thread(() -> output.lines().forEach(line -> rest.append(line).append('\n')));
       drain.start();

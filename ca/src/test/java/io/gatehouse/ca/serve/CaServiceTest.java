@@ -34,10 +34,18 @@ import org.bouncycastle.cert.ocsp.UnknownStatus;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ca serve} in-process: OCSP with BouncyCastle's client classes, CRL and JWKS over HTTP. */
+/**
+ * {@code ca serve} in-process: OCSP with BouncyCastle's client classes, CRL and JWKS over HTTP.
+ * The pre-signing test runs first: later tests issue certificates, and every store change drops
+ * the pre-signed responses (asynchronously, by design).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CaServiceTest {
   private static final Cli CLI = Cli.withPassphrase();
 
@@ -109,6 +117,7 @@ class CaServiceTest {
   }
 
   @Test
+  @Order(1)
   void getFormIsPreSignedAndCacheable() throws Exception {
     byte[] der = Ocsp.request(null, Ocsp.id(issuer, alice.getSerialNumber())).getEncoded();
     String urlSafe = Base64.getUrlEncoder().withoutPadding().encodeToString(der);
@@ -173,6 +182,28 @@ class CaServiceTest {
   }
 
   @Test
+  void servesHttpsWithAServerCertificateFromTheCa() throws Exception {
+    assertThat(CLI.ca(dir, "issue", "server", "--dns", "localhost").exit()).isZero();
+    char[] passphrase = Cli.PASSPHRASE.toCharArray();
+    try (CaService https = CaService.start(ca, ca.unlock(passphrase),
+        JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
+        new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), dir.resolve("servers/localhost.crt"),
+            dir.resolve("servers/localhost.key")), Clock.systemUTC())) {
+      assertThat(https.baseUrl()).startsWith("https://");
+      io.gatehouse.ca.cli.Processes.Output curl = io.gatehouse.ca.cli.Processes.run(dir, "curl", "-sS",
+          "--cacert", "ca/chain.pem", "--resolve", "localhost:" + https.port() + ":127.0.0.1",
+          "https://localhost:" + https.port() + "/jwks.json");
+      assertThat(curl.exit()).as(curl.text()).isZero();
+      assertThat(JWKSet.parse(curl.text()).getKeys()).hasSize(1);
+    }
+  }
+
+  private static X509CRL crl() throws Exception {
+    return (X509CRL) CertificateFactory.getInstance("X.509")
+        .generateCRL(new ByteArrayInputStream(Ocsp.get(url + "/crl").body()));
+  }
+
+  @Test
   void revocationIsVisibleToOcspAndCrlWhileServing() throws Exception {
     assertThat(CLI.ca(dir, "issue", "client", "--name", "mallory", "--role", "viewer").exit()).isZero();
     X509Certificate mallory = Certs.read(dir.resolve("clients/mallory.crt")).get(0);
@@ -194,8 +225,13 @@ class CaServiceTest {
     RevokedStatus revoked = (RevokedStatus) status;
     assertThat(revoked.getRevocationReason()).isEqualTo(CRLReason.keyCompromise);
 
-    X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
-        .generateCRL(new ByteArrayInputStream(Ocsp.get(url + "/crl").body()));
+    // The CRL is a signed snapshot, re-signed by the watcher within one poll interval.
+    X509CRL crl = crl();
+    while (crl.getRevokedCertificate(mallory.getSerialNumber()) == null
+        && System.nanoTime() - revokedAt < Duration.ofSeconds(5).toNanos()) {
+      Thread.sleep(20);
+      crl = crl();
+    }
     crl.verify(issuer.getPublicKey());
     assertThat(crl.getRevokedCertificate(mallory.getSerialNumber())).isNotNull();
     assertThat(crl.getRevokedCertificate(alice.getSerialNumber())).isNull();
