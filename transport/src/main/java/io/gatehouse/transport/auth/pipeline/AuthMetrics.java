@@ -15,6 +15,8 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
@@ -44,6 +46,10 @@ final class AuthMetrics {
   static final String UNREGISTERED_TOOL = "_unregistered";
 
   private final MeterRegistry registry;
+  // Meters by tag values, so a request costs a map lookup rather than a registry lookup. Bounded:
+  // the tag values come from fixed sets and the registered tool names.
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
   private final Counter ocspHits;
   private final Counter ocspMisses;
 
@@ -57,12 +63,11 @@ final class AuthMetrics {
 
   /** Counts one authentication decision ({@code result}: allow, deny, warn, locked_out). */
   void decision(AuthMethod method, String result) {
-    Counter.builder(AUTH_DECISIONS)
+    counters.computeIfAbsent(method + "/" + result, k -> Counter.builder(AUTH_DECISIONS)
         .tag("method", method.name().toLowerCase(Locale.ROOT))
         .tag("result", result)
         .description("authentication decisions")
-        .register(registry)
-        .increment();
+        .register(registry)).increment();
   }
 
   void ocspHit() {
@@ -75,27 +80,27 @@ final class AuthMetrics {
 
   /** Records an OCSP check that missed the cache and took {@code nanos}. */
   void ocspChecked(String status, long nanos) {
-    Timer.builder(OCSP_RESPONDER).tag("status", status)
+    timers.computeIfAbsent("ocsp/" + status, k -> Timer.builder(OCSP_RESPONDER).tag("status", status)
         .description("OCSP checks that missed the cache")
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Counts a failed handshake by its cause. */
-  void handshakeFailed(Throwable cause) {
-    Counter.builder(TLS_HANDSHAKE_FAILURES).tag("cause", handshakeCause(cause))
-        .description("failed TLS handshakes").register(registry).increment();
+  void handshakeFailed(Throwable failure) {
+    String cause = handshakeCause(failure);
+    counters.computeIfAbsent("tls/" + cause, k -> Counter.builder(TLS_HANDSHAKE_FAILURES)
+        .tag("cause", cause).description("failed TLS handshakes").register(registry)).increment();
   }
 
   /** Records a tool call decision or completion; unregistered names share one tag value. */
   void toolCall(String tool, String outcome, long nanos) {
-    Timer.builder(TOOL_CALLS).tag("tool", tool).tag("outcome", outcome)
+    timers.computeIfAbsent("tool/" + tool + "/" + outcome, k -> Timer.builder(TOOL_CALLS)
+        .tag("tool", tool).tag("outcome", outcome)
         .description("tool calls, from authorization to the SDK's answer")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(1))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Gauges of {@code transport}'s sessions and streams, and timing of its tool calls. */

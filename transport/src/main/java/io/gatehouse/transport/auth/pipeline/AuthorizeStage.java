@@ -67,24 +67,29 @@ final class AuthorizeStage implements RequestStage {
       audit.resourceAccess(principal, resource, AuditLog.Decision.DENY, "not permitted", remote);
       return refusals.forbidden("resource:" + resource, "resource '" + resource + "'");
     }
+    boolean toolCall = request.path().equals(NettyStreamableServerTransportProvider.PATH)
+        && request.jsonRpcMethod().filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent();
+    String tool = toolCall ? request.toolName().orElse(null) : null;
+    if (toolCall && (tool == null || !TOOL_NAME.matcher(tool).matches())) {
+      return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "tools/call needs params.name, a valid tool name");
+    }
+    long start = System.nanoTime();
     RateLimitDecision budget = limiter.acquire(principal, current);
     if (!budget.allowed()) {
+      if (toolCall) {
+        audit.toolCall(principal, tool, AuditLog.Decision.DENY, "rate limited", remote);
+        metrics.toolCall(tag(tool), "rate_limited", System.nanoTime() - start);
+      }
       return refusals.tooMany(budget.retryAfterSeconds(), "request rate limit exceeded");
     }
     if (resource != null) {
       audit.resourceAccess(principal, resource, AuditLog.Decision.ALLOW, "", remote);
       return StageResult.proceedNow();
     }
-    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)
-        || !request.jsonRpcMethod().filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent()) {
+    if (!toolCall) {
       return StageResult.proceedNow();
     }
-    String tool = request.toolName().orElse(null);
-    if (tool == null || !TOOL_NAME.matcher(tool).matches()) {
-      return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
-          "tools/call needs params.name, a valid tool name");
-    }
-    long start = System.nanoTime();
     if (!tools.contains(tool) || !current.mayCall(principal, tool)) {
       audit.toolCall(principal, tool, AuditLog.Decision.DENY, "not permitted", remote);
       metrics.toolCall(tag(tool), "forbidden", System.nanoTime() - start);

@@ -68,7 +68,8 @@ public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
 
   private final AuthConfig config;
-  private final Path trustBundle;
+  private final Path trustBundle; // null: certificates off
+  private final TransportConfig.ClientAuthMode configuredClientAuth;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final AuthenticationChain chain;
   private final ReloadingPolicy policy;
@@ -86,6 +87,7 @@ public final class GatehouseAuth implements AutoCloseable {
 
   private GatehouseAuth(TransportConfig transport, MeterRegistry registry) {
     this.config = transport.auth();
+    this.configuredClientAuth = transport.tls().clientAuth();
     this.resourceUri = config.resource() != null ? config.resource()
         : URI.create((transport.plainHttp() ? "http" : "https") + "://localhost:"
             + (transport.port() == 0 ? 8443 : transport.port()) + "/mcp");
@@ -150,6 +152,9 @@ public final class GatehouseAuth implements AutoCloseable {
    * configured.
    */
   public TransportConfig.ClientAuthMode clientAuthMode() {
+    if (trustBundle == null) {
+      return configuredClientAuth;
+    }
     return chain.hasFallback() ? TransportConfig.ClientAuthMode.OPTIONAL
         : TransportConfig.ClientAuthMode.REQUIRE;
   }
@@ -198,6 +203,10 @@ public final class GatehouseAuth implements AutoCloseable {
       server.stage(PipelineSlot.AUTHORIZE, new MetricsStage(scrape, executor));
     }
     metrics.observe(server.transport(), tools::contains);
+    // What a caller may call just changed: clients re-list (on their listening GET stream).
+    policy.onReload(() -> server.transport()
+        .notifyClients(McpSchema.METHOD_NOTIFICATION_TOOLS_LIST_CHANGED, null)
+        .subscribe(null, e -> log.debug("tools/list_changed not delivered: {}", e.toString())));
     return server;
   }
 

@@ -3,6 +3,7 @@ package io.gatehouse.transport.auth.pipeline;
 import io.modelcontextprotocol.server.McpAsyncServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The names of the tools the MCP server has registered. The authorize stage refuses a {@code
@@ -14,18 +15,23 @@ public interface RegisteredTools {
   /** Whether a tool named {@code name} is registered right now. */
   boolean contains(String name);
 
-  /**
-   * The tools of {@code server} at each call (tools added later count). The SDK's tool list is an
-   * in-memory list, so reading it never waits.
-   */
+  /** The tools of {@code server} at each call (tools added later count). */
   static RegisteredTools of(McpSyncServer server) {
-    return name -> server.listTools().stream().anyMatch(t -> t.name().equals(name));
+    return of(server.getAsyncServer());
   }
 
-  /** The tools of {@code server} at each call; an in-memory list, as for the sync server. */
+  /**
+   * The tools of {@code server} at each call. The SDK's tool list is an in-memory list that its
+   * {@code Flux} emits synchronously on subscription, so it is read without blocking; were it ever
+   * emitted later, the answer would be "not registered" (403), never a blocked event loop.
+   */
   static RegisteredTools of(McpAsyncServer server) {
-    return name -> Boolean.TRUE.equals(
-        server.listTools().any(t -> t.name().equals(name)).block());
+    return name -> {
+      AtomicBoolean found = new AtomicBoolean();
+      server.listTools().filter(t -> t.name().equals(name)).take(1)
+          .subscribe(t -> found.set(true));
+      return found.get();
+    };
   }
 
   /** A fixed set of names (tests, servers whose tools never change). */

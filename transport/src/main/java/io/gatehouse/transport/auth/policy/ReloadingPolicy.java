@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,7 @@ public final class ReloadingPolicy implements AutoCloseable {
   private final Path file;
   private final ScheduledExecutorService poller;
   private volatile Policy current;
+  private final List<Runnable> reloadListeners = new CopyOnWriteArrayList<>();
   private byte[] lastHash; // of the content last tried, good or bad
   private boolean lastReadFailed;
 
@@ -59,6 +62,14 @@ public final class ReloadingPolicy implements AutoCloseable {
     return current;
   }
 
+  /**
+   * Runs {@code listener} on the watcher thread after each successful reload (e.g. to tell MCP
+   * clients that their tool list changed). A listener that throws is logged and ignored.
+   */
+  public void onReload(Runnable listener) {
+    reloadListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+  }
+
   /** One check of the file; runs on the poller thread (and directly in tests). */
   synchronized void poll() {
     byte[] content;
@@ -80,6 +91,13 @@ public final class ReloadingPolicy implements AutoCloseable {
     try {
       current = Policy.parse(file, content);
       log.info("policy reloaded from {}", file);
+      for (Runnable listener : reloadListeners) {
+        try {
+          listener.run();
+        } catch (RuntimeException e) {
+          log.warn("policy reload listener failed: {}", e.toString());
+        }
+      }
     } catch (PolicyException e) {
       log.warn("policy not reloaded, keeping the previous policy: {}", e.getMessage());
     } catch (RuntimeException e) {

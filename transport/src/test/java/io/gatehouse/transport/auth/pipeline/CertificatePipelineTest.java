@@ -295,6 +295,34 @@ class CertificatePipelineTest {
   }
 
   @Test
+  void aResponderAnsweringGarbageIsUnavailableAndRefused() throws Exception {
+    com.sun.net.httpserver.HttpServer garbage = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    garbage.createContext("/", exchange -> {
+      byte[] body = "<html>not OCSP</html>".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      exchange.getResponseHeaders().set("Content-Type", "application/ocsp-response");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    garbage.start();
+    try {
+      RealCa.Identity victim = ca.clientWithOcspUrl(
+          "http://127.0.0.1:" + garbage.getAddress().getPort() + "/ocsp", "garbled", "viewer");
+      assertThat(get(ca.clientContext(victim), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(401);
+      assertThat(auditContaining(audit, "client/garbled").lines()
+          .filter(l -> l.contains("client/garbled\"") && l.contains("\"decision\":\"deny\""))
+          .findFirst()).hasValueSatisfying(l -> assertThat(l).contains("\"reason\":\""));
+      // Others are unaffected.
+      assertThat(get(ca.clientContext(alice), server.port(), "/nothing", Map.of()).status())
+          .isEqualTo(404);
+    } finally {
+      garbage.stop(0);
+    }
+  }
+
+  @Test
   void anotherPrincipalsSessionIs404() throws Exception {
     String aliceSession;
     try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
@@ -313,17 +341,24 @@ class CertificatePipelineTest {
   @Test
   void perPrincipalAndPerToolRateLimitsAnswer429() throws Exception {
     SSLContext limited = ca.clientContext(ca.client("lim", "limited"));
+    String limitedSession = session(limited); // 1 of the 5 requests per minute
     int status = 0;
     int admitted = 0;
     RawHttp.Response last = null;
-    for (int i = 0; i < 6 && status != 429; i++) {
+    for (int i = 0; i < 5 && status != 429; i++) {
       last = get(limited, server.port(), "/nothing", Map.of());
       status = last.status();
       admitted += status == 404 ? 1 : 0;
     }
-    assertThat(admitted).isEqualTo(5);
+    assertThat(admitted).isEqualTo(4);
     assertThat(last.status()).isEqualTo(429);
     assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 60L);
+    // A tool call refused by the principal's budget is audited like any other tool decision.
+    assertThat(post(limited, limitedSession, toolCall("echo")).status()).isEqualTo(429);
+    assertThat(auditContaining(audit, "client/lim\"").lines()
+        .filter(l -> l.contains("client/lim\"") && l.contains("\"tool\":\"echo\"")).findFirst())
+        .hasValueSatisfying(l -> assertThat(l).contains("\"decision\":\"deny\"")
+            .contains("\"reason\":\"rate limited\""));
 
     SSLContext manager = ca.clientContext(ca.client("mona", "manager"));
     String session = session(manager);
@@ -338,13 +373,20 @@ class CertificatePipelineTest {
   @Test
   void policyReloadTakesEffectWithoutRestart() throws Exception {
     RealCa.Identity erin = ca.client("erin", "auditor");
-    try (McpSyncClient client = client(server.port(), ca.clientContext(erin))) {
+    SSLContext tls = ca.clientContext(erin);
+    try (McpSyncClient client = client(server.port(), tls);
+        RawHttp listening = RawHttp.connect(tls, server.port())) {
       client.initialize();
       assertThat(toolNames(client)).containsExactly("echo");
       assertRefused(() -> call(client, "whoami"), 403);
+      String session = session(tls);
+      assertThat(listening.send(RawHttp.request("GET", "/mcp", Map.of("Accept", "text/event-stream",
+          "Mcp-Session-Id", session), null)).readHead().status()).isEqualTo(200);
       Files.writeString(policy, AuthFixture.POLICY.replace(
           "auditor:\n    tools: [\"echo\"]", "auditor:\n    tools: [\"echo\", \"whoami\"]"));
       try {
+        // Sessions are told to re-list on their listening stream.
+        assertThat(listening.readEvent()).contains("notifications/tools/list_changed");
         assertThat(eventually(Duration.ofSeconds(10), () -> toolNames(client).contains("whoami")))
             .isTrue();
         assertThat(call(client, "whoami")).startsWith("spiffe://gatehouse.local/client/erin|");
@@ -373,6 +415,14 @@ class CertificatePipelineTest {
       assertRefused(() -> call(client, "add"), 403);
       assertThat(meters.get(AuthMetrics.SESSIONS).gauge().value()).isGreaterThanOrEqualTo(1);
     }
+    try (McpSyncClient client = client(server.port(), ca.clientContext(root))) {
+      client.initialize();
+      // add without arguments fails inside the tool: the SDK answers with an error.
+      org.assertj.core.api.Assertions.catchThrowable(() -> client.callTool(
+          io.modelcontextprotocol.spec.McpSchema.CallToolRequest.builder("add").build()));
+    }
+    assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
+        .tags("tool", "add", "outcome", "error").timer() != null)).isTrue();
     assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
         .tags("tool", "echo", "outcome", "ok").timer() != null)).isTrue();
     assertThat(meters.get(AuthMetrics.TOOL_CALLS).tags("tool", "add", "outcome", "forbidden")
@@ -404,6 +454,41 @@ class CertificatePipelineTest {
     assertThat(log).doesNotContain("PRIVATE KEY").doesNotContain("BEGIN CERTIFICATE")
         .doesNotContain(RealCa.PASSPHRASE);
     assertThat(log.lines()).allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
+  }
+
+  @Test
+  void curlWithOpenSslSeesTheSameContract() throws Exception {
+    Path clients = ca.chainPem().getParent().getParent().resolve("clients");
+    List<String> alice = List.of("--cert", clients.resolve("alice.crt").toString(),
+        "--key", clients.resolve("alice.key").toString());
+    List<String> root = List.of("--cert", clients.resolve("root.crt").toString(),
+        "--key", clients.resolve("root.key").toString());
+    String[] viewer = curl(alice, "/metrics");
+    assertThat(viewer[0]).isEqualTo("403");
+    assertThat(viewer[1]).containsIgnoringCase("www-authenticate: Bearer error=\"insufficient_scope\", "
+        + "scope=\"resource:metrics\", resource_metadata=\"" + AuthFixture.METADATA_URL + "\"");
+    String[] admin = curl(root, "/metrics");
+    assertThat(admin[0]).isEqualTo("200");
+    assertThat(admin[1]).containsIgnoringCase("content-type: text/plain; version=0.0.4");
+    // No client certificate: OpenSSL's handshake is refused (curl exits without an HTTP status).
+    assertThat(curl(List.of(), "/metrics")[0]).isEqualTo("000");
+  }
+
+  /** Runs curl (OpenSSL) against the server; returns {http status, response headers}. */
+  private static String[] curl(List<String> identity, String path) throws Exception {
+    Path headers = Files.createTempFile(dir, "curl", ".headers");
+    List<String> command = new java.util.ArrayList<>(List.of("curl", "-s", "-o", "/dev/null",
+        "-D", headers.toString(), "-w", "%{http_code}", "--max-time", "20",
+        "--cacert", ca.chainPem().toString(),
+        "--resolve", "localhost:" + server.port() + ":127.0.0.1"));
+    command.addAll(identity);
+    command.add("https://localhost:" + server.port() + path);
+    Process process = new ProcessBuilder(command).redirectErrorStream(false)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String status = new String(process.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.US_ASCII).trim();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new String[] {status, Files.readString(headers)};
   }
 
   // --- helpers

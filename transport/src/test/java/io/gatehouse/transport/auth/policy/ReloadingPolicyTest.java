@@ -37,6 +37,27 @@ class ReloadingPolicyTest {
   }
 
   @Test
+  void reloadListenersRunOnlyWhenANewPolicyTakesEffect() throws Exception {
+    Path file = Files.writeString(dir.resolve("policy.yaml"), "roles: {viewer: {tools: [crm.read]}}");
+    try (ReloadingPolicy policy = ReloadingPolicy.watch(file, Duration.ofHours(1))) {
+      java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+      policy.onReload(() -> {
+        throw new IllegalStateException("a failing listener does not stop the others");
+      });
+      policy.onReload(reloads::incrementAndGet);
+      policy.poll();
+      assertThat(reloads).hasValue(0);
+      Files.writeString(file, "roles: {viewer: {includes: [nobody]}}");
+      policy.poll();
+      assertThat(reloads).hasValue(0);
+      Files.writeString(file, "roles: {viewer: {tools: [hr.list]}}");
+      policy.poll();
+      policy.poll();
+      assertThat(reloads).hasValue(1);
+    }
+  }
+
+  @Test
   void aBadNewFileKeepsThePreviousPolicy() throws Exception {
     Path file = Files.writeString(dir.resolve("policy.yaml"), "roles: {viewer: {tools: [crm.read]}}");
     // A long interval: this test drives the polls itself.
