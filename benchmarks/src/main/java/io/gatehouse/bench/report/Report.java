@@ -84,7 +84,9 @@ public final class Report {
         .append("| load average (1/5/15 min) | before: ").append(info.loadBefore()).append("; after: ")
         .append(info.loadAfter()).append(" |\n")
         .append("| JDK (main) | ").append(main.jdk()).append(" |\n")
-        .append("| JDK (second) | ").append(second.size() > 0 ? second.jdk() : info.secondJdkNote()).append(" |\n")
+        .append("| JDK (second) | ").append(second.size() > 0 ? second.jdk()
+            + (info.mode() == Suites.Mode.QUICK ? " — crypto suites only (signatures, HMAC, JWT paths)" : " — all JMH suites")
+            : info.secondJdkNote()).append(" |\n")
         .append("| JMH | ").append(info.mode().describe()).append(" |\n")
         .append("| run time | ").append(minutes(info.duration())).append(" (mode ")
         .append(info.mode().name().toLowerCase(Locale.ROOT)).append(") |\n\n");
@@ -121,6 +123,10 @@ public final class Report {
         "- End to end (auth off, JDK TLS): Gatehouse **%.0f req/s** vs the SDK servlet transport on Jetty **%.0f req/s** (%.2f×); "
             + "p99 %s vs %s ms.%n", g.requestsPerSecond(), s.requestsPerSecond(),
         g.requestsPerSecond() / s.requestsPerSecond(), ms(g.p99()), ms(s.p99())))));
+    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(s -> md.append(String.format(Locale.ROOT,
+        "- Heap per idle session: Gatehouse %,.0f B vs SDK servlet %,.0f B; per open SSE stream (with its connection): "
+            + "%,.0f B vs %,.0f B.%n", g.bytesPerIdleSession(), s.bytesPerIdleSession(), g.bytesPerSseStream(),
+        s.bytesPerSseStream()))));
     e2e(Target.GATEHOUSE_AUTH).ifPresent(a -> e2e(Target.GATEHOUSE_PLAIN).ifPresent(p -> md.append(String.format(Locale.ROOT,
         "- Auth on vs off (Gatehouse, JDK TLS): %.0f vs %.0f req/s; server CPU %.0f vs %.0f µs per request.%n",
         a.requestsPerSecond(), p.requestsPerSecond(), a.serverCpuMicrosPerRequest(), p.serverCpuMicrosPerRequest()))));

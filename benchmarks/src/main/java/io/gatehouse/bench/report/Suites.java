@@ -69,6 +69,11 @@ public final class Suites {
    */
   public static Collection<RunResult> run(List<String> includes, Mode mode, String java, Path log,
       boolean failOnError) throws RunnerException {
+    if (mode == Mode.SMOKE) {
+      // JMH allows one run per machine (/tmp/jmh.lock) so that runs do not skew each other; a
+      // smoke run measures nothing, and must not fail because a real run is in progress.
+      System.setProperty("jmh.ignoreLock", "true");
+    }
     ChainedOptionsBuilder options = new OptionsBuilder()
         .forks(mode.forks)
         .warmupIterations(mode.warmups)
