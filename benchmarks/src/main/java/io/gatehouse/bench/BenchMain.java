@@ -5,6 +5,7 @@ import io.gatehouse.bench.e2e.Target;
 import io.gatehouse.bench.report.Report;
 import io.gatehouse.bench.report.Scores;
 import io.gatehouse.bench.report.Suites;
+import io.gatehouse.bench.support.TempDirs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,8 @@ public final class BenchMain {
 
     String mainJdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.version");
     progress("JMH, all suites, on " + mainJdk + " (log: " + logs.resolve("jmh-main.log") + ")");
-    Scores main = Scores.of(Suites.run(Suites.ALL, mode, null, logs.resolve("jmh-main.log"), false), mainJdk);
+    Path pkiRoot = TempDirs.create("pki");
+    Scores main = Scores.of(Suites.run(Suites.ALL, mode, null, logs.resolve("jmh-main.log"), false, pkiRoot), mainJdk);
 
     Scores second = Scores.empty("not run");
     String secondNote = "none found at " + DEFAULT_SECOND_JDK;
@@ -73,9 +75,11 @@ public final class BenchMain {
       progress("JMH, " + (quick ? "crypto suites" : "all suites") + ", on " + secondJdk
           + " (log: " + logs.resolve("jmh-second.log") + ")");
       List<RunResult> results = new ArrayList<>(
-          Suites.run(suites, mode, secondJava.toString(), logs.resolve("jmh-second.log"), false));
+          Suites.run(suites, mode, secondJava.toString(), logs.resolve("jmh-second.log"), false, pkiRoot));
       second = Scores.of(results, secondJdk.toString());
     }
+
+    TempDirs.delete(pkiRoot);
 
     LoadHarness.Settings settings = quick
         ? new LoadHarness.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(5), 300, 30)

@@ -38,7 +38,7 @@ class BenchSmokeTest {
 
   @Test
   void everySuiteRunsAndTheReportIsWritten() throws Exception {
-    Collection<RunResult> jmh = Suites.run(Suites.ALL, Suites.Mode.SMOKE, null, null, true);
+    Collection<RunResult> jmh = Suites.run(Suites.ALL, Suites.Mode.SMOKE, null, null, true, null);
     Scores scores = Scores.of(jmh, "this JVM");
     assertThat(scores.size()).isEqualTo(BENCHMARKS);
     for (String key : scores.keys()) {

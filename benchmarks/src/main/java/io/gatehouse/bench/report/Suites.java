@@ -1,5 +1,6 @@
 package io.gatehouse.bench.report;
 
+import io.gatehouse.bench.support.BenchPki;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -66,9 +67,11 @@ public final class Suites {
    * @param log where JMH's own output goes (null: stdout)
    * @param failOnError whether one failing benchmark fails the run (the smoke test), or is
    *     reported missing (a real run goes on)
+   * @param pkiRoot a directory the forks share their benchmark CAs in (see {@code
+   *     BenchPki.shared}), or null
    */
   public static Collection<RunResult> run(List<String> includes, Mode mode, String java, Path log,
-      boolean failOnError) throws RunnerException {
+      boolean failOnError, Path pkiRoot) throws RunnerException {
     if (mode == Mode.SMOKE) {
       // JMH allows one run per machine (/tmp/jmh.lock) so that runs do not skew each other; a
       // smoke run measures nothing, and must not fail because a real run is in progress.
@@ -86,7 +89,11 @@ public final class Suites {
     }
     includes.forEach(options::include);
     if (mode.forks > 0) {
-      options.jvmArgs("-Xms1g", "-Xmx1g", "-XX:+UseG1GC");
+      List<String> jvmArgs = new java.util.ArrayList<>(List.of("-Xms1g", "-Xmx1g", "-XX:+UseG1GC"));
+      if (pkiRoot != null) {
+        jvmArgs.add("-D" + BenchPki.SHARED_ROOT + "=" + pkiRoot.toAbsolutePath());
+      }
+      options.jvmArgs(jvmArgs.toArray(String[]::new));
       if (java != null) {
         options.jvm(java);
       }

@@ -5,6 +5,7 @@ import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.authority.KeyType;
+import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.issue.LeafFiles;
 import java.io.IOException;
@@ -38,27 +39,30 @@ public final class BenchPki implements AutoCloseable {
   /** A leaf on disk: PEM chain (leaf first) and PKCS#8 key. */
   public record Leaf(X509Certificate certificate, Path certificatePem, Path keyPem) {}
 
-  private BenchPki(Path dir, KeyType keyType) throws CaException {
+  private BenchPki(Path dir, KeyType keyType, CertificateAuthority ca, IssuerKey issuerKey) {
     this.dir = dir;
     this.keyType = keyType;
-    Duration day = Duration.ofDays(1);
-    CaInitializer.init(new CaInitializer.Options(dir, "Gatehouse Bench CA", "gatehouse.local", keyType,
-        false, null, null, day, Duration.ofDays(7), Duration.ofDays(90), Duration.ofDays(397), null, "ES256",
-        false), passphrase(), Instant.now());
-    this.ca = CertificateAuthority.open(dir);
-    this.issuerKey = ca.unlock(passphrase());
+    this.ca = ca;
+    this.issuerKey = issuerKey;
     this.issuer = new Issuer(ca, issuerKey, Clock.systemUTC());
   }
 
   private static final Map<KeyType, BenchPki> SHARED = new EnumMap<>(KeyType.class);
 
   /**
-   * One CA of {@code keyType} per JVM, in a temp directory removed at exit: creating a CA costs
-   * two PBKDF2 runs (600,000 iterations each), which would otherwise dominate benchmark setup and
-   * the in-process smoke test. Do not close it.
+   * One CA of {@code keyType} for the whole run: creating a CA costs two PBKDF2 runs of 600,000
+   * iterations, which would otherwise dominate the setup of every fork. Under the directory named by
+   * the system property {@value #SHARED_ROOT} (set by the runner for its forks, removed by it at the
+   * end) the first fork creates the CA and later forks open it; without the property, one CA per JVM
+   * in a temp directory removed at exit. Do not close it.
    */
   public static synchronized BenchPki shared(KeyType keyType) {
     return SHARED.computeIfAbsent(keyType, type -> {
+      String root = System.getProperty(SHARED_ROOT);
+      if (root != null) {
+        Path dir = Path.of(root, type.cliName());
+        return Files.isRegularFile(dir.resolve(PLAIN_ISSUER_KEY)) ? open(dir, type) : create(dir, type);
+      }
       Path dir = TempDirs.create("pki-" + type.cliName());
       BenchPki pki = create(dir, type);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -69,15 +73,40 @@ public final class BenchPki implements AutoCloseable {
     });
   }
 
+  /** System property: a run-scoped directory where forks share their CAs. */
+  public static final String SHARED_ROOT = "gatehouse.bench.pkiRoot";
+
+  /**
+   * The issuing key, unencrypted (mode 0600), so later forks skip the PBKDF2 of {@code unlock}. A
+   * throw-away CA in a temp directory; never do this with a real one.
+   */
+  private static final String PLAIN_ISSUER_KEY = "bench-issuer.key";
+
   /** Creates a CA with {@code keyType} keys under {@code dir} (which must not hold one). */
   public static BenchPki create(Path dir, KeyType keyType) {
     try {
       Files.createDirectories(dir);
-      return new BenchPki(dir, keyType);
+      CaInitializer.init(new CaInitializer.Options(dir, "Gatehouse Bench CA", "gatehouse.local", keyType,
+          false, null, null, Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(90), Duration.ofDays(397),
+          null, "ES256", false), passphrase(), Instant.now());
+      CertificateAuthority ca = CertificateAuthority.open(dir);
+      IssuerKey key = ca.unlock(passphrase());
+      PemFiles.writeKey(dir.resolve(PLAIN_ISSUER_KEY), key.privateKey());
+      return new BenchPki(dir, keyType, ca, key);
     } catch (CaException e) {
       throw new IllegalStateException("benchmark CA: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static BenchPki open(Path dir, KeyType keyType) {
+    try {
+      CertificateAuthority ca = CertificateAuthority.open(dir);
+      IssuerKey key = IssuerKey.of(ca.issuerCertificate(), PemFiles.readKey(dir.resolve(PLAIN_ISSUER_KEY)));
+      return new BenchPki(dir, keyType, ca, key);
+    } catch (CaException e) {
+      throw new IllegalStateException("benchmark CA in " + dir + ": " + e.getMessage(), e);
     }
   }
 
