@@ -128,14 +128,14 @@ public final class LoadHarness implements AutoCloseable {
   private Result load(Target target, ServerProcess process, Settings s) throws Exception {
     long warmupNanos = s.warmup().toNanos();
     long measureNanos = s.measure().toNanos();
-    List<McpHttpClient> clients = new ArrayList<>();
+    // Slot i belongs to worker i while it runs (a broken connection is replaced in place).
+    McpHttpClient[] clients = new McpHttpClient[s.clients()];
     try {
       for (int i = 0; i < s.clients(); i++) {
-        McpHttpClient c = new McpHttpClient(clientTls, process.port);
-        clients.add(c);
-        c.initialize();
+        clients[i] = new McpHttpClient(clientTls, process.port);
+        clients[i].initialize();
       }
-      String tls = clients.get(0).tlsDescription();
+      String tls = clients[0].tlsDescription();
       AtomicLong errors = new AtomicLong();
       long[][] latencies = new long[s.clients()][];
       int[] counts = new int[s.clients()];
@@ -148,7 +148,7 @@ public final class LoadHarness implements AutoCloseable {
         Thread worker = new Thread(() -> {
           long[] mine = new long[1 << 14];
           int count = 0;
-          McpHttpClient client = clients.get(n);
+          McpHttpClient client = clients[n];
           for (long now = System.nanoTime(); now < measureEnd; now = System.nanoTime()) {
             boolean ok;
             try {
@@ -169,7 +169,7 @@ public final class LoadHarness implements AutoCloseable {
               }
             }
           }
-          clients.set(n, client);
+          clients[n] = client;
           latencies[n] = mine;
           counts[n] = count;
           done.countDown();
@@ -196,7 +196,11 @@ public final class LoadHarness implements AutoCloseable {
           requests == 0 ? 0 : (clientCpuAfter - clientCpuBefore) / 1e3 / requests,
           after[2] - before[2], process.heapAfterGc(), 0, 0, 0, tls, null);
     } finally {
-      clients.forEach(McpHttpClient::close);
+      for (McpHttpClient c : clients) {
+        if (c != null) {
+          c.close();
+        }
+      }
     }
   }
 
