@@ -87,7 +87,9 @@ public final class Report {
         .append("| JDK (second) | ").append(second.size() > 0 ? second.jdk()
             + (info.mode() == Suites.Mode.QUICK ? " — crypto suites only (signatures, HMAC, JWT paths)" : " — all JMH suites")
             : info.secondJdkNote()).append(" |\n")
-        .append("| JMH | ").append(info.mode().describe()).append(" |\n")
+        .append("| JMH | ").append(info.mode().describe())
+        .append("; a score is the median of the measurement iterations (the appendix also lists JMH's mean ± error)")
+        .append(" |\n")
         .append("| run time | ").append(minutes(info.duration())).append(" (mode ")
         .append(info.mode().name().toLowerCase(Locale.ROOT)).append(") |\n\n");
     md.append("> The machine is shared and small: treat differences under ~15 % as noise, and compare ratios ")
@@ -113,7 +115,7 @@ public final class Report {
                 : ".")));
     for (Pair p : AUTH) {
       ratio(p.pathKey(), p.rawKey()).ifPresent(r -> md.append(String.format(Locale.ROOT,
-          "- %s: **%s µs**, %.1f× %s.%n", p.path(), us(main.mean(p.pathKey())), r, p.raw())));
+          "- %s: **%s µs**, %.1f× %s.%n", p.path(), us(main.score(p.pathKey())), r, p.raw())));
     }
     ratio("OcspBenchmark.responderNonce", "OcspBenchmark.responderPreSigned").ifPresent(r -> md.append(
         String.format(Locale.ROOT, "- OCSP responder: a nonce (fresh signature) costs **%.0f×** a pre-signed answer.%n", r)));
@@ -173,8 +175,8 @@ public final class Report {
       md.append("| ").append(k.replace(SIG, "verify ").replace("HmacBenchmark.hmacSha256", "HMAC-SHA256"))
           .append(" | ").append(cell(main, k)).append(" |");
       if (two) {
-        double a = main.mean(k);
-        double b = second.mean(k);
+        double a = main.score(k);
+        double b = second.score(k);
         md.append(' ').append(cell(second, k)).append(" | ")
             .append(Double.isNaN(a) || Double.isNaN(b) ? "—" : String.format(Locale.ROOT, "%.2f×", b / a)).append(" |");
       }
@@ -197,8 +199,8 @@ public final class Report {
     row3(md, "responder, request without nonce (pre-signed answer)", "OcspBenchmark.responderPreSigned", "1.00×");
     row3(md, "responder, request with nonce (signed per request)", "OcspBenchmark.responderNonce",
         ratioCell(main, "OcspBenchmark.responderNonce", "OcspBenchmark.responderPreSigned"));
-    double threeVerifies = 3 * main.mean(SIG + "ECDSA-P256/BC");
-    double client = main.mean("OcspBenchmark.clientVerify");
+    double threeVerifies = 3 * main.score(SIG + "ECDSA-P256/BC");
+    double client = main.score("OcspBenchmark.clientVerify");
     row3(md, "client: verify one response", "OcspBenchmark.clientVerify",
         Double.isNaN(client) || Double.isNaN(threeVerifies) ? "—"
             : String.format(Locale.ROOT, "%.2f× three raw P-256 verifies (BC)", client / threeVerifies));
@@ -206,7 +208,7 @@ public final class Report {
   }
 
   private void row3(StringBuilder md, String label, String key, String ratio) {
-    double v = main.mean(key);
+    double v = main.score(key);
     md.append("| ").append(label).append(" | ").append(cell(main, key)).append(" | ")
         .append(Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%,.0f", 1e6 / v)).append(" | ")
         .append(ratio).append(" |\n");
@@ -224,8 +226,8 @@ public final class Report {
         String full = "HandshakeBenchmark.connect:keyType=" + key + ",provider=" + provider + ",session=full";
         String resumed = "HandshakeBenchmark.connect:keyType=" + key + ",provider=" + provider + ",session=resumed";
         md.append("| ").append(key.equals("EC_P256") ? "EC P-256" : "RSA-2048").append(" | ").append(provider)
-            .append(" | ").append(cell(main, full)).append(" | ").append(perSecond(main.mean(full)))
-            .append(" | ").append(cell(main, resumed)).append(" | ").append(perSecond(main.mean(resumed)))
+            .append(" | ").append(cell(main, full)).append(" | ").append(perSecond(main.score(full)))
+            .append(" | ").append(cell(main, resumed)).append(" | ").append(perSecond(main.score(resumed)))
             .append(" | ").append(ratioCell(main, full, resumed)).append(" |\n");
       }
     }
@@ -245,7 +247,7 @@ public final class Report {
     for (String key : List.of("EC_P256", "RSA_2048")) {
       String k = "IssueBenchmark.issueClient:keyType=" + key;
       md.append("| ").append(key.equals("EC_P256") ? "EC P-256" : "RSA-2048").append(" | ").append(cell(main, k))
-          .append(" | ").append(perSecond(main.mean(k))).append(" |\n");
+          .append(" | ").append(perSecond(main.score(k))).append(" |\n");
     }
     md.append('\n');
   }
@@ -303,14 +305,14 @@ public final class Report {
             + "claims), the allow-list and key selection, claim checks (iss, aud, exp/nbf/iat, roles) and the Principal dominate. "
             + "The same fixed overhead makes RS256/PS256 paths land at ~%.1f× their raw verify. The verified-token cache "
             + "(60 s by default) turns every later request with the same token into a hash and a lookup (%s µs).%n",
-        r, main.mean("AuthPathBenchmark.jwtUncached:alg=RS256") / main.mean(SIG + "RSA-2048/SunRsaSign"),
-        us(main.mean("AuthPathBenchmark.jwtCachedHit")))));
+        r, main.score("AuthPathBenchmark.jwtUncached:alg=RS256") / main.score(SIG + "RSA-2048/SunRsaSign"),
+        us(main.score("AuthPathBenchmark.jwtCachedHit")))));
     ratio("AuthPathBenchmark.rbacMayCall", "RawBaselineBenchmark.setContains").ifPresent(r -> md.append(String.format(Locale.ROOT,
         "- **RBAC and the OCSP cache hit are many times their one-lookup floor** (%.0f× and %.0f×) — but in absolute terms they are "
             + "%s and %s µs: the hierarchy is expanded per caller role and globs are matched, and the revocation cache is a "
             + "Caffeine async cache with expiry and refresh-ahead bookkeeping. Neither is visible next to a request's total cost.%n",
-        r, main.mean("AuthPathBenchmark.ocspCacheHit") / main.mean("RawBaselineBenchmark.mapGet"),
-        us(main.mean("AuthPathBenchmark.rbacMayCall")), us(main.mean("AuthPathBenchmark.ocspCacheHit")))));
+        r, main.score("AuthPathBenchmark.ocspCacheHit") / main.score("RawBaselineBenchmark.mapGet"),
+        us(main.score("AuthPathBenchmark.rbacMayCall")), us(main.score("AuthPathBenchmark.ocspCacheHit")))));
     ratio("HandshakeBenchmark.connect:keyType=EC_P256,provider=JDK,session=full",
         "HandshakeBenchmark.connect:keyType=EC_P256,provider=OPENSSL,session=full").ifPresent(r -> md.append(String.format(Locale.ROOT,
         "- **New connections on the default JDK TLS provider are slow with EC certificates** (%.1f× OpenSSL): SunEC's "
@@ -365,11 +367,13 @@ public final class Report {
       if (s.size() == 0) {
         continue;
       }
-      md.append("### ").append(s.jdk()).append("\n\n| benchmark | mean | ± (99.9 %) | unit |\n|---|---:|---:|---|\n");
+      md.append("### ").append(s.jdk())
+          .append("\n\n| benchmark | score (median iteration) | JMH mean | ± (99.9 %) | unit |\n|---|---:|---:|---:|---|\n");
       for (String k : s.keys()) {
         Scores.Score score = s.get(k).orElseThrow();
-        md.append("| `").append(k).append("` | ").append(us(score.mean())).append(" | ")
-            .append(Double.isNaN(score.error()) ? "— (2 iterations)" : us(score.error()))
+        md.append("| `").append(k).append("` | ").append(us(score.median())).append(" | ")
+            .append(us(score.mean())).append(" | ")
+            .append(Double.isNaN(score.error()) ? "—" : us(score.error()))
             .append(" | ").append(score.unit()).append(" |\n");
       }
       md.append('\n');
@@ -384,8 +388,8 @@ public final class Report {
             new BarChart.Series("Gatehouse path", new Color(40, 100, 180))))
         .noteHeader("Gatehouse ÷ raw");
     for (Pair p : AUTH) {
-      double path = main.mean(p.pathKey());
-      double raw = main.mean(p.rawKey());
+      double path = main.score(p.pathKey());
+      double raw = main.score(p.rawKey());
       chart.row(p.path(), List.of(new BarChart.Bar(raw, us(raw) + " µs  " + p.raw()),
               new BarChart.Bar(path, us(path) + " µs")),
           Double.isNaN(path) || Double.isNaN(raw) ? null : String.format(Locale.ROOT, "%.1f×", path / raw));
@@ -413,18 +417,18 @@ public final class Report {
   }
 
   private Optional<Double> ratio(String a, String b) {
-    double x = main.mean(a);
-    double y = main.mean(b);
+    double x = main.score(a);
+    double y = main.score(b);
     return Double.isNaN(x) || Double.isNaN(y) || y == 0 ? Optional.empty() : Optional.of(x / y);
   }
 
   private static String cell(Scores s, String key) {
-    return s.get(key).map(v -> us(v.mean())).orElse("—");
+    return s.get(key).map(v -> us(v.median())).orElse("—");
   }
 
   private static String ratioCell(Scores s, String a, String b) {
-    double x = s.mean(a);
-    double y = s.mean(b);
+    double x = s.score(a);
+    double y = s.score(b);
     return Double.isNaN(x) || Double.isNaN(y) || y == 0 ? "—" : String.format(Locale.ROOT, "%.2f×", x / y);
   }
 

@@ -12,8 +12,12 @@ import org.openjdk.jmh.results.RunResult;
  * in name order), e.g. {@code AuthPathBenchmark.jwtUncached:alg=ES256}.
  */
 public final class Scores {
-  /** One score: mean, 99.9% error half-width (NaN with too few iterations), unit (µs/op in every suite). */
-  public record Score(double mean, double error, String unit) {}
+  /**
+   * One benchmark's result: the median of its measurement iterations (what the report uses: one
+   * iteration disturbed by other load on a shared machine does not move it), JMH's mean and 99.9 %
+   * error half-width (NaN with too few iterations), and the unit (µs/op in every suite).
+   */
+  public record Score(double median, double mean, double error, String unit) {}
 
   private final Map<String, Score> scores = new LinkedHashMap<>();
   private final String jdk;
@@ -43,8 +47,15 @@ public final class Scores {
         key.setLength(key.length() - 1);
       }
       var primary = r.getPrimaryResult();
-      double error = primary.getScoreError();
-      s.scores.put(key.toString(), new Score(primary.getScore(), error, primary.getScoreUnit()));
+      double[] iterations = r.getBenchmarkResults().stream()
+          .flatMap(b -> b.getIterationResults().stream())
+          .mapToDouble(i -> i.getPrimaryResult().getScore())
+          .sorted().toArray();
+      double median = iterations.length == 0 ? primary.getScore()
+          : iterations.length % 2 == 1 ? iterations[iterations.length / 2]
+          : (iterations[iterations.length / 2 - 1] + iterations[iterations.length / 2]) / 2;
+      s.scores.put(key.toString(), new Score(median, primary.getScore(), primary.getScoreError(),
+          primary.getScoreUnit()));
     }
     return s;
   }
@@ -64,9 +75,9 @@ public final class Scores {
     return Optional.ofNullable(scores.get(key));
   }
 
-  /** The mean under {@code key}, NaN when absent. */
-  public double mean(String key) {
-    return get(key).map(Score::mean).orElse(Double.NaN);
+  /** The score (median iteration) under {@code key}, NaN when absent. */
+  public double score(String key) {
+    return get(key).map(Score::median).orElse(Double.NaN);
   }
 
   /** All keys, in run order. */
