@@ -1,5 +1,6 @@
 package io.gatehouse.transport.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -224,7 +225,7 @@ public record AuthConfig(
     OFF;
 
     /** Accepts {@code fail-closed}, {@code soft-fail}, {@code off} (any case, - or _). */
-    @com.fasterxml.jackson.annotation.JsonCreator
+    @JsonCreator
     public static RevocationMode parse(String text) {
       try {
         return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));

@@ -14,6 +14,8 @@ import io.netty.util.DefaultAttributeMap;
 import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
@@ -95,8 +97,8 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
 
   /**
    * The body as one JSON-RPC message; empty unless this is a POST with a JSON content type whose
-   * body is exactly one well-formed JSON-RPC request, notification or response (batches are not
-   * accepted).
+   * body is well-formed UTF-8 and exactly one well-formed JSON-RPC request, notification or
+   * response (batches are not accepted).
    */
   public Optional<McpSchema.JSONRPCMessage> jsonRpcMessage() {
     Optional<McpSchema.JSONRPCMessage> parsed = jsonRpc;
@@ -139,7 +141,17 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
         || !isJson(http.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
       return Optional.empty();
     }
-    String body = http.content().toString(StandardCharsets.UTF_8);
+    String body;
+    try {
+      // Strict: malformed UTF-8 is refused, not replaced (what is checked is what the SDK runs).
+      body = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(http.content().nioBuffer())
+          .toString();
+    } catch (CharacterCodingException e) {
+      return Optional.empty();
+    }
     if (body.stripLeading().startsWith("[")) {
       return Optional.empty();
     }

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -133,8 +134,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       return;
     }
     long start = System.nanoTime();
-    java.util.concurrent.atomic.AtomicReference<ToolCallObserver.Outcome> outcome =
-        new java.util.concurrent.atomic.AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
+    AtomicReference<ToolCallObserver.Outcome> outcome =
+        new AtomicReference<>(ToolCallObserver.Outcome.ABORTED);
     stream.observeResponses(response -> {
       if (r.id().equals(response.id())) {
         outcome.set(isError(response) ? ToolCallObserver.Outcome.ERROR : ToolCallObserver.Outcome.OK);
@@ -242,6 +243,12 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   /** The caller's session named in {@code Mcp-Session-Id}, or null after answering 400/404. */
   private SessionEntry session(
       ChannelHandlerContext ctx, GatehouseRequest request, Principal principal) {
+    if (request.headers().getAll(HttpHeaders.MCP_SESSION_ID).size() > 1) {
+      // A proxy reading another of them would disagree with us about the session.
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          "exactly one Mcp-Session-Id header is allowed");
+      return null;
+    }
     String id = request.header(HttpHeaders.MCP_SESSION_ID);
     if (id == null || id.isBlank()) {
       error(ctx, HttpResponseStatus.BAD_REQUEST, "missing_session",

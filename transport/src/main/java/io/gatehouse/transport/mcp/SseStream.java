@@ -14,12 +14,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -40,9 +43,12 @@ final class SseStream implements McpStreamableServerTransport {
   private final ChannelHandlerContext ctx;
   private final McpJsonMapper jsonMapper;
   private final List<Runnable> onClose = new ArrayList<>();
+  // Removed again in end(): a kept-alive connection serves many streams, and a listener left on
+  // its close future would keep every finished stream reachable until the connection closes.
+  private final GenericFutureListener<Future<? super Void>> onChannelClose = f -> end(false);
   private ScheduledFuture<?> keepAlive;
   private volatile boolean closed;
-  private volatile java.util.function.Consumer<McpSchema.JSONRPCResponse> responses;
+  private volatile Consumer<McpSchema.JSONRPCResponse> responses;
 
   private SseStream(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
     this.ctx = ctx;
@@ -67,7 +73,7 @@ final class SseStream implements McpStreamableServerTransport {
     long nanos = keepAliveInterval.toNanos();
     keepAlive = ctx.executor().scheduleAtFixedRate(
         () -> write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
-    ctx.channel().closeFuture().addListener(f -> end(false));
+    ctx.channel().closeFuture().addListener(onChannelClose);
     return this;
   }
 
@@ -88,13 +94,13 @@ final class SseStream implements McpStreamableServerTransport {
   }
 
   /** Shows every JSON-RPC response sent on this stream to {@code observer} (before it is sent). */
-  void observeResponses(java.util.function.Consumer<McpSchema.JSONRPCResponse> observer) {
+  void observeResponses(Consumer<McpSchema.JSONRPCResponse> observer) {
     this.responses = observer;
   }
 
   @Override
   public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
-    java.util.function.Consumer<McpSchema.JSONRPCResponse> observer = responses;
+    Consumer<McpSchema.JSONRPCResponse> observer = responses;
     if (observer != null && message instanceof McpSchema.JSONRPCResponse response) {
       observer.accept(response);
     }
@@ -159,6 +165,7 @@ final class SseStream implements McpStreamableServerTransport {
       return;
     }
     closed = true;
+    ctx.channel().closeFuture().removeListener(onChannelClose);
     if (keepAlive != null) {
       keepAlive.cancel(false);
     }

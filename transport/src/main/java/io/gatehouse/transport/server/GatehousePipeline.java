@@ -137,7 +137,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof SslHandshakeCompletionEvent done) {
         if (!done.isSuccess()) {
-          observer.handshakeFailed(done.cause());
+          observer.handshakeFailed(ctx.channel().remoteAddress(), done.cause());
         }
         ctx.pipeline().remove(this);
       }

@@ -41,6 +41,9 @@ public final class ServerTls {
       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
       "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+  /** The JSSE system property that refuses client-initiated renegotiation. */
+  static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
   private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
   private ServerTls() {}
@@ -53,6 +56,7 @@ public final class ServerTls {
    *     message names the problem, never key material
    */
   public static SslContext build(TransportConfig.Tls tls, TrustManagerFactory trustManager) {
+    refuseClientInitiatedRenegotiation();
     Path cert = required(tls.certificate(), "tls.certificate");
     Path key = required(tls.privateKey(), "tls.privateKey");
     warnIfReadableByOthers(key);
@@ -78,6 +82,23 @@ public final class ServerTls {
     } catch (SSLException | RuntimeException e) {
       throw new IllegalArgumentException(
           "cannot load TLS certificate/key (" + cert + ", " + key + "): " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * TLS 1.2 client-initiated renegotiation is a cheap way to make a server redo handshakes (DoS)
+   * and has no use here. OpenSSL (netty-tcnative) refuses it; JSSE accepts it unless {@value
+   * #REJECT_RENEGOTIATION} is true, which JSSE reads once, when the first server-side handshake of
+   * the JVM runs. So it is set here, before this server's first handshake, unless the operator
+   * chose a value (a {@code false} is logged). TLS 1.3 has no renegotiation.
+   */
+  static void refuseClientInitiatedRenegotiation() {
+    String chosen = System.getProperty(REJECT_RENEGOTIATION);
+    if (chosen == null) {
+      System.setProperty(REJECT_RENEGOTIATION, "true");
+    } else if (!Boolean.parseBoolean(chosen)) {
+      log.warn("{}={}: TLS 1.2 clients may renegotiate (a denial-of-service vector)",
+          REJECT_RENEGOTIATION, chosen);
     }
   }
 

@@ -7,6 +7,6 @@ package io.gatehouse.transport.server;
  */
 @FunctionalInterface
 public interface TlsHandshakeObserver {
-  /** The handshake of a connection failed with {@code cause}. */
-  void handshakeFailed(Throwable cause);
+  /** The handshake of the connection from {@code remote} failed with {@code cause}. */
+  void handshakeFailed(java.net.SocketAddress remote, Throwable cause);
 }

@@ -75,6 +75,13 @@ public final class RawHttp implements Closeable {
     return this;
   }
 
+  /** Sends raw bytes (e.g. deliberately malformed UTF-8). */
+  public RawHttp send(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+    return this;
+  }
+
   /** Sends a request and reads a complete response. */
   public Response exchange(String request) throws IOException {
     return send(request).read();

@@ -104,6 +104,18 @@ public final class AuditLog implements AutoCloseable {
     enqueue("authentication", Decision.DENY, identified, identified.method(), null, null, remote, reason, "");
   }
 
+  /**
+   * A TLS handshake failed: a client certificate refused at the handshake (no certificate under
+   * REQUIRE, another CA, expired, without EKU clientAuth), a timeout or a protocol error.
+   *
+   * @param certificate whether the failure concerns the client certificate
+   * @param cause a short cause such as {@code untrusted}
+   */
+  public void tlsHandshakeRefused(SocketAddress remote, boolean certificate, String cause) {
+    enqueue("tls_handshake", Decision.DENY, null,
+        certificate ? AuthMethod.CERTIFICATE : AuthMethod.NONE, null, null, remote, cause, "");
+  }
+
   /** An authorization decision on {@code tools/call} of {@code tool} (reason e.g. "rate limited"). */
   public void toolCall(Principal principal, String tool, Decision decision, String reason, SocketAddress remote) {
     enqueue("tool_call", decision, principal, principal.method(), tool, null, remote, reason, "");

@@ -85,11 +85,20 @@ final class AuthMetrics {
         .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Counts a failed handshake by its cause. */
-  void handshakeFailed(Throwable failure) {
+  /** Counts a failed handshake by its cause; returns the cause. */
+  String handshakeFailed(Throwable failure) {
     String cause = handshakeCause(failure);
     counters.computeIfAbsent("tls/" + cause, k -> Counter.builder(TLS_HANDSHAKE_FAILURES)
         .tag("cause", cause).description("failed TLS handshakes").register(registry)).increment();
+    return cause;
+  }
+
+  /** Whether a {@link #handshakeCause} concerns the client certificate. */
+  static boolean certificateCause(String cause) {
+    return switch (cause) {
+      case "no_certificate", "untrusted", "expired", "not_yet_valid", "missing_client_auth" -> true;
+      default -> false;
+    };
   }
 
   /** Records a tool call decision or completion; unregistered names share one tag value. */

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.Authenticator;
 import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
@@ -32,6 +33,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +121,7 @@ public final class GatehouseAuth implements AutoCloseable {
       this.lockout = AuthFailureLockout.builder().maxFailures(l.maxFailures()).window(l.window())
           .lockout(l.duration()).maxSources(l.maxSources()).build();
       this.limiter = RateLimiter.create(config.rateLimits().maxKeys(),
-          com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+          Ticker.systemTicker());
       this.revocation = cert.enabled() && config.revocation().mode() != AuthConfig.RevocationMode.OFF
           ? revocationChecker(config.revocation()) : null;
       if (revocation != null) {
@@ -169,7 +171,7 @@ public final class GatehouseAuth implements AutoCloseable {
    * principals granted the {@code metrics} resource. Call before {@link #install}.
    */
   public GatehouseAuth metricsEndpoint(Supplier<String> scrape) {
-    this.scrape = java.util.Objects.requireNonNull(scrape, "scrape");
+    this.scrape = Objects.requireNonNull(scrape, "scrape");
     return this;
   }
 
@@ -185,7 +187,10 @@ public final class GatehouseAuth implements AutoCloseable {
       server.clientAuth(clientAuthMode())
           .clientTrustManager(ClientCertificateTrust.forBundle(trustBundle));
     }
-    server.tlsHandshakeObserver(metrics::handshakeFailed);
+    server.tlsHandshakeObserver((remote, failure) -> {
+      String cause = metrics.handshakeFailed(failure);
+      audit.tlsHandshakeRefused(remote, AuthMetrics.certificateCause(cause), cause);
+    });
     server.stage(PipelineSlot.PUBLIC, new ProtectedResourceMetadataStage(resource,
         resourceUri.getRawPath() == null ? "" : resourceUri.getRawPath(), authorizationServers(),
         config.scopesSupported(), config.jwt().enabled()));

@@ -13,6 +13,8 @@ import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.http.StageResult;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -121,7 +123,7 @@ final class RevocationStage implements RequestStage {
     X500Principal issuerName = leaf.getIssuerX500Principal();
     // chain[1] was validated by PKIX as the leaf's issuer; a bundle entry must match by name and
     // key identifier (a rolled CA keeps its name but not its key).
-    List<X509Certificate> candidates = new java.util.ArrayList<>();
+    List<X509Certificate> candidates = new ArrayList<>();
     if (chain.size() > 1) {
       candidates.add(chain.get(1));
     }
@@ -142,7 +144,7 @@ final class RevocationStage implements RequestStage {
 
   private static boolean sameKeyId(byte[] authorityKeyId, byte[] subjectKeyId) {
     return authorityKeyId == null || subjectKeyId == null
-        || java.util.Arrays.equals(authorityKeyId, subjectKeyId);
+        || Arrays.equals(authorityKeyId, subjectKeyId);
   }
 
   /** The key identifier in the AKI or SKI extension {@code oid}, or null when absent. */

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,7 +68,7 @@ public final class ReloadingPolicy implements AutoCloseable {
    * clients that their tool list changed). A listener that throws is logged and ignored.
    */
   public void onReload(Runnable listener) {
-    reloadListeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    reloadListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** One check of the file; runs on the poller thread (and directly in tests). */

@@ -172,6 +172,35 @@ class CertificatePipelineTest {
   }
 
   @Test
+  void toolsAddedOrRemovedAtRunTimeAreSeenWithinASecond() throws Exception {
+    SSLContext tls = ca.clientContext(root);
+    String session = session(tls);
+    assertThat(post(tls, session, toolCall("late")).status()).isEqualTo(403);
+    server.mcp.addTool(io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification.builder()
+        .tool(io.modelcontextprotocol.spec.McpSchema.Tool.builder("late", Map.of("type", "object"))
+            .build())
+        .callHandler((exchange, req) -> io.modelcontextprotocol.spec.McpSchema.CallToolResult
+            .builder().addTextContent("here").build())
+        .build());
+    try {
+      assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 200))
+          .isTrue();
+    } finally {
+      server.mcp.removeTool("late");
+    }
+    assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 403))
+        .isTrue();
+  }
+
+  private static int status(SSLContext tls, String session, String tool) {
+    try {
+      return post(tls, session, toolCall(tool)).status();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void refusedCertificatesFailTheHandshake() throws Exception {
     IssuerKey key = ca.issuerKey();
     Instant now = Instant.now();
@@ -200,6 +229,11 @@ class CertificatePipelineTest {
     assertThat(refusedAtHandshake(context(List.of(mallory.certificate()),
         new KeyPair(mallory.certificate().getPublicKey(), mallory.key())))).isTrue();
     assertThat(refusedAtHandshake(ca.clientContext(null))).isTrue();
+    String log = auditContaining(audit, "\"reason\":\"untrusted\"");
+    for (String cause : List.of("expired", "not_yet_valid", "missing_client_auth", "untrusted")) {
+      assertThat(log).containsPattern("\"event\":\"tls_handshake\",\"decision\":\"deny\","
+          + "\"method\":\"certificate\",\"reason\":\"" + cause + "\",\"remote\":\"127.0.0.1\"");
+    }
     for (String cause : List.of("untrusted", "no_certificate")) {
       assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(cause) >= 1))
           .as("%s in %s", cause, meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).counters().stream()
@@ -323,6 +357,37 @@ class CertificatePipelineTest {
   }
 
   @Test
+  void clientInitiatedRenegotiationIsRefused() throws Exception {
+    javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) ca.clientContext(alice)
+        .getSocketFactory().createSocket("127.0.0.1", server.port());
+    try (ssl) {
+      ssl.setEnabledProtocols(new String[] {"TLSv1.2"});
+      ssl.setSoTimeout(10_000);
+      ssl.startHandshake();
+      java.io.OutputStream out = ssl.getOutputStream();
+      String request = RawHttp.request("GET", "/healthz", Map.of(), null);
+      out.write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] head = new byte[12];
+      assertThat(ssl.getInputStream().readNBytes(head, 0, 12)).isEqualTo(12);
+      assertThat(new String(head, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200");
+      ssl.getInputStream().skip(ssl.getInputStream().available());
+      // A second handshake on the same connection (TLS 1.2 renegotiation) is refused.
+      boolean renegotiated;
+      try {
+        ssl.startHandshake();
+        out.write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        renegotiated = ssl.getInputStream().readNBytes(head, 0, 12) == 12
+            && new String(head, java.nio.charset.StandardCharsets.US_ASCII).equals("HTTP/1.1 200");
+      } catch (IOException refused) {
+        renegotiated = false;
+      }
+      assertThat(renegotiated).isFalse();
+    }
+  }
+
+  @Test
   void anotherPrincipalsSessionIs404() throws Exception {
     String aliceSession;
     try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
@@ -332,6 +397,32 @@ class CertificatePipelineTest {
       RawHttp.Response hijack = post(ca.clientContext(bob), aliceSession,
           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}");
       assertThat(hijack.status()).isEqualTo(404);
+      // Two session headers (a proxy might read the other one) are refused outright.
+      String twoSessions = "POST /mcp HTTP/1.1\r\nHost: localhost\r\n"
+          + "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+          + "Mcp-Session-Id: " + aliceSession + "\r\nMcp-Session-Id: other\r\n"
+          + "Content-Length: 46\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+      try (RawHttp raw = RawHttp.connect(ca.clientContext(alice), server.port())) {
+        assertThat(raw.exchange(twoSessions).status()).isEqualTo(400);
+      }
+      // Malformed UTF-8 in the body is refused, not replaced and run.
+      byte[] prefix = ("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":"
+          + "{\"name\":\"echo\",\"arguments\":{\"text\":\"").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] bad = {(byte) 0xC3, (byte) 0x28, (byte) 0xED, (byte) 0xA0, (byte) 0x80};
+      byte[] suffix = "\"}}}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+      body.write(prefix);
+      body.write(bad);
+      body.write(suffix);
+      String head = "POST /mcp HTTP/1.1\r\nHost: localhost\r\n"
+          + "Accept: application/json, text/event-stream\r\nContent-Type: application/json\r\n"
+          + "Mcp-Session-Id: " + aliceSession + "\r\nContent-Length: " + body.size() + "\r\n\r\n";
+      java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+      request.write(head.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      body.writeTo(request);
+      try (RawHttp raw = RawHttp.connect(ca.clientContext(alice), server.port())) {
+        assertThat(raw.send(request.toByteArray()).read().status()).isEqualTo(400);
+      }
       // The owner still uses it.
       assertThat(post(ca.clientContext(alice), aliceSession,
           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}").status()).isEqualTo(200);
