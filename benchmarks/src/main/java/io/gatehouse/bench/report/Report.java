@@ -355,7 +355,7 @@ public final class Report {
         md.append(String.format(Locale.ROOT, "- Auth on vs off differs by %.0f µs of server CPU per request in this run (%.0f vs %.0f µs), "
             + "within the noise of this machine.", extra, a.serverCpuMicrosPerRequest(), p.serverCpuMicrosPerRequest()));
       }
-      md.append(" A JFR profile of the auth-on target puts the auth stages on the stack in about 9 % of server CPU samples; "
+      md.append(" A JFR profile of the auth-on target puts the auth stages on the stack in about 7 % of server CPU samples; "
           + "see docs/benchmarks.md for the breakdown.\n");
     }));
     md.append('\n');
