@@ -82,7 +82,7 @@ public final class BenchMain {
     TempDirs.delete(pkiRoot);
 
     LoadHarness.Settings settings = quick
-        ? new LoadHarness.Settings(8, Duration.ofSeconds(2), Duration.ofSeconds(5), 300, 30)
+        ? new LoadHarness.Settings(8, Duration.ofSeconds(4), Duration.ofSeconds(5), 300, 30)
         : new LoadHarness.Settings(16, Duration.ofSeconds(5), Duration.ofSeconds(30), 2000, 200);
     List<LoadHarness.Result> results = new ArrayList<>();
     if (e2e) {
