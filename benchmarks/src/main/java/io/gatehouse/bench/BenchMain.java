@@ -1,0 +1,163 @@
+package io.gatehouse.bench;
+
+import io.gatehouse.bench.e2e.LoadHarness;
+import io.gatehouse.bench.e2e.Target;
+import io.gatehouse.bench.report.Report;
+import io.gatehouse.bench.report.Scores;
+import io.gatehouse.bench.report.Suites;
+import io.gatehouse.bench.support.TempDirs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * {@code ./gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk] [--second-jdk JAVA_HOME]}:
+ * runs every JMH suite on this JVM (and the crypto suites, or all of them without {@code --quick},
+ * on a second JDK when one is installed), then the e2e harness, and writes {@code RESULTS.md} with
+ * its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's own command line.
+ */
+public final class BenchMain {
+  /** Where a second JDK is looked for when none is given. */
+  static final Path DEFAULT_SECOND_JDK = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("--jmh")) {
+      org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    boolean quick = false;
+    boolean e2e = true;
+    Path secondJdk = DEFAULT_SECOND_JDK;
+    Path out = defaultOut();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> quick = true;
+        case "--no-e2e" -> e2e = false;
+        case "--no-second-jdk" -> secondJdk = null;
+        case "--second-jdk" -> secondJdk = Path.of(value(args, ++i));
+        case "--out" -> out = Path.of(value(args, ++i));
+        case "-h", "--help" -> {
+          System.out.println("usage: gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk]"
+              + " [--second-jdk JAVA_HOME] | --jmh JMH-ARGS...");
+          return;
+        }
+        default -> usage("unknown option " + args[i]);
+      }
+    }
+    Suites.Mode mode = quick ? Suites.Mode.QUICK : Suites.Mode.FULL;
+    Instant started = Instant.now();
+    String loadBefore = loadAverage();
+    Path logs = out.resolve("target");
+    Files.createDirectories(logs);
+
+    String mainJdk = System.getProperty("java.vm.name") + " " + System.getProperty("java.version");
+    progress("JMH, all suites, on " + mainJdk + " (log: " + logs.resolve("jmh-main.log") + ")");
+    Path pkiRoot = TempDirs.create("pki");
+    Scores main = Scores.of(Suites.run(Suites.ALL, mode, null, logs.resolve("jmh-main.log"), false, pkiRoot), mainJdk);
+
+    Scores second = Scores.empty("not run");
+    String secondNote = "none found at " + DEFAULT_SECOND_JDK;
+    Path secondJava = secondJdk == null ? null : secondJdk.resolve("bin").resolve("java");
+    if (secondJdk == null) {
+      secondNote = "not run (--no-second-jdk)";
+    } else if (Files.isExecutable(secondJava)
+        && !secondJdk.toRealPath().equals(Path.of(System.getProperty("java.home")).toRealPath())) {
+      List<String> suites = quick ? Suites.CRYPTO : Suites.ALL;
+      progress("JMH, " + (quick ? "crypto suites" : "all suites") + ", on " + secondJdk
+          + " (log: " + logs.resolve("jmh-second.log") + ")");
+      List<RunResult> results = new ArrayList<>(
+          Suites.run(suites, mode, secondJava.toString(), logs.resolve("jmh-second.log"), false, pkiRoot));
+      second = Scores.of(results, secondJdk.toString());
+    }
+
+    TempDirs.delete(pkiRoot);
+
+    LoadHarness.Settings settings = quick
+        ? new LoadHarness.Settings(8, Duration.ofSeconds(4), Duration.ofSeconds(5), 300, 30)
+        : new LoadHarness.Settings(16, Duration.ofSeconds(5), Duration.ofSeconds(30), 2000, 200);
+    List<LoadHarness.Result> results = new ArrayList<>();
+    if (e2e) {
+      try (LoadHarness harness = new LoadHarness()) {
+        for (Target target : Target.values()) {
+          progress("e2e: " + target.label());
+          LoadHarness.Result r = harness.run(target, settings);
+          progress(r.ok()
+              ? String.format(Locale.ROOT, "  %,.0f req/s, p99 %.1f ms, %d errors", r.requestsPerSecond(), r.p99() / 1000, r.errors())
+              : "  failed: " + r.failure());
+          results.add(r);
+        }
+      }
+    }
+
+    Report.RunInfo info = new Report.RunInfo(mode, started, Duration.between(started, Instant.now()),
+        cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), secondNote, settings);
+    new Report(main, second, results, info).write(out);
+    progress("wrote " + out.resolve("RESULTS.md") + " (" + main.size() + " + " + second.size()
+        + " JMH scores, " + results.size() + " e2e targets) in " + info.duration().toSeconds() + " s");
+  }
+
+  /**
+   * The {@code benchmarks/} module directory when running from {@code benchmarks/target/benchmarks.jar}
+   * (so {@code ./gatehouse bench} writes {@code benchmarks/RESULTS.md} from any directory), else
+   * {@code ./benchmarks} if it exists, else the current directory.
+   */
+  static Path defaultOut() {
+    try {
+      Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      if (jar.getFileName().toString().equals("benchmarks.jar") && jar.getParent() != null
+          && jar.getParent().getFileName().toString().equals("target")) {
+        return jar.getParent().getParent();
+      }
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      // not from a jar on disk: fall through
+    }
+    return Files.isDirectory(Path.of("benchmarks")) ? Path.of("benchmarks") : Path.of(".");
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      usage(args[i - 1] + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static void usage(String message) {
+    System.err.println("gatehouse bench: " + message + " (see --help)");
+    System.exit(2);
+  }
+
+  private static void progress(String message) {
+    System.err.println("[bench " + Instant.now().toString().substring(11, 19) + "] " + message);
+  }
+
+  /** The {@code model name} of the first CPU in {@code /proc/cpuinfo}, or the OS arch. */
+  static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst().orElse(System.getProperty("os.arch"));
+    } catch (IOException e) {
+      return System.getProperty("os.arch");
+    }
+  }
+
+  /** The three load averages from {@code /proc/loadavg}, or "unknown". */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " / " + f[1] + " / " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}
