@@ -12,9 +12,11 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.StringWriter;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -25,9 +27,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -41,6 +47,7 @@ import picocli.CommandLine;
  * go through the real CLI ({@code ca issue}, {@code ca revoke}, {@code token}).
  */
 public final class RealCa implements AutoCloseable {
+  private static final String ALIAS = "me";
   /** The CA passphrase of every test CA. */
   public static final String PASSPHRASE = "correct horse battery staple";
 
@@ -202,30 +209,94 @@ public final class RealCa implements AutoCloseable {
   /** A client TLS context trusting the CA chain and presenting {@code identity} (null: none). */
   public SSLContext clientContext(Identity identity) {
     try {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      int i = 0;
-      for (X509Certificate c : readCertificates(chainPem())) {
-        trust.setCertificateEntry("ca-" + i++, c);
-      }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-      tmf.init(trust);
-      KeyManagerFactory kmf = null;
-      if (identity != null) {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        char[] password = "test".toCharArray();
-        keys.setKeyEntry("me", identity.key(), password,
-            identity.chain().toArray(X509Certificate[]::new));
-        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, password);
-      }
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(),
-          new SecureRandom());
-      return context;
+      KeyManager[] keyManagers = identity == null
+          ? null : keyManagerFactory(identity.chain(), identity.key()).getKeyManagers();
+      return context(keyManagers);
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A client TLS context trusting the CA chain that presents {@code chain} whatever CAs the server
+   * names. The JDK's key manager would send nothing for a chain from another CA, and a test of a
+   * foreign, forged or self-signed chain would then test nothing.
+   */
+  public SSLContext clientContextPresenting(List<X509Certificate> chain, PrivateKey key) {
+    try {
+      X509KeyManager keys = (X509KeyManager) keyManagerFactory(chain, key).getKeyManagers()[0];
+      return context(new KeyManager[] {new AlwaysPresent(keys)});
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private SSLContext context(KeyManager[] keyManagers) throws Exception {
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (X509Certificate c : readCertificates(chainPem())) {
+      trust.setCertificateEntry("ca-" + i++, c);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
+    return context;
+  }
+
+  private static KeyManagerFactory keyManagerFactory(List<X509Certificate> chain, PrivateKey key)
+      throws Exception {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    char[] password = "test".toCharArray();
+    keys.setKeyEntry(ALIAS, key, password, chain.toArray(X509Certificate[]::new));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, password);
+    return kmf;
+  }
+
+  /** Answers every client-alias question with the one entry, ignoring the server's CA list. */
+  private static final class AlwaysPresent extends X509ExtendedKeyManager {
+    private final X509KeyManager keys;
+
+    AlwaysPresent(X509KeyManager keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      return ALIAS;
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return ALIAS;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return new String[] {ALIAS};
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return keys.getCertificateChain(alias);
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return keys.getPrivateKey(alias);
     }
   }
 

@@ -218,7 +218,7 @@ class CertificatePipelineTest {
         new X509Certificates("no EKU", List.of(custom(key, keys, "noeku", null, viewerRoles()),
             key.certificate()), "missing_client_auth"));
     for (X509Certificates c : refused) {
-      SSLContext tls = context(c.chain(), keys);
+      SSLContext tls = ca.clientContextPresenting(c.chain(), keys.getPrivate());
       assertThat(refusedAtHandshake(tls)).as(c.what()).isTrue();
       assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(c.cause()) >= 1))
           .as(c.what()).isTrue();
@@ -226,8 +226,8 @@ class CertificatePipelineTest {
     // Another CA, and no certificate at all.
     TestPki rogue = TestPki.create(dir, "rogue");
     TestPki.Issued mallory = rogue.client("mallory", "admin");
-    assertThat(refusedAtHandshake(context(List.of(mallory.certificate()),
-        new KeyPair(mallory.certificate().getPublicKey(), mallory.key())))).isTrue();
+    assertThat(refusedAtHandshake(
+        ca.clientContextPresenting(List.of(mallory.certificate()), mallory.key()))).isTrue();
     assertThat(refusedAtHandshake(ca.clientContext(null))).isTrue();
     String log = auditContaining(audit, "\"reason\":\"untrusted\"");
     for (String cause : List.of("expired", "not_yet_valid", "missing_client_auth", "untrusted")) {
@@ -249,8 +249,9 @@ class CertificatePipelineTest {
     // A SEQUENCE holding an INTEGER instead of UTF8Strings.
     byte[] notRoles = new org.bouncycastle.asn1.DERSequence(
         new org.bouncycastle.asn1.ASN1Integer(7)).getEncoded();
-    SSLContext tls = context(List.of(custom(key, keys, "badroles", KeyPurposeId.id_kp_clientAuth, notRoles),
-        key.certificate()), keys);
+    SSLContext tls = ca.clientContextPresenting(List.of(
+        custom(key, keys, "badroles", KeyPurposeId.id_kp_clientAuth, notRoles), key.certificate()),
+        keys.getPrivate());
     RawHttp.Response response = get(tls, server.port(), "/anything", Map.of());
     assertThat(response.status()).isEqualTo(401);
     assertThat(response.header("WWW-Authenticate"))
@@ -650,80 +651,5 @@ class CertificatePipelineTest {
     }
     b.addExtension(new Extension(RolesExtension.ASN1_OID, false, new DEROctetString(rolesValue)));
     return key.sign(b);
-  }
-
-  private static SSLContext context(List<java.security.cert.X509Certificate> chain, KeyPair keys)
-      throws Exception {
-    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    char[] password = "test".toCharArray();
-    store.setKeyEntry("me", keys.getPrivate(), password,
-        chain.toArray(java.security.cert.X509Certificate[]::new));
-    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
-        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, password);
-    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    int i = 0;
-    for (java.security.cert.X509Certificate c : RealCa.readCertificates(ca.chainPem())) {
-      trust.setCertificateEntry("ca-" + i++, c);
-    }
-    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    javax.net.ssl.X509KeyManager keyManager = (javax.net.ssl.X509KeyManager) kmf.getKeyManagers()[0];
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(new javax.net.ssl.KeyManager[] {new AlwaysPresent(keyManager)},
-        tmf.getTrustManagers(), null);
-    return context;
-  }
-
-  /**
-   * Presents its certificate whatever CAs the server names (the JDK's key manager would otherwise
-   * send nothing for a certificate from another CA, and the test would not test a foreign chain).
-   */
-  private static final class AlwaysPresent extends javax.net.ssl.X509ExtendedKeyManager {
-    private final javax.net.ssl.X509KeyManager keys;
-
-    AlwaysPresent(javax.net.ssl.X509KeyManager keys) {
-      this.keys = keys;
-    }
-
-    @Override
-    public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
-        javax.net.ssl.SSLEngine engine) {
-      return "me";
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers,
-        java.net.Socket socket) {
-      return "me";
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-      return new String[] {"me"};
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-      return null;
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, java.security.Principal[] issuers,
-        java.net.Socket socket) {
-      return null;
-    }
-
-    @Override
-    public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
-      return keys.getCertificateChain(alias);
-    }
-
-    @Override
-    public java.security.PrivateKey getPrivateKey(String alias) {
-      return keys.getPrivateKey(alias);
-    }
   }
 }

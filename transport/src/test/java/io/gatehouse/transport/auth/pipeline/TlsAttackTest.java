@@ -22,8 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -32,13 +30,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509KeyManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
@@ -107,7 +100,8 @@ class TlsAttackTest {
     KeyPair rogue = ecKeys();
     X509Certificate forgedCert = new JcaX509CertificateConverter().getCertificate(
         forged.build(new JcaContentSignerBuilder("SHA256withECDSA").build(rogue.getPrivate())));
-    assertRefusedThenServed(context(List.of(forgedCert, ca.issuerKey().certificate()), alice.key()),
+    assertRefusedThenServed(
+        ca.clientContextPresenting(List.of(forgedCert, ca.issuerKey().certificate()), alice.key()),
         "untrusted");
   }
 
@@ -121,7 +115,7 @@ class TlsAttackTest {
     b.addExtension(RolesExtension.toExtension(List.of("admin")));
     X509Certificate self = new JcaX509CertificateConverter().getCertificate(
         b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-    assertRefusedThenServed(context(List.of(self), keys.getPrivate()), "untrusted");
+    assertRefusedThenServed(ca.clientContextPresenting(List.of(self), keys.getPrivate()), "untrusted");
   }
 
   @Test
@@ -139,7 +133,8 @@ class TlsAttackTest {
       b.addExtension(template.getExtension(oid));
     }
     X509Certificate subCa = issuer.sign(b);
-    SSLContext tls = context(List.of(subCa, issuer.certificate()), keys.getPrivate());
+    SSLContext tls =
+        ca.clientContextPresenting(List.of(subCa, issuer.certificate()), keys.getPrivate());
     // Refused at the handshake (the trust manager) or with 401 (the authenticator): never served.
     boolean handshakeRefused;
     try (RawHttp raw = RawHttp.connect(tls, server.port())) {
@@ -295,65 +290,5 @@ class TlsAttackTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     return g.generateKeyPair();
-  }
-
-  /**
-   * A client context that presents {@code chain} whatever CAs the server names (the JDK's key
-   * manager would otherwise send nothing for a foreign chain, and the case would test nothing).
-   */
-  private static SSLContext context(List<X509Certificate> chain, PrivateKey key) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    char[] password = "test".toCharArray();
-    store.setKeyEntry("me", key, password, chain.toArray(X509Certificate[]::new));
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, password);
-    X509KeyManager keys = (X509KeyManager) kmf.getKeyManagers()[0];
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    int i = 0;
-    for (X509Certificate c : RealCa.readCertificates(ca.chainPem())) {
-      trust.setCertificateEntry("ca-" + i++, c);
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(new javax.net.ssl.KeyManager[] {new X509ExtendedKeyManager() {
-      @Override
-      public String chooseEngineClientAlias(String[] t, java.security.Principal[] i, SSLEngine e) {
-        return "me";
-      }
-
-      @Override
-      public String chooseClientAlias(String[] t, java.security.Principal[] i, Socket s) {
-        return "me";
-      }
-
-      @Override
-      public String[] getClientAliases(String t, java.security.Principal[] i) {
-        return new String[] {"me"};
-      }
-
-      @Override
-      public String[] getServerAliases(String t, java.security.Principal[] i) {
-        return null;
-      }
-
-      @Override
-      public String chooseServerAlias(String t, java.security.Principal[] i, Socket s) {
-        return null;
-      }
-
-      @Override
-      public X509Certificate[] getCertificateChain(String alias) {
-        return keys.getCertificateChain(alias);
-      }
-
-      @Override
-      public PrivateKey getPrivateKey(String alias) {
-        return keys.getPrivateKey(alias);
-      }
-    }}, tmf.getTrustManagers(), null);
-    return context;
   }
 }
