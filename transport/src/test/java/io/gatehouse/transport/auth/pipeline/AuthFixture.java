@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
@@ -63,6 +64,20 @@ final class AuthFixture {
   }
 
   /** Lockout that the tests' own refusals will not trigger (they all come from 127.0.0.1). */
+  /**
+   * Every method on (certificate, JWT from the CA's JWKS, API keys from {@code keys}), the test
+   * policy written into {@code dir}, a lenient lockout and the audit log at {@code audit}.
+   */
+  static AuthConfig allMethods(Path dir, RealCa ca, ApiKeyStore keys, Path audit) throws IOException {
+    return AuthConfig.defaults()
+        .withPolicy(writePolicy(dir))
+        .withMethods(AuthConfig.Certificate.defaults(),
+            AuthConfig.Jwt.withJwksUrl(ca.tokenIssuer(), URI.create(ca.baseUrl() + "/jwks.json")),
+            new AuthConfig.ApiKey(true, keys.file()))
+        .withLockout(lenientLockout())
+        .withAudit(AuthConfig.Audit.toFile(audit));
+  }
+
   static AuthConfig.Lockout lenientLockout() {
     return new AuthConfig.Lockout(1000, null, null, null);
   }

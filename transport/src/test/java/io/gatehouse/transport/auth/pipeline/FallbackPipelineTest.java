@@ -34,7 +34,6 @@ import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpSyncClient;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,13 +78,7 @@ class FallbackPipelineTest {
     ciBot = keys.create("ci-bot", List.of("viewer"));
     lockedOut = keys.create("locked", List.of("viewer"));
     audit = dir.resolve("audit.log");
-    AuthConfig authConfig = AuthConfig.defaults()
-        .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(),
-            AuthConfig.Jwt.withJwksUrl(ca.tokenIssuer(), URI.create(ca.baseUrl() + "/jwks.json")),
-            new AuthConfig.ApiKey(true, keys.file()))
-        .withLockout(AuthFixture.lenientLockout())
-        .withAudit(AuthConfig.Audit.toFile(audit));
+    AuthConfig authConfig = AuthFixture.allMethods(dir, ca, keys, audit);
     config = AuthFixture.config(ca, authConfig);
     auth = GatehouseAuth.fromConfig(config);
     server = TestServer.start(config, auth);

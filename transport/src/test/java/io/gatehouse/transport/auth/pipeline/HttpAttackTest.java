@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,13 +58,7 @@ class HttpAttackTest {
     keys = ApiKeyStore.open(dir.resolve("apikeys.json"));
     key = keys.create("bot", List.of("viewer"));
     audit = dir.resolve("audit.log");
-    AuthConfig authConfig = AuthConfig.defaults()
-        .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(),
-            AuthConfig.Jwt.withJwksUrl(ca.tokenIssuer(), URI.create(ca.baseUrl() + "/jwks.json")),
-            new AuthConfig.ApiKey(true, keys.file()))
-        .withLockout(AuthFixture.lenientLockout())
-        .withAudit(AuthConfig.Audit.toFile(audit));
+    AuthConfig authConfig = AuthFixture.allMethods(dir, ca, keys, audit);
     TransportConfig config = AuthFixture.config(ca, authConfig);
     config = config.withLimits(config.limits().withRequestReadTimeout(Duration.ofSeconds(2)));
     auth = GatehouseAuth.fromConfig(config);
