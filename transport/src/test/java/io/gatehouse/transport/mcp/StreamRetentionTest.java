@@ -7,7 +7,6 @@ import io.gatehouse.transport.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.Map;
 import javax.management.ObjectName;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
@@ -29,12 +28,12 @@ class StreamRetentionTest {
     SSLContext tls = pki.clientContext(null);
     try (TestServer server = TestServer.start(TestServer.tlsConfig(pki));
         RawHttp raw = RawHttp.connect(tls, server.port())) {
-      RawHttp.Response init = raw.exchange(RawHttp.request("POST", "/mcp", headers(null),
+      RawHttp.Response init = raw.exchange(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(null),
           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
               + "\"2025-03-26\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
       String session = init.header("Mcp-Session-Id");
       for (int id = 2; id < CALLS + 2; id++) {
-        assertThat(raw.send(RawHttp.request("POST", "/mcp", headers(session),
+        assertThat(raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session),
             "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":"
                 + "\"echo\",\"arguments\":{\"text\":\"x\"}}}")).readHead().status()).isEqualTo(200);
         assertThat(raw.readEvent()).contains("\"id\":" + id);
@@ -49,13 +48,6 @@ class StreamRetentionTest {
       assertThat(server.transport.openStreamCount()).isZero();
       assertThat(liveInstances(SseStream.class.getName())).isLessThan(CALLS / 6);
     }
-  }
-
-  private static Map<String, String> headers(String session) {
-    return session == null
-        ? Map.of("Accept", "application/json, text/event-stream", "Content-Type", "application/json")
-        : Map.of("Accept", "application/json, text/event-stream", "Content-Type", "application/json",
-            "Mcp-Session-Id", session);
   }
 
   /** Live instances of {@code className} after a full GC (the JVM's GC.class_histogram). */

@@ -81,11 +81,11 @@ class SoakTest {
   private static Void client(SSLContext tls, int port, AtomicBoolean stop, AtomicLong calls,
       ConcurrentLinkedQueue<String> errors) {
     try (RawHttp raw = RawHttp.connect(tls, port)) {
-      RawHttp.Response init = raw.exchange(RawHttp.request("POST", "/mcp", TransportFaultTest.headers(null),
+      RawHttp.Response init = raw.exchange(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(null),
           TransportFaultTest.INITIALIZE));
       String session = init.header("mcp-session-id");
       for (int id = 2; !stop.get(); id++) {
-        RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", TransportFaultTest.headers(session),
+        RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session),
             TransportFaultTest.call("echo", id))).readHead();
         String event = head.status() == 200 ? raw.readEvent() : null;
         if (event == null || !event.contains("\"id\":" + id)) {

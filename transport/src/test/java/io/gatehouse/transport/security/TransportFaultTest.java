@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,16 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TransportFaultTest {
   @TempDir Path dir;
 
-  static Map<String, String> headers(String session) {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("Accept", "application/json, text/event-stream");
-    h.put("Content-Type", "application/json");
-    if (session != null) {
-      h.put("Mcp-Session-Id", session);
-    }
-    return h;
-  }
-
   static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
       + "{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
 
@@ -53,7 +42,7 @@ class TransportFaultTest {
 
   static String session(SSLContext tls, int port) throws IOException {
     try (RawHttp raw = RawHttp.connect(tls, port)) {
-      return raw.exchange(RawHttp.request("POST", "/mcp", headers(null), INITIALIZE)).header("mcp-session-id");
+      return raw.exchange(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(null), INITIALIZE)).header("mcp-session-id");
     }
   }
 
@@ -75,15 +64,15 @@ class TransportFaultTest {
           // Half a request, then a reset.
           case 0 -> raw.send("POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Length: 500\r\n\r\n{\"jsonrpc\"");
           // A whole tool call, reset before the answer.
-          case 1 -> raw.send(RawHttp.request("POST", "/mcp", headers(session), call("progress", i)));
+          case 1 -> raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session), call("progress", i)));
           // A listening stream, reset once it is open.
           case 2 -> {
-            Map<String, String> get = headers(session);
+            Map<String, String> get = RawHttp.mcpHeaders(session);
             get.put("Accept", "text/event-stream");
             assertThat(raw.send(RawHttp.request("GET", "/mcp", get, null)).readHead().status()).isEqualTo(200);
           }
           // A call whose response stream has started, reset mid-stream.
-          default -> assertThat(raw.send(RawHttp.request("POST", "/mcp", headers(session), call("progress", i)))
+          default -> assertThat(raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session), call("progress", i)))
               .readHead().status()).isEqualTo(200);
         }
         reset(raw);
@@ -95,7 +84,7 @@ class TransportFaultTest {
       }
       assertThat(server.transport.openStreamCount()).isZero();
       try (RawHttp raw = RawHttp.connect(tls, port)) {
-        RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", headers(session), call("echo", 99))).readHead();
+        RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session), call("echo", 99))).readHead();
         assertThat(head.status()).isEqualTo(200);
         assertThat(raw.readEvent()).contains("\"id\":99").contains("hi");
       }
@@ -120,7 +109,7 @@ class TransportFaultTest {
           int id = 0;
           while (!stop.get()) {
             try (RawHttp raw = RawHttp.connect(tls, port)) {
-              RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", headers(session), call("echo", ++id))).readHead();
+              RawHttp.Response head = raw.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session), call("echo", ++id))).readHead();
               statuses.add(head.status());
               if (head.status() == 200) {
                 String event = raw.readEvent();

@@ -7,11 +7,9 @@ import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RawHttp.Response;
 import io.gatehouse.transport.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,16 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 class GracefulShutdownTest {
   @TempDir Path dir;
 
-  static Map<String, String> headers(String session) {
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put("Accept", "application/json, text/event-stream");
-    h.put("Content-Type", "application/json");
-    if (session != null) {
-      h.put("Mcp-Session-Id", session);
-    }
-    return h;
-  }
-
   @Test
   void inFlightCallsFinishWhileNewWorkIsRefused() throws Exception {
     TestPki pki = TestPki.create(dir, "shutdown");
@@ -43,7 +31,7 @@ class GracefulShutdownTest {
     int port = server.port();
     String session;
     try (RawHttp raw = RawHttp.connect(tls, port)) {
-      session = raw.exchange(RawHttp.request("POST", "/mcp", headers(null),
+      session = raw.exchange(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(null),
           "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
               + "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"))
           .header("mcp-session-id");
@@ -51,11 +39,11 @@ class GracefulShutdownTest {
     try (RawHttp listening = RawHttp.connect(tls, port);
         RawHttp call = RawHttp.connect(tls, port);
         RawHttp idle = RawHttp.connect(tls, port)) {
-      Map<String, String> get = headers(session);
+      Map<String, String> get = RawHttp.mcpHeaders(session);
       get.put("Accept", "text/event-stream");
       assertThat(listening.send(RawHttp.request("GET", "/mcp", get, null)).readHead().status())
           .isEqualTo(200);
-      assertThat(call.send(RawHttp.request("POST", "/mcp", headers(session),
+      assertThat(call.send(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(session),
           "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"wait\"}}"))
           .readHead().status()).isEqualTo(200);
       assertThat(server.waitStarted.await(20, TimeUnit.SECONDS)).isTrue();

@@ -53,6 +53,17 @@ public final class RawHttp implements Closeable {
     return new RawHttp(ssl);
   }
 
+  /** The headers an MCP POST needs, plus {@code Mcp-Session-Id} when {@code session} is not null. */
+  public static Map<String, String> mcpHeaders(String session) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Accept", "application/json, text/event-stream");
+    headers.put("Content-Type", "application/json");
+    if (session != null) {
+      headers.put("Mcp-Session-Id", session);
+    }
+    return headers;
+  }
+
   /** A request head with {@code Host: localhost}, the given headers and a body. */
   public static String request(String method, String path, Map<String, String> headers,
       String body) {
