@@ -37,8 +37,9 @@ final class TokenCommand implements Callable<Integer> {
   @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime (default 15m, at most 1h unless ca.json says otherwise).")
   String ttl;
 
-  @Option(names = "--aud", paramLabel = "URL", defaultValue = TokenMinter.DEFAULT_AUDIENCE,
-      description = "Audience: the MCP server's resource URL (default: ${DEFAULT-VALUE}).")
+  // Required, no default: a default audience would be one string every server could accept.
+  @Option(names = "--aud", paramLabel = "URL", required = true,
+      description = "Audience: the MCP server's resource URL (its auth.resource).")
   String audience;
 
   @Option(names = "--cnf", paramLabel = "CERTFILE", description = "Bind the token to this client certificate (RFC 8705 cnf.x5t#S256).")

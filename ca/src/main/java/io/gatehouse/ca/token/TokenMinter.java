@@ -37,9 +37,6 @@ public final class TokenMinter {
   /** Shortest token lifetime. */
   public static final Duration MIN_TTL = Duration.ofMinutes(1);
 
-  /** Audience when none is given: the transport's default resource URL. */
-  public static final String DEFAULT_AUDIENCE = "https://localhost:8443/mcp";
-
   private final JwtSigningKey key;
   private final CaConfig config;
 

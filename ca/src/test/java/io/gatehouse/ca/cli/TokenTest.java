@@ -108,7 +108,7 @@ class TokenTest {
     // A different key set (another CA) rejects the token.
     Path otherDir = dir.resolve("other");
     assertThat(cli.ca(otherDir, "init").exit()).isZero();
-    assertThat(cli.run("token", "--name", "x", "--role", "r", "--dir", otherDir.toString()).exit()).isZero();
+    assertThat(cli.run("token", "--name", "x", "--role", "r", "--aud", AUD, "--dir", otherDir.toString()).exit()).isZero();
     JWKSet foreign = JWKSet.load(otherDir.resolve("ca/jwks.json").toFile());
     assertThatThrownBy(() -> processor(foreign, JWSAlgorithm.ES256).process(token, null))
         .isInstanceOf(BadJOSEException.class);
@@ -125,14 +125,17 @@ class TokenTest {
     String fresh = mint(cli, "--name", "bob", "--role", "viewer", "--aud", AUD, "--ttl", "1h");
     assertThat(processor(jwks, JWSAlgorithm.ES256).process(fresh, null).getSubject()).endsWith("/bob");
 
-    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "viewer", "--ttl", "2h",
+    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "viewer", "--aud", AUD, "--ttl", "2h",
         "--dir", dir.toString()), 2, "out of bounds", "1h");
-    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "Viewer", "--dir", dir.toString()), 2,
+    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "Viewer", "--aud", AUD, "--dir", dir.toString()), 2,
         "invalid role name");
     BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "viewer", "--aud", "not a url",
         "--dir", dir.toString()), 2, "--aud");
     BadInputTest.assertError(Cli.withPassphrase().env(CliEnvironment.CA_PASSPHRASE, "wrong passphrase!!")
-        .run("token", "--name", "bob", "--role", "viewer", "--dir", dir.toString()), 1, "wrong CA passphrase");
+        .run("token", "--name", "bob", "--role", "viewer", "--aud", AUD, "--dir", dir.toString()), 1, "wrong CA passphrase");
+    // No default audience (issue 11, finding 7): --aud is required, a usage error without it.
+    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "viewer", "--dir", dir.toString()), 2,
+        "Missing required option", "--aud");
   }
 
   @Test
@@ -146,7 +149,7 @@ class TokenTest {
 
     Path ed = dir.resolve("ed");
     assertThat(cli.ca(ed, "init", "--jwt-alg", "EdDSA").exit()).isZero();
-    Cli.Result minted = cli.run("token", "--name", "bob", "--role", "viewer", "--dir", ed.toString());
+    Cli.Result minted = cli.run("token", "--name", "bob", "--role", "viewer", "--aud", AUD, "--dir", ed.toString());
     SignedJWT jwt = SignedJWT.parse(minted.out().strip());
     assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.EdDSA);
     OctetKeyPair okp = (OctetKeyPair) JWKSet.load(ed.resolve("ca/jwks.json").toFile()).getKeys().get(0);

@@ -273,7 +273,11 @@ public final class ApiKeyStore {
   private Map<String, ApiKeyRecord> update(UnaryOperator<Map<String, ApiKeyRecord>> change)
       throws IOException {
     Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
+    // Never create directories: a mistyped path would silently scatter key files (even at /).
+    if (!Files.isDirectory(dir)) {
+      throw new IOException("cannot write " + file + ": directory " + dir
+          + " does not exist (create it first)");
+    }
     Path lockFile = dir.resolve(file.getFileName() + ".lock");
     WRITE_LOCK.lock();
     try (FileChannel lockChannel = openPrivate(lockFile);

@@ -90,6 +90,13 @@ public final class GatehouseAuth implements AutoCloseable {
   private GatehouseAuth(TransportConfig transport, MeterRegistry registry) {
     this.config = transport.auth();
     this.configuredClientAuth = transport.tls().clientAuth();
+    if (config.jwt().enabled() && config.resource() == null) {
+      // A default would be the same string on every server, so every such server would accept
+      // every default-audience token of the same issuer (docs/security.md).
+      throw new IllegalArgumentException("auth.resource is required when auth.jwt is enabled:"
+          + " set it to this server's MCP URL as clients reach it (e.g."
+          + " https://mcp.example.com/mcp); tokens must carry it as their audience");
+    }
     this.resourceUri = config.resource() != null ? config.resource()
         : URI.create((transport.plainHttp() ? "http" : "https") + "://localhost:"
             + (transport.port() == 0 ? 8443 : transport.port()) + "/mcp");

@@ -88,6 +88,23 @@ class ApiKeyCommandTest {
     assertThat(run("create", "--help").out()).contains("--file", "certs/apikeys.json");
   }
 
+  /** Issue 11, finding 8: a mistyped --file never creates directories (not even below /). */
+  @Test
+  void createRefusesAFileInAMissingDirectoryAndCreatesNothing() {
+    Path missing = dir.resolve("nonexistent/dir/k.json");
+    Run refused = run("create", "--file", missing.toString(), "--name", "x", "--role", "viewer");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.out()).as("no key is printed").isEmpty();
+    assertThat(refused.err().strip()).isEqualTo("error: cannot write " + missing + ": directory "
+        + missing.getParent() + " does not exist (create it first)");
+    assertThat(dir.resolve("nonexistent")).doesNotExist();
+    Run atRoot = run("create", "--file", "/gatehouse-nonexistent-" + ProcessHandle.current().pid()
+        + "/k.json", "--name", "x", "--role", "viewer");
+    assertThat(atRoot.exit()).isEqualTo(1);
+    assertThat(atRoot.err()).contains("does not exist");
+    assertThat(Path.of("/gatehouse-nonexistent-" + ProcessHandle.current().pid())).doesNotExist();
+  }
+
   @Test
   void defaultFileIsCertsApikeysJson() {
     CommandLine cli = new CommandLine(new ApiKeyCommand());

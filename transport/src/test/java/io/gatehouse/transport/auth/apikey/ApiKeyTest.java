@@ -22,7 +22,7 @@ class ApiKeyTest {
 
   @Test
   void createdKeyAuthenticatesWithItsRolesAndOnlyItsHashIsStored() throws Exception {
-    Path file = dir.resolve("certs/apikeys.json");
+    Path file = Files.createDirectories(dir.resolve("certs")).resolve("apikeys.json");
     ApiKeyStore store = ApiKeyStore.open(file);
     CreatedKey created = store.create("ci-bot", List.of("viewer", "metrics"));
     assertThat(created.key()).matches("gh_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");

@@ -35,7 +35,13 @@ class GatehouseAuthConfigTest {
         tls.withAuth(AuthConfig.defaults().withPolicy(policy).withMethods(
             AuthConfig.Certificate.defaults(),
             AuthConfig.Jwt.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
-            new AuthConfig.ApiKey(false, null))), "auth.jwt.keyFile");
+            new AuthConfig.ApiKey(false, null))
+            .withResource(java.net.URI.create("https://mcp.example.com/mcp"))), "auth.jwt.keyFile",
+        // JWT on without auth.resource: no shared default audience (issue 11, finding 7).
+        tls.withAuth(AuthConfig.defaults().withPolicy(policy).withMethods(
+            AuthConfig.Certificate.defaults(),
+            AuthConfig.Jwt.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
+            new AuthConfig.ApiKey(false, null))), "auth.resource is required when auth.jwt is enabled");
     cases.forEach((config, message) -> assertThatThrownBy(() -> GatehouseAuth.fromConfig(config))
         .as(message)
         .isInstanceOf(IllegalArgumentException.class)
