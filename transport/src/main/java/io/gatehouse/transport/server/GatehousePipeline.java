@@ -6,6 +6,8 @@ import io.gatehouse.transport.http.GatehouseRequestDecoder;
 import io.gatehouse.transport.http.HealthStage;
 import io.gatehouse.transport.http.HostOriginStage;
 import io.gatehouse.transport.http.InFlightRequests;
+import io.gatehouse.transport.http.ReadinessCheck;
+import io.gatehouse.transport.http.ReadinessStage;
 import io.gatehouse.transport.http.ProtocolVersionStage;
 import io.gatehouse.transport.http.RequestCycleHandler;
 import io.gatehouse.transport.http.RequestLimitsHandler;
@@ -55,7 +57,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
 
   GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
       NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels,
-      TlsHandshakeObserver handshakes) {
+      TlsHandshakeObserver handshakes, List<ReadinessCheck> readiness) {
     this.handshakeFailures = handshakes == null ? null : new HandshakeFailureHandler(handshakes);
     this.limits = config.limits();
     this.tls = tls;
@@ -67,6 +69,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     addStage("mcp-protocol-version", new ProtocolVersionStage(
         NettyStreamableServerTransportProvider.PATH, mcp.protocolVersions()));
     addStage("healthz", new HealthStage());
+    addStage("readyz", new ReadinessStage(readiness));
     for (PipelineSlot slot : PipelineSlot.values()) {
       List<RequestStage> stages = slots.getOrDefault(slot, List.of());
       if (slot == PipelineSlot.AUTHENTICATE && stages.isEmpty()) {

@@ -2,6 +2,7 @@ package io.gatehouse.transport.server;
 
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.InFlightRequests;
+import io.gatehouse.transport.http.ReadinessCheck;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.netty.bootstrap.ServerBootstrap;
@@ -71,7 +72,8 @@ public final class GatehouseServer implements AutoCloseable {
     this.inFlight = new InFlightRequests();
     this.channels = new DefaultChannelGroup("gatehouse", GlobalEventExecutor.INSTANCE);
     GatehousePipeline pipeline =
-        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels, b.handshakes);
+        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels, b.handshakes,
+            b.readiness);
     this.pipelineNames = pipeline.stageNames();
     this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -180,6 +182,7 @@ public final class GatehouseServer implements AutoCloseable {
     private TrustManagerFactory trustManager;
     private TransportConfig.ClientAuthMode clientAuth;
     private TlsHandshakeObserver handshakes;
+    private final List<ReadinessCheck> readiness = new ArrayList<>();
 
     private Builder(TransportConfig config, NettyStreamableServerTransportProvider mcp) {
       this.config = Objects.requireNonNull(config, "config");
@@ -213,6 +216,12 @@ public final class GatehouseServer implements AutoCloseable {
     /** Reports failed TLS handshakes to {@code observer} (e.g. metrics by cause). */
     public Builder tlsHandshakeObserver(TlsHandshakeObserver observer) {
       this.handshakes = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /** Adds {@code check} to what {@code GET /readyz} reports (none: always ready). */
+    public Builder readiness(ReadinessCheck check) {
+      readiness.add(Objects.requireNonNull(check, "check"));
       return this;
     }
 

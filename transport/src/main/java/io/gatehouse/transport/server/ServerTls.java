@@ -109,17 +109,36 @@ public final class ServerTls {
       case AUTO -> openSslUsable() ? SslProvider.OPENSSL : SslProvider.JDK;
       case OPENSSL -> {
         if (!openSslUsable()) {
-          throw new IllegalArgumentException("tls.provider=openssl but netty-tcnative is not"
-              + " usable here: " + OpenSsl.unavailabilityCause()
-              + "; add netty-tcnative-boringssl-static for this platform or use jdk");
+          throw new IllegalArgumentException("tls.provider is openssl, but OpenSSL (netty-tcnative"
+              + " BoringSSL) " + unavailable(OpenSsl.unavailabilityCause())
+              + "; use provider jdk, or auto to fall back to it");
         }
         yield SslProvider.OPENSSL;
       }
     };
   }
 
+  /** Why OpenSSL cannot be used, in one line, without a stack trace or class-loading jargon. */
+  static String unavailable(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError) {
+        return "is not in this build (gatehouse.jar ships it for linux-x86_64 and linux-aarch64)";
+      }
+      if (t instanceof UnsatisfiedLinkError) {
+        return "cannot load on this platform (" + System.getProperty("os.name") + " "
+            + System.getProperty("os.arch") + "; gatehouse.jar ships linux-x86_64 and linux-aarch64)";
+      }
+    }
+    return cause == null ? "does not support TLS 1.3 here"
+        : "cannot load here (" + cause.getClass().getSimpleName() + ")";
+  }
+
   private static boolean openSslUsable() {
-    return OpenSsl.isAvailable() && SslProvider.isTlsv13Supported(SslProvider.OPENSSL);
+    try {
+      return OpenSsl.isAvailable() && SslProvider.isTlsv13Supported(SslProvider.OPENSSL);
+    } catch (LinkageError e) {
+      return false; // a partial netty-tcnative on the class path: treated as absent
+    }
   }
 
   private static Path required(Path path, String key) {

@@ -386,7 +386,7 @@ class HttpRulesTest {
   @Test
   void stagesRunInTheDesignOrderAndResumeOnTheEventLoop() throws IOException {
     assertThat(server.server.requestStageNames()).containsExactly("host-origin",
-        "mcp-protocol-version", "healthz", "authenticate:stage", "authorize:stage");
+        "mcp-protocol-version", "healthz", "readyz", "authenticate:stage", "authorize:stage");
     // The authenticator completes on another thread; the next stage still runs on the loop.
     assertThat(call("POST", "/mcp", mcpHeaders(user, session(user)),
         rpc(2, "tools/list", null)).status()).isEqualTo(200);

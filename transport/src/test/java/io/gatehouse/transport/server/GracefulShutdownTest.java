@@ -27,7 +27,7 @@ class GracefulShutdownTest {
     SSLContext tls = pki.clientContext(null);
     TestServer server = TestServer.start(TestServer.tlsConfig(pki));
     assertThat(server.server.requestStageNames()).containsExactly(
-        "host-origin", "mcp-protocol-version", "healthz", "authenticate:AnonymousStage");
+        "host-origin", "mcp-protocol-version", "healthz", "readyz", "authenticate:AnonymousStage");
     int port = server.port();
     String session;
     try (RawHttp raw = RawHttp.connect(tls, port)) {

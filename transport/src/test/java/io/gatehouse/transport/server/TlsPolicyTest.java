@@ -53,6 +53,18 @@ class TlsPolicyTest {
     }
   }
 
+  /** Issue 11, finding 8: no ClassNotFoundException text, a reason an operator can act on. */
+  @org.junit.jupiter.api.Test
+  void openSslUnavailableIsExplainedAndAutoPicksOpenSslWhenItLoads() {
+    assertThat(ServerTls.unavailable(new ClassNotFoundException("io.netty.internal.tcnative.SSLContext")))
+        .contains("not in this build").doesNotContain("ClassNotFound", "\n");
+    assertThat(ServerTls.unavailable(new UnsatisfiedLinkError("no netty_tcnative")))
+        .contains("cannot load on this platform").doesNotContain("netty_tcnative");
+    assertThat(ServerTls.provider(TlsProvider.AUTO)).isEqualTo(OpenSsl.isAvailable()
+        ? io.netty.handler.ssl.SslProvider.OPENSSL : io.netty.handler.ssl.SslProvider.JDK);
+    assertThat(ServerTls.provider(TlsProvider.JDK)).isEqualTo(io.netty.handler.ssl.SslProvider.JDK);
+  }
+
   record Result(int exit, String output) {}
 
   static Result sClient(int port, String... args) throws Exception {

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -54,12 +55,14 @@ public final class RealCa implements AutoCloseable {
   private final Path dir;
   private final CertificateAuthority ca;
   private CaService service;
+  private final int responderPort;
 
   private RealCa(Path dir) throws Exception {
     this.dir = dir;
     run("ca", "init", "--intermediate", "--dir", dir.toString());
     this.ca = CertificateAuthority.open(dir);
     this.service = serve(0);
+    this.responderPort = URI.create(service.baseUrl()).getPort();
     CaConfig c = ca.config();
     new CaConfig(c.version(), c.name(), c.trustDomain(), c.keyType(), c.intermediate(),
         ocspUrl(), c.crlUrl(), c.clientTtl(), c.clientMaxTtl(), c.serverTtl(), c.serverMaxTtl(),
@@ -203,6 +206,17 @@ public final class RealCa implements AutoCloseable {
     if (service != null) {
       service.close();
       service = null;
+    }
+  }
+
+  /** Starts {@code ca serve} again on its first port (the one issued certificates name). */
+  public void restartResponder() {
+    if (service == null) {
+      try {
+        service = serve(responderPort);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot restart ca serve: " + e.getMessage(), e);
+      }
     }
   }
 

@@ -110,6 +110,18 @@ public final class JwtKeys implements Closeable {
     return remote;
   }
 
+  /**
+   * Whether at least one key is loaded, for readiness: from the cache when fresh, else one fetch
+   * (bounded by the timeouts and the refetch rate limit). Blocks: call it off the event loop.
+   */
+  public boolean hasKeys() {
+    try {
+      return !select(new JWKMatcher.Builder().build()).isEmpty();
+    } catch (KeySourceException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The keys {@code matcher} accepts; may fetch (bounded) when nothing matches. */
   List<JWK> select(JWKMatcher matcher) throws KeySourceException {
     return source.get(new JWKSelector(matcher), null);

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Installs: RFC 9728 metadata (PUBLIC), authentication with lockout (AUTHENTICATE), OCSP
+ * <p>Installs: RFC 9728 metadata (PUBLIC), readiness for {@code /readyz} (revocation under
+ * fail-closed, JWT keys), authentication with lockout (AUTHENTICATE), OCSP
  * (REVOCATION, unless {@code revocation.mode: off} or certificates are off), RBAC and rate limits
  * and, when configured, {@code /metrics} (AUTHORIZE); TLS client auth REQUIRE when certificates
  * are the only method, OPTIONAL with a fallback, with a trust manager that also requires EKU
@@ -85,6 +86,8 @@ public final class GatehouseAuth implements AutoCloseable {
   private final Refusals refusals;
   private final String resource;
   private final URI resourceUri;
+  private final AuthReadiness readiness;
+  private JwtKeys jwtKeys; // null: JWT off
   private Supplier<String> scrape;
 
   private GatehouseAuth(TransportConfig transport, MeterRegistry registry) {
@@ -134,6 +137,10 @@ public final class GatehouseAuth implements AutoCloseable {
       if (revocation != null) {
         resources.add(revocation);
       }
+      this.readiness = new AuthReadiness(
+          revocation != null && revocation.policy() == RevocationPolicy.FAIL_CLOSED ? revocation : null,
+          jwtKeys);
+      resources.add(readiness);
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -214,6 +221,8 @@ public final class GatehouseAuth implements AutoCloseable {
     if (scrape != null) {
       server.stage(PipelineSlot.AUTHORIZE, new MetricsStage(scrape, executor));
     }
+    server.readiness(readiness);
+    readiness.probeSoon(); // so the first /readyz already reflects a probe when it can
     metrics.observe(server.transport(), tools::contains);
     // What a caller may call just changed: clients re-list (on their listening GET stream).
     policy.onReload(() -> server.transport()
@@ -265,6 +274,7 @@ public final class GatehouseAuth implements AutoCloseable {
     if (jwt.enabled()) {
       JwtKeys keys = jwtKeys(jwt);
       resources.add(keys);
+      this.jwtKeys = keys;
       JwtAuthenticator authenticator = JwtAuthenticator.builder()
           .issuer(jwt.issuer())
           .audience(jwt.audience() != null ? jwt.audience() : resource)

@@ -176,6 +176,23 @@ final class OcspClient {
         .exceptionally(error -> failed(describe(error)));
   }
 
+  /**
+   * Whether {@code responder} answers HTTP at all (any status; an empty request draws an OCSP
+   * "malformedRequest"): the readiness probe before any certificate was seen. Never exceptional.
+   */
+  CompletableFuture<Boolean> reachable(URI responder) {
+    try {
+      HttpRequest request = HttpRequest.newBuilder(responder).timeout(requestTimeout)
+          .header("Content-Type", "application/ocsp-request")
+          .POST(HttpRequest.BodyPublishers.noBody()).build();
+      return http.sendAsync(request, info -> body(info.statusCode()))
+          .orTimeout(requestTimeout.toMillis() + 500, TimeUnit.MILLISECONDS)
+          .handle((response, error) -> response != null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(false);
+    }
+  }
+
   /** One request and the nonce extension value it carries (null without nonce). */
   private record Exchange(HttpRequest request, byte[] nonce) {}
 

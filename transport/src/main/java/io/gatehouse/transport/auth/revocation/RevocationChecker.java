@@ -42,6 +42,7 @@ public final class RevocationChecker implements AutoCloseable {
   private final OcspClient ocsp;
   private final Ticker ticker;
   private final AsyncLoadingCache<RevocationTarget, OcspAnswer> cache;
+  private volatile RevocationTarget lastTarget; // what the readiness probe asks about
 
   private RevocationChecker(Builder b) {
     this.policy = b.policy;
@@ -78,7 +79,30 @@ public final class RevocationChecker implements AutoCloseable {
    * @throws IllegalArgumentException if {@code issuer} did not issue {@code leaf}
    */
   public RevocationTarget target(X509Certificate leaf, X509Certificate issuer) {
-    return ocsp.target(Objects.requireNonNull(leaf), Objects.requireNonNull(issuer), responderOverride);
+    RevocationTarget target =
+        ocsp.target(Objects.requireNonNull(leaf), Objects.requireNonNull(issuer), responderOverride);
+    if (target.responder != null) {
+      lastTarget = target;
+    }
+    return target;
+  }
+
+  /**
+   * Whether revocation can be checked right now, for readiness: a real OCSP exchange (bypassing
+   * the cache) for the most recent certificate prepared with {@link #target}, where a verified
+   * answer, good or revoked, means yes; before any, whether the configured responder answers HTTP.
+   * Completes off the caller's thread, never exceptionally; with null when there is nothing to ask
+   * (no certificate seen yet and no {@code responderUrl}).
+   */
+  public CompletableFuture<Boolean> probe() {
+    RevocationTarget target = lastTarget;
+    if (target != null) {
+      return ocsp.fetch(target).thenApply(answer -> answer.verified);
+    }
+    if (responderOverride != null) {
+      return ocsp.reachable(responderOverride);
+    }
+    return CompletableFuture.completedFuture(null);
   }
 
   /**
