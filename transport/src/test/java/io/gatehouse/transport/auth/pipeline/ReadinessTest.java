@@ -28,7 +28,7 @@ class ReadinessTest {
   @TempDir Path dir;
 
   @Test
-  void failClosedRevocationOutageIsNotReadyUntilTheResponderIsBack() throws Exception {
+  void revocationOutageUnderFailClosedAndMissingJwtKeysAreNotReadyUntilBack() throws Exception {
     try (RealCa ca = RealCa.start(dir.resolve("ca"))) {
       Path policy = AuthFixture.writePolicy(dir);
       TransportConfig closed = AuthFixture.config(ca, AuthConfig.defaults().withPolicy(policy));
@@ -58,30 +58,29 @@ class ReadinessTest {
         ca.restartResponder();
         assertThat(awaitReadyz(known, closedServer.port(), 200).body()).isEqualTo(READY);
       }
+      jwtKeysThatCannotBeLoadedAreNotReadyUntilTheJwksIsBack(ca);
     }
   }
 
-  @Test
-  void jwtKeysThatCannotBeLoadedAreNotReadyUntilTheJwksIsBack() throws Exception {
-    try (RealCa ca = RealCa.start(dir.resolve("ca"))) {
-      String jwks = ca.baseUrl() + "/jwks.json";
-      ca.stopResponder(); // ca serve also serves the JWKS: down before the server starts
-      AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, ca.tokenIssuer(), null, null, null,
-          URI.create(jwks), null, null, Duration.ofSeconds(1), null, null, null, null, null);
-      TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
-          .withPolicy(AuthFixture.writePolicy(dir))
-          .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));
-      try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-          TestServer server = TestServer.start(config, auth)) {
-        SSLContext anonymous = ca.clientContext(null);
-        RawHttp.Response down = awaitReadyz(anonymous, server.port(), 503);
-        assertThat(down.body()).isEqualTo(
-            "{\"status\":\"not_ready\",\"reasons\":[\"jwt_keys_unavailable\"]}");
-        assertThat(get(anonymous, server.port(), "/healthz", Map.of()).status()).isEqualTo(200);
+  /** One CA for both cases (setting one up is the slow part). */
+  private void jwtKeysThatCannotBeLoadedAreNotReadyUntilTheJwksIsBack(RealCa ca) throws Exception {
+    String jwks = ca.baseUrl() + "/jwks.json";
+    ca.stopResponder(); // ca serve also serves the JWKS: down before the server starts
+    AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, ca.tokenIssuer(), null, null, null,
+        URI.create(jwks), null, null, Duration.ofSeconds(1), null, null, null, null, null);
+    TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
+        .withPolicy(AuthFixture.writePolicy(dir))
+        .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));
+    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
+        TestServer server = TestServer.start(config, auth)) {
+      SSLContext anonymous = ca.clientContext(null);
+      RawHttp.Response down = awaitReadyz(anonymous, server.port(), 503);
+      assertThat(down.body()).isEqualTo(
+          "{\"status\":\"not_ready\",\"reasons\":[\"jwt_keys_unavailable\"]}");
+      assertThat(get(anonymous, server.port(), "/healthz", Map.of()).status()).isEqualTo(200);
 
-        ca.restartResponder();
-        assertThat(awaitReadyz(anonymous, server.port(), 200).body()).isEqualTo(READY);
-      }
+      ca.restartResponder();
+      assertThat(awaitReadyz(anonymous, server.port(), 200).body()).isEqualTo(READY);
     }
   }
 
