@@ -117,6 +117,8 @@ class ServerConfigTest {
     ServerConfig config = ServerConfig.load(Path.of("config/gatehouse.yaml"), Map.of());
     assertThat(config.server().auth().jwt().enabled()).isTrue();
     assertThat(config.server().auth().apiKey().enabled()).isTrue();
+    // JWT on needs an explicit audience (issue 11, finding 7).
+    assertThat(config.server().auth().resource()).hasToString("https://localhost:8443/mcp");
   }
 
   @Test
