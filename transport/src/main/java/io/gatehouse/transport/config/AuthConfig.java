@@ -14,7 +14,8 @@ import java.util.Locale;
  * one). Keys and defaults are documented in {@code docs/authentication.md}.
  *
  * @param resource this server's MCP endpoint URL as clients reach it (RFC 9728 {@code resource},
- *     JWT audience default); default {@code https://localhost:<port>/mcp}
+ *     JWT audience default); required with JWT (checked by {@code GatehouseAuth}), else default
+ *     {@code https://localhost:<port>/mcp}
  * @param authorizationServers RFC 9728 {@code authorization_servers}; default the JWT issuer when
  *     JWT is on
  * @param scopesSupported RFC 9728 {@code scopes_supported}; default none (tool names are not

@@ -56,6 +56,8 @@ public final class RealCa implements AutoCloseable {
   private final CertificateAuthority ca;
   private CaService service;
   private final int responderPort;
+  private IssuerKey servedIssuer;
+  private JwtSigningKey servedJwtKey;
 
   private RealCa(Path dir) throws Exception {
     this.dir = dir;
@@ -321,9 +323,12 @@ public final class RealCa implements AutoCloseable {
   }
 
   private CaService serve(int port) throws Exception {
-    char[] passphrase = PASSPHRASE.toCharArray();
-    return CaService.start(ca, ca.unlock(passphrase),
-        JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
+    if (servedIssuer == null) { // unlocked once: PBKDF2 is the slow part of a restart
+      char[] passphrase = PASSPHRASE.toCharArray();
+      servedIssuer = ca.unlock(passphrase);
+      servedJwtKey = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase);
+    }
+    return CaService.start(ca, servedIssuer, servedJwtKey,
         new CaService.Options("127.0.0.1", port, Duration.ofHours(1), null, null),
         Clock.systemUTC());
   }
