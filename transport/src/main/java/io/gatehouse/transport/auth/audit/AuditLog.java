@@ -69,7 +69,6 @@ public final class AuditLog implements AutoCloseable {
   /** Distinct (second, source, reason) aggregates held before new keys fold into source "*". */
   static final int MAX_PENDING_REFUSALS = 10_000;
   private static final String OVERFLOW_SOURCE = "*";
-  private static final long AGGREGATE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Clock clock;
   private final BlockingQueue<Event> queue;
@@ -179,28 +178,27 @@ public final class AuditLog implements AutoCloseable {
     if (refusals.size() >= MAX_PENDING_REFUSALS && !refusals.containsKey(key)) {
       key = key.overflow();
     }
-    long now = System.nanoTime();
     // compute() and the writer's remove() take the same bin lock, so no count is lost.
     refusals.compute(key, (k, count) -> {
-      RefusalCount c = count == null ? new RefusalCount(now) : count;
+      RefusalCount c = count == null ? new RefusalCount() : count;
       c.count++;
       return c;
     });
   }
 
   /**
-   * Writes the aggregates whose second has passed (on the clock, or one real second after they
-   * started, for a clock that stands still); all of them when {@code all}.
+   * Writes the aggregates whose second has passed on the clock; all of them when {@code all}. (A
+   * refusal counted just as its second is flushed starts a second line for that key: counts are
+   * never lost, and the lines of a key still sum to its total.)
    */
   private void flushRefusals(boolean all) {
     if (refusals.isEmpty()) {
       return;
     }
     long second = clock.instant().getEpochSecond();
-    long now = System.nanoTime();
     List<Map.Entry<RefusalKey, Long>> done = new ArrayList<>();
     for (Map.Entry<RefusalKey, RefusalCount> e : refusals.entrySet()) {
-      if (all || e.getKey().second() < second || now - e.getValue().started >= AGGREGATE_NANOS) {
+      if (all || e.getKey().second() < second) {
         RefusalCount removed = refusals.remove(e.getKey());
         if (removed != null) {
           done.add(Map.entry(e.getKey(), removed.count));
@@ -325,12 +323,7 @@ public final class AuditLog implements AutoCloseable {
 
   /** A refusal count; touched only inside the map's compute() and after its remove(). */
   private static final class RefusalCount {
-    final long started;
     long count;
-
-    RefusalCount(long started) {
-      this.started = started;
-    }
   }
 
   private record Event(
