@@ -25,7 +25,10 @@ import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and PROXY protocol v2 headers written byte by byte. Each server here has a strict lockout
  * (2-3 failures per identity, a small per-source cap) so that the old behaviour would show.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LockoutUnderFloodTest {
   @TempDir static Path dir;
   static RealCa ca;
@@ -169,25 +173,21 @@ class LockoutUnderFloodTest {
     }
   }
 
+  /** Last: it stops the shared CA's responder (and its JWKS endpoint). */
   @Test
-  void revocationStatusUnavailableNeverCounts(@TempDir Path own) throws Exception {
-    try (RealCa outage = RealCa.start(own.resolve("ca"))) {
-      ApiKeyStore ownKeys = ApiKeyStore.open(own.resolve("apikeys.json"));
-      CreatedKey key = ownKeys.create("ops", List.of("viewer"));
-      AuthConfig auth = AuthFixture.allMethods(own, outage, ownKeys, own.resolve("audit.log"))
-          .withLockout(new AuthConfig.Lockout(2, Duration.ofMinutes(1), Duration.ofMinutes(2), null, 3));
-      TransportConfig config = AuthFixture.config(outage, auth); // revocation fail-closed
-      try (GatehouseAuth gate = GatehouseAuth.fromConfig(config);
-          TestServer server = TestServer.start(config, gate)) {
-        outage.stopResponder();
-        RealCa.Identity fresh = outage.client("fresh", "viewer");
-        for (int i = 0; i < 8; i++) {
-          // Refused (fail-closed), but it is the responder's fault, not the certificate's.
-          assertThat(status(outage.clientContext(fresh), server.port(), Map.of())).isEqualTo(401);
-        }
-        assertThat(status(outage.clientContext(null), server.port(), Map.of("X-API-Key", key.key())))
-            .isEqualTo(404);
+  @Order(Integer.MAX_VALUE)
+  void revocationStatusUnavailableNeverCounts() throws Exception {
+    TransportConfig config = config("outage", 2, 3); // revocation fail-closed
+    try (GatehouseAuth gate = GatehouseAuth.fromConfig(config);
+        TestServer server = TestServer.start(config, gate)) {
+      ca.stopResponder();
+      RealCa.Identity fresh = ca.client("fresh", "viewer");
+      for (int i = 0; i < 8; i++) {
+        // Refused (fail-closed), but it is the responder's fault, not the certificate's.
+        assertThat(status(ca.clientContext(fresh), server.port(), Map.of())).isEqualTo(401);
       }
+      assertThat(status(noCertificate, server.port(), Map.of("X-API-Key", keyA.key())))
+          .isEqualTo(404);
     }
   }
 
