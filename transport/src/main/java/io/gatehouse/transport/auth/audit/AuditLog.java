@@ -78,6 +78,7 @@ public final class AuditLog implements AutoCloseable {
   private final ConcurrentHashMap<RefusalKey, RefusalCount> refusals = new ConcurrentHashMap<>();
   private final Thread writer;
   private volatile boolean running = true;
+  private long refusalsFlushedAt = Long.MIN_VALUE; // the writer thread's last flush, clock seconds
 
   private AuditLog(Builder b) throws IOException {
     this.clock = b.clock;
@@ -192,10 +193,12 @@ public final class AuditLog implements AutoCloseable {
    * never lost, and the lines of a key still sum to its total.)
    */
   private void flushRefusals(boolean all) {
-    if (refusals.isEmpty()) {
+    long second = clock.instant().getEpochSecond();
+    // Once per clock second at most: the writer must not scan the aggregates after every event.
+    if (refusals.isEmpty() || (!all && second <= refusalsFlushedAt)) {
       return;
     }
-    long second = clock.instant().getEpochSecond();
+    refusalsFlushedAt = second;
     List<Map.Entry<RefusalKey, Long>> done = new ArrayList<>();
     for (Map.Entry<RefusalKey, RefusalCount> e : refusals.entrySet()) {
       if (all || e.getKey().second() < second) {
