@@ -311,14 +311,19 @@ public record AuthConfig(
   }
 
   /**
-   * Lockout after failed authentications from one source.
+   * Lockout after refused credentials: per (source, attempted identity), plus a per-source cap.
    *
-   * @param maxFailures failures within {@code window} that lock; default 10
+   * @param maxFailures refused credentials for one identity from one source within {@code window}
+   *     that lock that identity there; default 10
    * @param window default 1m
-   * @param duration how long a source stays locked; default 5m
-   * @param maxSources sources tracked; default 100000
+   * @param duration how long a lock (or a shed source) lasts; default 5m
+   * @param maxSources entries tracked; default 100000
+   * @param maxFailuresPerSource refused credentials of any identities from one source within
+   *     {@code window} that shed the source with 429 (requests with a verified client certificate
+   *     excepted); default 100
    */
-  public record Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources) {
+  public record Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources,
+      Integer maxFailuresPerSource) {
     public Lockout {
       maxFailures = TransportConfig.positive(maxFailures, 10, "auth.lockout.maxFailures");
       window = within(window, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(24),
@@ -329,11 +334,18 @@ public record AuthConfig(
       if (maxSources < 1) {
         throw new IllegalArgumentException("auth.lockout.maxSources must be positive");
       }
+      maxFailuresPerSource = TransportConfig.positive(maxFailuresPerSource, 100,
+          "auth.lockout.maxFailuresPerSource");
     }
 
-    /** 10 failures per minute lock a source for 5 minutes. */
+    /** Without a per-source cap setting (it takes its default). */
+    public Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources) {
+      this(maxFailures, window, duration, maxSources, null);
+    }
+
+    /** 10 refused credentials per identity and minute lock it for 5 minutes; 100 per source shed it. */
     public static Lockout defaults() {
-      return new Lockout(null, null, null, null);
+      return new Lockout(null, null, null, null, null);
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.Locale;
  * @param shutdownGrace how long graceful shutdown waits for in-flight requests
  * @param auth the auth pipeline ({@code io.gatehouse.transport.auth.pipeline.GatehouseAuth} reads
  *     it); default: client certificates only, fail-closed
+ * @param proxyProtocol trusted load balancers that send the PROXY protocol v2 header; default off
  */
 public record TransportConfig(
     String bind,
@@ -33,7 +34,8 @@ public record TransportConfig(
     List<String> allowedHosts,
     List<String> allowedOrigins,
     Duration shutdownGrace,
-    AuthConfig auth) {
+    AuthConfig auth,
+    ProxyProtocol proxyProtocol) {
 
   /** Default {@code Host} allow-list: the loopback names. */
   public static final List<String> LOOPBACK_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
@@ -54,6 +56,15 @@ public record TransportConfig(
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     shutdownGrace = positive(shutdownGrace, Duration.ofSeconds(10), "shutdownGrace");
     auth = auth == null ? AuthConfig.defaults() : auth;
+    proxyProtocol = proxyProtocol == null ? ProxyProtocol.off() : proxyProtocol;
+  }
+
+  /** A config without a {@code proxyProtocol} section (off). */
+  public TransportConfig(String bind, Integer port, Boolean plainHttp, Tls tls, Limits limits,
+      List<String> allowedHosts, List<String> allowedOrigins, Duration shutdownGrace,
+      AuthConfig auth) {
+    this(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        null);
   }
 
   /** A config without an {@code auth} section (it takes the defaults). */
@@ -64,43 +75,107 @@ public record TransportConfig(
 
   /** All defaults: TLS on 127.0.0.1:8443, without certificate paths (they must be set). */
   public static TransportConfig defaults() {
-    return new TransportConfig(null, null, null, null, null, null, null, null, null);
+    return new TransportConfig(null, null, null, null, null, null, null, null, null, null);
   }
 
   /** This config listening on {@code bind:port}. */
   public TransportConfig withAddress(String bind, int port) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        proxyProtocol);
   }
 
   /** This config serving plain HTTP (loopback only). */
   public TransportConfig withPlainHttp() {
     return new TransportConfig(
-        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        proxyProtocol);
   }
 
   /** This config with {@code tls}. */
   public TransportConfig withTls(Tls tls) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        proxyProtocol);
   }
 
   /** This config with {@code limits}. */
   public TransportConfig withLimits(Limits limits) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        proxyProtocol);
   }
 
   /** This config with the given Host and Origin allow-lists. */
   public TransportConfig withAllowed(List<String> hosts, List<String> origins) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace, auth);
+        bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace, auth,
+        proxyProtocol);
   }
 
   /** This config with {@code auth}. */
   public TransportConfig withAuth(AuthConfig auth) {
     return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
+        proxyProtocol);
+  }
+
+  /** This config accepting the PROXY protocol v2 from {@code proxyProtocol}'s proxies. */
+  public TransportConfig withProxyProtocol(ProxyProtocol proxyProtocol) {
+    return new TransportConfig(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins,
+        shutdownGrace, auth, proxyProtocol);
+  }
+
+  /**
+   * The PROXY protocol v2 (HAProxy), for a server behind a TCP load balancer: a connection from a
+   * trusted proxy must start with the binary v2 header, and the client address in it becomes the
+   * source for lockout, audit and the MCP context. A connection from any other address that sends
+   * a PROXY header is closed; one that does not is served directly. Off while the list is empty.
+   *
+   * @param trustedProxies addresses ({@code 10.0.0.5}) or CIDR blocks ({@code 10.0.0.0/8},
+   *     {@code fd00::/8}) of the proxies; literal addresses only, no host names
+   */
+  public record ProxyProtocol(List<String> trustedProxies) {
+    public ProxyProtocol {
+      trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+      for (String cidr : trustedProxies) {
+        validateCidr(cidr);
+      }
+    }
+
+    /** No proxy trusted: the PROXY protocol is refused from everyone. */
+    public static ProxyProtocol off() {
+      return new ProxyProtocol(null);
+    }
+
+    /** True when at least one proxy is trusted. */
+    public boolean enabled() {
+      return !trustedProxies.isEmpty();
+    }
+
+    private static void validateCidr(String cidr) {
+      String what = "proxyProtocol.trustedProxies: \"" + cidr + "\" ";
+      if (cidr == null || cidr.isBlank()) {
+        throw new IllegalArgumentException("proxyProtocol.trustedProxies: empty entry");
+      }
+      int slash = cidr.indexOf('/');
+      String address = slash < 0 ? cidr : cidr.substring(0, slash);
+      boolean v4 = io.netty.util.NetUtil.isValidIpV4Address(address);
+      if (!v4 && !io.netty.util.NetUtil.isValidIpV6Address(address)) {
+        throw new IllegalArgumentException(what + "is not an IP address or CIDR block");
+      }
+      if (slash >= 0) {
+        int bits;
+        try {
+          bits = Integer.parseInt(cidr.substring(slash + 1));
+        } catch (NumberFormatException e) {
+          bits = -1;
+        }
+        if (bits < 0 || bits > (v4 ? 32 : 128)) {
+          throw new IllegalArgumentException(what + "has an invalid prefix length");
+        }
+      }
+    }
   }
 
   static Duration positive(Duration value, Duration fallback, String name) {

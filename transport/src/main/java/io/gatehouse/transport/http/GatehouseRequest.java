@@ -74,9 +74,9 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
     return channel;
   }
 
-  /** The peer's address. */
+  /** The client's address: the peer, or the client a trusted proxy reported ({@link ClientAddress}). */
   public InetSocketAddress remoteAddress() {
-    return (InetSocketAddress) channel.remoteAddress();
+    return (InetSocketAddress) ClientAddress.of(channel);
   }
 
   /** The TLS session, empty on plain HTTP; its peer certificates identify mTLS clients. */

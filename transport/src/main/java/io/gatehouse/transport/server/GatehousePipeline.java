@@ -2,6 +2,7 @@ package io.gatehouse.transport.server;
 
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.BodyLimitAggregator;
+import io.gatehouse.transport.http.ClientAddress;
 import io.gatehouse.transport.http.GatehouseRequestDecoder;
 import io.gatehouse.transport.http.HealthStage;
 import io.gatehouse.transport.http.HostOriginStage;
@@ -36,7 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-connection pipeline, in the one order every request follows (DESIGN.md): TLS → size
+ * The per-connection pipeline, in the one order every request follows (docs/transport.md): PROXY
+ * protocol header (only with {@code proxyProtocol.trustedProxies}) → TLS → size
  * and timeout limits → Host/Origin → MCP-Protocol-Version → public endpoints → authenticate →
  * revocation → authorize → MCP. Each step is its own named handler; {@link #initChannel} is the
  * single place that order is written.
@@ -54,12 +56,15 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private final List<Map.Entry<String, ChannelHandler>> requestStages = new ArrayList<>();
   private final ChannelHandler connectionErrors = new ConnectionErrorHandler();
   private final ChannelHandler handshakeFailures;
+  private final ProxyProtocolHandlers proxyProtocol; // null: off
 
   GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
       NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels,
       TlsHandshakeObserver handshakes, List<ReadinessCheck> readiness) {
     this.handshakeFailures = handshakes == null ? null : new HandshakeFailureHandler(handshakes);
     this.limits = config.limits();
+    this.proxyProtocol = config.proxyProtocol().enabled()
+        ? new ProxyProtocolHandlers(config.proxyProtocol().trustedProxies()) : null;
     this.tls = tls;
     this.inFlight = inFlight;
     this.channels = channels;
@@ -104,6 +109,9 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     int maxBuffered = limits.sseMaxBufferedBytes();
     ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(maxBuffered / 2, maxBuffered));
     ChannelPipeline p = ch.pipeline();
+    if (proxyProtocol != null) {
+      proxyProtocol.addHandlers(ch); // before TLS: the header precedes the handshake
+    }
     if (tls != null) {
       SslHandler handler = tls.newHandler(ch.alloc());
       handler.setHandshakeTimeoutMillis(limits.requestReadTimeout().toMillis());
@@ -140,7 +148,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof SslHandshakeCompletionEvent done) {
         if (!done.isSuccess()) {
-          observer.handshakeFailed(ctx.channel().remoteAddress(), done.cause());
+          observer.handshakeFailed(ClientAddress.of(ctx.channel()), done.cause());
         }
         ctx.pipeline().remove(this);
       }

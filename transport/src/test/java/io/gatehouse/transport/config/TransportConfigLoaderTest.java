@@ -84,4 +84,22 @@ class TransportConfigLoaderTest {
         .hasMessageContaining("port must be 0..65535")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
   }
+
+  @Test
+  void proxyProtocolIsOffByDefaultAndTakesLiteralAddressesOrCidrs() {
+    assertThat(TransportConfig.defaults().proxyProtocol().enabled()).isFalse();
+    TransportConfig config = TransportConfigLoader.parse("""
+        proxyProtocol:
+          trustedProxies: [10.0.0.0/8, 192.0.2.7, "fd00::/8"]
+        """);
+    assertThat(config.proxyProtocol().enabled()).isTrue();
+    assertThat(config.proxyProtocol().trustedProxies())
+        .containsExactly("10.0.0.0/8", "192.0.2.7", "fd00::/8");
+    for (String bad : List.of("lb.example.com", "10.0.0.0/33", "10.0.0.0/x", "fd00::/129")) {
+      assertThatThrownBy(() -> TransportConfigLoader.parse(
+          "proxyProtocol:\n  trustedProxies: [\"" + bad + "\"]\n"))
+          .hasMessageContaining("proxyProtocol.trustedProxies")
+          .hasMessageContaining(bad);
+    }
+  }
 }

@@ -53,6 +53,26 @@ public final class RawHttp implements Closeable {
     return new RawHttp(ssl);
   }
 
+  /**
+   * Connects to 127.0.0.1:{@code port}, sends {@code preamble} (e.g. a PROXY protocol header) in
+   * the clear, then starts TLS on the same socket when {@code tls} is not null.
+   */
+  public static RawHttp connectWithPreamble(SSLContext tls, int port, byte[] preamble)
+      throws IOException {
+    Socket plain = new Socket();
+    plain.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+    plain.getOutputStream().write(preamble);
+    plain.getOutputStream().flush();
+    if (tls == null) {
+      return new RawHttp(plain);
+    }
+    SSLSocket ssl = (SSLSocket) tls.getSocketFactory()
+        .createSocket(plain, "localhost", port, true);
+    ssl.setSoTimeout(10_000);
+    ssl.startHandshake();
+    return new RawHttp(ssl);
+  }
+
   /** The headers an MCP POST needs, plus {@code Mcp-Session-Id} when {@code session} is not null. */
   public static Map<String, String> mcpHeaders(String session) {
     Map<String, String> headers = new LinkedHashMap<>();

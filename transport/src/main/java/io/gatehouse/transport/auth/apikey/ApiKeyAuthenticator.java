@@ -33,6 +33,15 @@ public final class ApiKeyAuthenticator implements Authenticator {
     this.store = Objects.requireNonNull(store, "store");
   }
 
+  /**
+   * The public id of the one API key {@code request} presents, or null (none, several, or
+   * malformed). The id is not verified: use it only to key failure counters.
+   */
+  public static String presentedId(AuthRequest request) {
+    List<String> values = request.headers(HEADER);
+    return values.size() == 1 ? ApiKeyFormat.idOf(values.get(0).strip()) : null;
+  }
+
   @Override
   public AuthMethod method() {
     return AuthMethod.API_KEY;

@@ -17,10 +17,15 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -32,6 +37,14 @@ import tools.jackson.databind.node.ObjectNode;
  * The audit trail: one JSON line per authentication decision and per authorization decision
  * (tool call or HTTP resource), to a rolling file (mode 0600, one write per line, {@code backups}
  * old files kept) and to the SLF4J logger {@code gatehouse.audit}.
+ *
+ * <p>Refusals (failed authentications and TLS handshakes, which anyone can cause without a
+ * credential) are aggregated: one line per (second, source, reason) with a {@code count}, written
+ * to their own rolling file next to the main one ({@link #refusalsFile}: {@code audit.log} becomes
+ * {@code audit.refusals.log}) with its own size budget. So a refusal flood can only rotate the
+ * refusals file: it never deletes the main file's allow/deny decisions of authenticated principals
+ * (docs/security.md, "Lockout and audit under flood"). Pending aggregates are bounded ({@link
+ * #MAX_PENDING_REFUSALS}); past that, refusals of new keys share one line with source {@code *}.
  *
  * <p>The methods take a {@link Principal} and plain fields, never headers or credentials, so a
  * token, key or secret cannot reach the log. They never block: events go to a bounded queue
@@ -53,18 +66,26 @@ public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final int MAX_TEXT = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
+  /** Distinct (second, source, reason) aggregates held before new keys fold into source "*". */
+  static final int MAX_PENDING_REFUSALS = 10_000;
+  private static final String OVERFLOW_SOURCE = "*";
 
   private final Clock clock;
   private final BlockingQueue<Event> queue;
   private final AtomicLong dropped = new AtomicLong();
   private final RollingFile file; // null: logger only
+  private final RollingFile refusalsFile; // null: logger only
+  private final ConcurrentHashMap<RefusalKey, RefusalCount> refusals = new ConcurrentHashMap<>();
   private final Thread writer;
   private volatile boolean running = true;
+  private long refusalsFlushedAt = Long.MIN_VALUE; // the writer thread's last flush, clock seconds
 
   private AuditLog(Builder b) throws IOException {
     this.clock = b.clock;
     this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
     this.file = b.file == null ? null : new RollingFile(b.file, b.maxFileBytes, b.backups);
+    this.refusalsFile =
+        b.file == null ? null : new RollingFile(refusalsFile(b.file), b.maxFileBytes, b.backups);
     this.writer = new Thread(this::drain, "gatehouse-audit");
     writer.setDaemon(true);
     writer.start();
@@ -73,6 +94,18 @@ public final class AuditLog implements AutoCloseable {
   /** Defaults: logger only, 10,000 queued events; add {@link Builder#file} for the rolling file. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Where the aggregated refusal lines of the audit file {@code file} go: {@code audit.log} →
+   * {@code audit.refusals.log}, {@code audit} → {@code audit.refusals}.
+   */
+  public static Path refusalsFile(Path file) {
+    String name = file.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    String refusals = dot > 0
+        ? name.substring(0, dot) + ".refusals" + name.substring(dot) : name + ".refusals";
+    return file.resolveSibling(refusals);
   }
 
   /** A caller proved its identity. */
@@ -93,7 +126,7 @@ public final class AuditLog implements AutoCloseable {
    * @param reason one line such as "token expired"; never the credential itself
    */
   public void authenticationRefused(AuthMethod attempted, SocketAddress remote, String reason) {
-    enqueue("authentication", Decision.DENY, null, attempted, null, null, remote, reason, "");
+    refused("authentication", attempted, null, remote, reason);
   }
 
   /**
@@ -101,7 +134,7 @@ public final class AuditLog implements AutoCloseable {
    * revocation status is unavailable under fail-closed.
    */
   public void authenticationRefused(Principal identified, SocketAddress remote, String reason) {
-    enqueue("authentication", Decision.DENY, identified, identified.method(), null, null, remote, reason, "");
+    refused("authentication", identified.method(), identified, remote, reason);
   }
 
   /**
@@ -112,8 +145,8 @@ public final class AuditLog implements AutoCloseable {
    * @param cause a short cause such as {@code untrusted}
    */
   public void tlsHandshakeRefused(SocketAddress remote, boolean certificate, String cause) {
-    enqueue("tls_handshake", Decision.DENY, null,
-        certificate ? AuthMethod.CERTIFICATE : AuthMethod.NONE, null, null, remote, cause, "");
+    refused("tls_handshake", certificate ? AuthMethod.CERTIFICATE : AuthMethod.NONE, null, remote,
+        cause);
   }
 
   /** An authorization decision on {@code tools/call} of {@code tool} (reason e.g. "rate limited"). */
@@ -130,6 +163,55 @@ public final class AuditLog implements AutoCloseable {
   /** Events dropped so far because the queue was full or the file could not be written. */
   public long dropped() {
     return dropped.get();
+  }
+
+  /** Counts a refusal into its (second, source, reason) aggregate; never blocks for long. */
+  private void refused(
+      String kind, AuthMethod method, Principal identified, SocketAddress remote, String reason) {
+    if (!running) {
+      dropped.incrementAndGet();
+      return;
+    }
+    RefusalKey key = new RefusalKey(clock.instant().getEpochSecond(), kind, method,
+        identified == null ? null : identified.id(),
+        identified == null ? "" : identified.credentialId(), Event.remote(remote),
+        reason == null ? "" : reason);
+    if (refusals.size() >= MAX_PENDING_REFUSALS && !refusals.containsKey(key)) {
+      key = key.overflow();
+    }
+    // compute() and the writer's remove() take the same bin lock, so no count is lost.
+    refusals.compute(key, (k, count) -> {
+      RefusalCount c = count == null ? new RefusalCount() : count;
+      c.count++;
+      return c;
+    });
+  }
+
+  /**
+   * Writes the aggregates whose second has passed on the clock; all of them when {@code all}. (A
+   * refusal counted just as its second is flushed starts a second line for that key: counts are
+   * never lost, and the lines of a key still sum to its total.)
+   */
+  private void flushRefusals(boolean all) {
+    long second = clock.instant().getEpochSecond();
+    // Once per clock second at most: the writer must not scan the aggregates after every event.
+    if (refusals.isEmpty() || (!all && second <= refusalsFlushedAt)) {
+      return;
+    }
+    refusalsFlushedAt = second;
+    List<Map.Entry<RefusalKey, Long>> done = new ArrayList<>();
+    for (Map.Entry<RefusalKey, RefusalCount> e : refusals.entrySet()) {
+      if (all || e.getKey().second() < second) {
+        RefusalCount removed = refusals.remove(e.getKey());
+        if (removed != null) {
+          done.add(Map.entry(e.getKey(), removed.count));
+        }
+      }
+    }
+    done.sort(Comparator.comparingLong(e -> e.getKey().second()));
+    for (Map.Entry<RefusalKey, Long> e : done) {
+      writeRefusal(e.getKey().toJson(e.getValue()));
+    }
   }
 
   private void enqueue(
@@ -158,11 +240,13 @@ public final class AuditLog implements AutoCloseable {
         if (event != null) {
           write(event.toJson());
         }
+        flushRefusals(false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
       }
     }
+    flushRefusals(true);
     reportDrops(reportedDrops);
   }
 
@@ -177,9 +261,18 @@ public final class AuditLog implements AutoCloseable {
 
   private void write(String line) {
     audit.info(line);
-    if (file != null) {
+    append(file, line);
+  }
+
+  private void writeRefusal(String line) {
+    audit.info(line);
+    append(refusalsFile, line);
+  }
+
+  private void append(RollingFile target, String line) {
+    if (target != null) {
       try {
-        file.append(line);
+        target.append(line);
       } catch (IOException e) {
         dropped.incrementAndGet();
         log.error("cannot write the audit file: {}", e.toString());
@@ -198,7 +291,42 @@ public final class AuditLog implements AutoCloseable {
     }
     if (file != null) {
       file.close();
+      refusalsFile.close();
     }
+  }
+
+  /** What refusals are aggregated by: the second, the source and the reason (and who, if known). */
+  private record RefusalKey(long second, String kind, AuthMethod method, String principal,
+      String credentialId, String source, String reason) {
+    RefusalKey overflow() {
+      return new RefusalKey(second, kind, AuthMethod.NONE, null, "", OVERFLOW_SOURCE,
+          "aggregates full: refusals of many sources");
+    }
+
+    String toJson(long count) {
+      ObjectNode line = JSON.createObjectNode();
+      line.put("time", Instant.ofEpochSecond(second).toString());
+      line.put("event", kind);
+      line.put("decision", "deny");
+      if (principal != null) {
+        line.put("principal", Event.text(principal));
+      }
+      line.put("method", method.name().toLowerCase(Locale.ROOT));
+      if (principal != null && !credentialId.isEmpty()) {
+        line.put(Event.credentialField(method), Event.text(credentialId));
+      }
+      if (!reason.isEmpty()) {
+        line.put("reason", Event.text(reason));
+      }
+      line.put("remote", source);
+      line.put("count", count);
+      return line.toString();
+    }
+  }
+
+  /** A refusal count; touched only inside the map's compute() and after its remove(). */
+  private static final class RefusalCount {
+    long count;
   }
 
   private record Event(
@@ -243,7 +371,7 @@ public final class AuditLog implements AutoCloseable {
       return line.toString();
     }
 
-    private static String credentialField(AuthMethod method) {
+    static String credentialField(AuthMethod method) {
       switch (method) {
         case CERTIFICATE:
           return "cert_serial";
@@ -256,7 +384,7 @@ public final class AuditLog implements AutoCloseable {
       }
     }
 
-    private static String remote(SocketAddress remote) {
+    static String remote(SocketAddress remote) {
       if (remote instanceof InetSocketAddress) {
         InetSocketAddress inet = (InetSocketAddress) remote;
         // No DNS lookup: the literal address, or the unresolved host string.
@@ -266,7 +394,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /** Bounded and free of control characters, so one event is always one short line. */
-    private static String text(String s) {
+    static String text(String s) {
       StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_TEXT));
       for (int i = 0; i < s.length() && i < MAX_TEXT; i++) {
         char c = s.charAt(i);
@@ -372,7 +500,10 @@ public final class AuditLog implements AutoCloseable {
       return this;
     }
 
-    /** Roll the file when it would grow past this size; at least 4 KiB. Default 10 MiB. */
+    /**
+     * Roll the file when it would grow past this size; at least 4 KiB. Default 10 MiB. The
+     * refusals file has the same budget, separately.
+     */
     public Builder maxFileBytes(long maxFileBytes) {
       if (maxFileBytes < 4096) {
         throw new IllegalArgumentException("maxFileBytes must be at least 4096: " + maxFileBytes);

@@ -129,7 +129,8 @@ public final class GatehouseAuth implements AutoCloseable {
       resources.add(audit);
       AuthConfig.Lockout l = config.lockout();
       this.lockout = AuthFailureLockout.builder().maxFailures(l.maxFailures()).window(l.window())
-          .lockout(l.duration()).maxSources(l.maxSources()).build();
+          .lockout(l.duration()).maxSources(l.maxSources())
+          .maxFailuresPerSource(l.maxFailuresPerSource()).build();
       this.limiter = RateLimiter.create(config.rateLimits().maxKeys(),
           Ticker.systemTicker());
       this.revocation = cert.enabled() && config.revocation().mode() != AuthConfig.RevocationMode.OFF

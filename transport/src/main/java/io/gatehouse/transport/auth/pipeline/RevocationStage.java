@@ -95,7 +95,12 @@ final class RevocationStage implements RequestStage {
     boolean changed = connection.auditedStatus != status;
     connection.auditedStatus = status;
     if (!admitted) {
-      lockout.recordFailure(remote.getAddress());
+      // Only a revoked certificate is a refused credential; an unavailable status is the
+      // responder's fault and never counts (docs/security.md, "Lockout and audit under flood").
+      if (status == RevocationDecision.Status.REVOKED) {
+        lockout.recordFailure(remote.getAddress(),
+            "cert:" + connection.chain.get(0).getSerialNumber().toString(16));
+      }
       audit.authenticationRefused(principal, remote,
           decision == null ? "issuer of the certificate not found" : decision.detail());
       metrics.decision(AuthMethod.CERTIFICATE, "deny");

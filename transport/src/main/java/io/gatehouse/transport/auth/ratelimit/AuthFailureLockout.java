@@ -10,48 +10,88 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * Locks out a source address after repeated failed authentications: {@code maxFailures} within
- * {@code window} lock it for {@code lockout} (the pipeline answers 429 with {@code Retry-After}
- * before even trying to authenticate). IPv6 sources are grouped by /64, since one host usually
- * owns a whole /64. State lives in a bounded Caffeine cache, so spraying addresses cannot grow
- * memory; the price is that under such a flood old entries may be evicted early.
+ * Locks out attempted identities after repeated refused credentials, and caps a source's refused
+ * credentials as a whole:
+ *
+ * <ul>
+ *   <li>per (source, attempted identity) — a JWT's {@code sub} (or {@code kid}), an API-key id, a
+ *       certificate serial: {@code maxFailures} within {@code window} lock that identity, from that
+ *       source only, for {@code lockout}. Guessing at X never locks Y, nor X from elsewhere.
+ *   <li>per source: {@code maxFailuresPerSource} within {@code window} shed the source's further
+ *       credential attempts for {@code lockout} (429). The pipeline exempts requests on a TLS
+ *       session that carries a verified client certificate, so this cap cannot lock out mTLS
+ *       clients that share the address (NAT, load balancer).
+ * </ul>
+ *
+ * Only presented-and-refused credentials are recorded (the pipeline decides what counts). IPv6
+ * sources are grouped by /64, since one host usually owns a whole /64. State lives in bounded
+ * Caffeine caches, so spraying addresses or identities cannot grow memory; the price is that under
+ * such a flood old entries may be evicted early.
  */
 public final class AuthFailureLockout {
+  /** Longest attempted identity kept as a key; longer ones are cut (they come from the client). */
+  static final int MAX_IDENTITY_CHARS = 128;
+
   private final int maxFailures;
+  private final int maxFailuresPerSource;
   private final long windowNanos;
   private final long lockoutNanos;
   private final Ticker ticker;
-  private final Cache<String, Source> sources;
+  private final Cache<String, Counter> identities;
+  private final Cache<String, Counter> sources;
 
   private AuthFailureLockout(Builder b) {
     this.maxFailures = b.maxFailures;
+    this.maxFailuresPerSource = b.maxFailuresPerSource;
     this.windowNanos = b.window.toNanos();
     this.lockoutNanos = b.lockout.toNanos();
     this.ticker = b.ticker;
-    this.sources =
-        Caffeine.newBuilder()
-            .maximumSize(b.maxSources)
-            .expireAfterAccess(b.window.compareTo(b.lockout) > 0 ? b.window : b.lockout)
-            .ticker(ticker)
-            .build();
+    Duration idle = b.window.compareTo(b.lockout) > 0 ? b.window : b.lockout;
+    this.identities = Caffeine.newBuilder().maximumSize(b.maxSources).expireAfterAccess(idle)
+        .ticker(ticker).build();
+    this.sources = Caffeine.newBuilder().maximumSize(b.maxSources).expireAfterAccess(idle)
+        .ticker(ticker).build();
   }
 
-  /** Defaults: 10 failures within 1 minute lock a source for 5 minutes; 100,000 sources tracked. */
+  /**
+   * Defaults: 10 failures of one identity within 1 minute lock it (from that source) for 5
+   * minutes; 100 failures of any identities from one source shed that source for 5 minutes;
+   * 100,000 entries tracked.
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Whether {@code source} may try to authenticate now. */
-  public RateLimitDecision check(InetAddress source) {
-    Source state = sources.getIfPresent(key(source));
+  /** Whether {@code source} is under its cap of refused credentials. */
+  public RateLimitDecision checkSource(InetAddress source) {
+    return decision(sources.getIfPresent(key(source)));
+  }
+
+  /** Whether {@code identity} may be tried from {@code source} now. */
+  public RateLimitDecision checkIdentity(InetAddress source, String identity) {
+    return decision(identities.getIfPresent(identityKey(source, identity)));
+  }
+
+  /**
+   * Counts one presented-and-refused credential for {@code identity} from {@code source}; may lock
+   * the identity there, or shed the source.
+   */
+  public void recordFailure(InetAddress source, String identity) {
+    long now = ticker.read();
+    identities.get(identityKey(source, identity), k -> new Counter(now))
+        .fail(now, maxFailures, windowNanos, lockoutNanos);
+    sources.get(key(source), k -> new Counter(now))
+        .fail(now, maxFailuresPerSource, windowNanos, lockoutNanos);
+  }
+
+  private RateLimitDecision decision(Counter state) {
     long wait = state == null ? 0 : state.lockedFor(ticker.read());
     return wait == 0 ? RateLimitDecision.ALLOWED : RateLimitDecision.retryAfterNanos(wait);
   }
 
-  /** Counts one failed authentication from {@code source}; may start a lockout. */
-  public void recordFailure(InetAddress source) {
-    long now = ticker.read();
-    sources.get(key(source), k -> new Source(now)).fail(now, maxFailures, windowNanos, lockoutNanos);
+  private static String identityKey(InetAddress source, String identity) {
+    String id = identity == null ? "" : identity;
+    return key(source) + " " + (id.length() > MAX_IDENTITY_CHARS ? id.substring(0, MAX_IDENTITY_CHARS) : id);
   }
 
   static String key(InetAddress address) {
@@ -65,15 +105,16 @@ public final class AuthFailureLockout {
   /** Entries held now, after pending evictions (tests check the bound). */
   long size() {
     sources.cleanUp();
-    return sources.estimatedSize();
+    identities.cleanUp();
+    return Math.max(sources.estimatedSize(), identities.estimatedSize());
   }
 
-  private static final class Source {
+  private static final class Counter {
     private int failures;
     private long windowStart;
     private long lockedUntil;
 
-    Source(long now) {
+    Counter(long now) {
       this.windowStart = now;
       this.lockedUntil = now;
     }
@@ -98,6 +139,7 @@ public final class AuthFailureLockout {
   /** Settings for an {@link AuthFailureLockout}. */
   public static final class Builder {
     private int maxFailures = 10;
+    private int maxFailuresPerSource = 100;
     private Duration window = Duration.ofMinutes(1);
     private Duration lockout = Duration.ofMinutes(5);
     private long maxSources = 100_000;
@@ -114,6 +156,16 @@ public final class AuthFailureLockout {
       return this;
     }
 
+    /** Failures of any identities from one source within the window that shed it; 1 to 100,000. */
+    public Builder maxFailuresPerSource(int maxFailuresPerSource) {
+      if (maxFailuresPerSource < 1 || maxFailuresPerSource > 100_000) {
+        throw new IllegalArgumentException(
+            "maxFailuresPerSource must be between 1 and 100000: " + maxFailuresPerSource);
+      }
+      this.maxFailuresPerSource = maxFailuresPerSource;
+      return this;
+    }
+
     /** How far back failures count; 1 s to 24 h. */
     public Builder window(Duration window) {
       this.window = positive(window, "window");
@@ -126,7 +178,7 @@ public final class AuthFailureLockout {
       return this;
     }
 
-    /** Most sources tracked at once. */
+    /** Most sources, and most (source, identity) pairs, tracked at once. */
     public Builder maxSources(long maxSources) {
       if (maxSources < 1) {
         throw new IllegalArgumentException("maxSources must be positive");

@@ -55,7 +55,7 @@ class AuditLogTest {
     }
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
     List<JsonNode> lines = lines(file);
-    assertThat(lines).hasSize(7);
+    assertThat(lines).hasSize(5);
 
     JsonNode first = lines.get(0);
     assertThat(first.get("event").asString()).isEqualTo("authentication");
@@ -70,17 +70,25 @@ class AuditLogTest {
     assertThat(lines.get(1).get("warning").asString()).isEqualTo("OCSP responder unreachable");
     assertThat(lines.get(1).get("jti").asString()).isEqualTo("jti-123");
 
-    JsonNode refused = lines.get(2);
-    assertThat(refused.get("decision").asString()).isEqualTo("deny");
-    assertThat(refused.get("method").asString()).isEqualTo("jwt");
-    assertThat(refused.get("reason").asString()).isEqualTo("token expired");
-    assertThat(refused.has("principal")).isFalse();
+    assertThat(lines.get(2).get("event").asString()).isEqualTo("tool_call");
+    assertThat(lines.get(2).get("tool").asString()).isEqualTo("hr.list_employees");
+    assertThat(lines.get(3).get("decision").asString()).isEqualTo("deny");
+    assertThat(lines.get(4).get("resource").asString()).isEqualTo("metrics");
 
-    assertThat(lines.get(3).get("principal").asString()).endsWith("/alice");
-    assertThat(lines.get(4).get("event").asString()).isEqualTo("tool_call");
-    assertThat(lines.get(4).get("tool").asString()).isEqualTo("hr.list_employees");
-    assertThat(lines.get(5).get("decision").asString()).isEqualTo("deny");
-    assertThat(lines.get(6).get("resource").asString()).isEqualTo("metrics");
+    // Refusals: aggregated, with a count, in their own file.
+    Path refusalsFile = dir.resolve("logs/audit.refusals.log");
+    assertThat(AuditLog.refusalsFile(file)).isEqualTo(refusalsFile);
+    List<JsonNode> refusals = lines(refusalsFile);
+    assertThat(refusals).hasSize(2);
+    JsonNode refused = refusals.stream().filter(n -> n.get("method").asString().equals("jwt"))
+        .findFirst().orElseThrow();
+    assertThat(refused.get("decision").asString()).isEqualTo("deny");
+    assertThat(refused.get("reason").asString()).isEqualTo("token expired");
+    assertThat(refused.get("count").asLong()).isEqualTo(1);
+    assertThat(refused.has("principal")).isFalse();
+    JsonNode revoked = refusals.stream().filter(n -> n.has("principal")).findFirst().orElseThrow();
+    assertThat(revoked.get("principal").asString()).endsWith("/alice");
+    assertThat(revoked.get("cert_serial").asString()).isEqualTo("9f3a01");
   }
 
   @Test
@@ -123,6 +131,70 @@ class AuditLogTest {
     List<JsonNode> older = lines(dir.resolve("audit.log.1"));
     int lastOlder = Integer.parseInt(older.get(older.size() - 1).get("tool").asString().substring(4));
     assertThat(newest.get(0).get("tool").asString()).isEqualTo("tool" + (lastOlder + 1));
+  }
+
+  @Test
+  void refusalsAreOneLinePerSecondSourceAndReasonWithACount() throws Exception {
+    Path file = dir.resolve("audit.log");
+    java.time.Instant second = java.time.Instant.parse("2026-12-01T10:00:00Z");
+    java.time.Clock fixed = java.time.Clock.fixed(second.plusMillis(300), java.time.ZoneOffset.UTC);
+    InetSocketAddress other = new InetSocketAddress("192.0.2.9", 4000);
+    try (AuditLog log = AuditLog.builder().file(file).clock(fixed).build()) {
+      for (int i = 0; i < 5_000; i++) {
+        // A new port per connection does not split the aggregate: the source is the address.
+        log.authenticationRefused(AuthMethod.JWT, new InetSocketAddress("127.0.0.1", 1024 + i % 60000),
+            "signature invalid");
+      }
+      for (int i = 0; i < 7; i++) {
+        log.authenticationRefused(AuthMethod.JWT, other, "signature invalid");
+        log.tlsHandshakeRefused(other, true, "untrusted");
+      }
+    }
+    List<JsonNode> refusals = lines(AuditLog.refusalsFile(file));
+    assertThat(refusals).hasSize(3);
+    assertThat(refusals).allSatisfy(n -> assertThat(n.get("time").asString()).isEqualTo(second.toString()));
+    assertThat(refusals.stream().filter(n -> n.get("remote").asString().equals("127.0.0.1"))
+        .map(n -> n.get("count").asLong()).toList()).containsExactly(5_000L);
+    assertThat(refusals.stream().filter(n -> n.get("remote").asString().equals("192.0.2.9"))
+        .map(n -> n.get("event").asString() + "=" + n.get("count").asLong()).sorted().toList())
+        .containsExactly("authentication=7", "tls_handshake=7");
+    assertThat(Files.exists(file) ? Files.readAllLines(file) : List.of()).isEmpty();
+  }
+
+  @Test
+  void aRefusalFloodCannotRollAwayAuthenticatedDecisions() throws Exception {
+    Path file = dir.resolve("audit.log");
+    int flood = 40_000; // ~6 MB as separate lines: far past the 3 x 4 KiB budget
+    try (AuditLog log = AuditLog.builder().file(file).maxFileBytes(4096).backups(2).build()) {
+      log.authenticated(ALICE, REMOTE);
+      log.toolCall(ALICE, "hr.list_employees", Decision.ALLOW, "", REMOTE);
+      log.toolCall(BOB, "hr.delete_employee", Decision.DENY, "not permitted", REMOTE);
+      for (int i = 0; i < flood; i++) {
+        // Many sources, so even aggregated the refusals overflow their own budget.
+        byte[] ip = {(byte) 198, 51, (byte) (i >> 8 & 0x3), (byte) i};
+        log.authenticationRefused(AuthMethod.API_KEY,
+            new InetSocketAddress(java.net.InetAddress.getByAddress(ip), 443), "malformed API key");
+      }
+    }
+    List<JsonNode> kept = lines(file);
+    assertThat(kept).extracting(n -> n.get("event").asString() + ":" + n.get("decision").asString())
+        .containsExactly("authentication:allow", "tool_call:allow", "tool_call:deny");
+    assertThat(dir.resolve("audit.log.1")).doesNotExist();
+
+    Path refusals = AuditLog.refusalsFile(file);
+    assertThat(dir.resolve("audit.refusals.log.2")).exists(); // the refusal budget did roll
+    assertThat(dir.resolve("audit.refusals.log.3")).doesNotExist();
+    long counted = 0;
+    for (Path p : List.of(refusals, dir.resolve("audit.refusals.log.1"), dir.resolve("audit.refusals.log.2"))) {
+      assertThat(Files.size(p)).isLessThanOrEqualTo(4096);
+      for (JsonNode n : lines(p)) {
+        assertThat(n.get("count").asLong()).isPositive();
+        assertThat(n.get("reason").asString()).isIn("malformed API key",
+            "aggregates full: refusals of many sources");
+        counted += n.get("count").asLong();
+      }
+    }
+    assertThat(counted).isPositive().isLessThan(flood); // the rest rolled away, in its own files
   }
 
   @Test

@@ -165,13 +165,20 @@ final class AuthFixture {
     return condition.getAsBoolean();
   }
 
-  /** The audit file's text, waiting until it contains {@code expected} (events are async). */
+  /**
+   * The audit file's text followed by its aggregated refusals file's, waiting until it contains
+   * {@code expected} (events are async; refusals are written once their second has passed).
+   */
   static String auditContaining(Path file, String expected) throws InterruptedException {
     eventually(Duration.ofSeconds(5), () -> read(file).contains(expected));
     return read(file);
   }
 
   static String read(Path file) {
+    return readOne(file) + readOne(io.gatehouse.transport.auth.audit.AuditLog.refusalsFile(file));
+  }
+
+  private static String readOne(Path file) {
     try {
       return Files.exists(file) ? Files.readString(file) : "";
     } catch (IOException e) {

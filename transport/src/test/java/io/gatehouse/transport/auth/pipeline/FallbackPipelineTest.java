@@ -256,12 +256,15 @@ class FallbackPipelineTest {
         assertThat(get(noCertificate, strictServer.port(), "/nothing",
             Map.of("Authorization", "Bearer nonsense")).status()).isEqualTo(401);
       }
-      // Locked: even a good credential from this address waits.
+      // Locked: that (source, attempted identity) waits; the 4th try is not even checked ...
       RawHttp.Response locked = get(noCertificate, strictServer.port(), "/nothing",
-          Map.of("X-API-Key", key.key()));
+          Map.of("Authorization", "Bearer nonsense"));
       assertThat(locked.status()).isEqualTo(429);
       assertThat(Long.parseLong(locked.header("Retry-After"))).isBetween(1L, 120L);
-      assertThat(auditContaining(dir.resolve("lockout-audit.log"), "source locked out"))
+      // ... but another identity from the same address is not locked out (issue 11, finding 4).
+      assertThat(get(noCertificate, strictServer.port(), "/nothing",
+          Map.of("X-API-Key", key.key())).status()).isEqualTo(404);
+      assertThat(auditContaining(dir.resolve("lockout-audit.log"), "identity locked out"))
           .contains("\"decision\":\"deny\"");
     }
   }
