@@ -8,6 +8,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
+import io.gatehouse.transport.auth.cert.TrustedIssuers;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
 import io.gatehouse.transport.auth.policy.Policy;
@@ -198,7 +199,8 @@ public final class GatehouseAuth implements AutoCloseable {
         lockout, audit, metrics, refusals, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
-          new RevocationStage(revocation, trustAnchors, lockout, audit, metrics, refusals));
+          new RevocationStage(revocation, new TrustedIssuers(trustAnchors), chain.hasFallback(),
+              lockout, audit, metrics, refusals));
     }
     Map<String, String> httpResources =
         scrape == null ? Map.of() : Map.of(MetricsStage.PATH, Policy.METRICS);
