@@ -299,6 +299,7 @@ public final class GatehouseAuth implements AutoCloseable {
           .minRefetchInterval(jwt.jwksMinRefetchInterval())
           .connectTimeout(jwt.jwksConnectTimeout())
           .fetchDeadline(jwt.jwksFetchDeadline())
+          .insecurePlainHttp(jwt.insecurePlainHttpJwks())
           .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("auth.jwt.jwksUrl: " + e.getMessage(), e);

@@ -258,6 +258,15 @@ class RevocationCheckerTest {
   }
 
   @Test
+  void anIssuerWithTheRightNameButAnotherKeyIsRefused() {
+    // The forged-intermediate attack at this level: same subject name, the attacker's key.
+    TestPki lookAlike = new TestPki("Test CA");
+    assertThat(lookAlike.ca.getSubjectX500Principal()).isEqualTo(pki.ca.getSubjectX500Principal());
+    assertThatThrownBy(() -> checker(RevocationPolicy.SOFT_FAIL).target(leaf, lookAlike.ca))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aClosedCheckerRefusesInsteadOfThrowing() throws Exception {
     RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
     c.close();
