@@ -95,7 +95,8 @@ final class RevocationStage implements RequestStage {
     if (!admitted) {
       lockout.recordFailure(remote.getAddress());
       audit.authenticationRefused(principal, remote,
-          decision == null ? "issuer of the certificate not found" : decision.detail());
+          decision == null ? "no issuer of the certificate on a validated path to the trust bundle"
+              : decision.detail());
       metrics.decision(AuthMethod.CERTIFICATE, "deny");
       return refusals.certificateRefused(status, bearerFallback);
     }
