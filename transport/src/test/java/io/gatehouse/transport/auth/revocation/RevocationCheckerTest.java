@@ -101,7 +101,8 @@ class RevocationCheckerTest {
   @ParameterizedTest
   @EnumSource(
       value = Mode.class,
-      names = {"GARBAGE", "HTTP_500", "HUGE", "WRONG_KEY", "DELEGATED_WITHOUT_EKU", "STALE", "OTHER_SERIAL"})
+      names = {"GARBAGE", "HTTP_500", "HUGE", "WRONG_KEY", "DELEGATED_WITHOUT_EKU", "STALE", "OTHER_SERIAL",
+          "OTHER_ISSUER_KEY", "DELEGATED_BY_ANOTHER_CA"})
   void unusableAnswersAreRefusedFailClosedAndRememberedBriefly(Mode mode) throws Exception {
     responder.mode = mode;
     RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
