@@ -261,7 +261,8 @@ public final class JwtKeys implements Closeable {
       }
       JWKSource<SecurityContext> source =
           JWKSourceBuilder.<SecurityContext>create(
-                  parsed, new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext))
+                  parsed,
+                  new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext, insecurePlainHttp))
               .cache(cacheTtl.toMillis(), refreshTimeout.toMillis())
               .refreshAheadCache(refreshAhead.toMillis(), true)
               .rateLimited(minRefetchInterval.toMillis())
