@@ -16,6 +16,8 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -121,6 +123,34 @@ class ForgedChainTest {
     assertRevoked(get(forged(revoked), failClosed.port(), "/nothing", Map.of()));
     assertThat(auditContaining(dir.resolve("closed.log"), "client/forged-closed"))
         .contains("revoked (keyCompromise)");
+  }
+
+  @Test
+  void curlWithOpenSslPresentingTheForgedChainIsRefusedToo() throws Exception {
+    // A client we did not write: curl (OpenSSL) sends the leaf and the forged intermediate from
+    // its certificate file.
+    RealCa.Identity revoked = ca.client("forged-curl", "viewer");
+    ca.revoke(revoked);
+    StringBuilder pem = new StringBuilder();
+    for (X509Certificate c : List.of(revoked.certificate(), attacker.forgedIntermediate)) {
+      pem.append("-----BEGIN CERTIFICATE-----\n")
+          .append(java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+              .encodeToString(c.getEncoded()))
+          .append("\n-----END CERTIFICATE-----\n");
+    }
+    Path chain = Files.writeString(dir.resolve("forged-curl-chain.pem"), pem);
+    Path key = ca.chainPem().getParent().getParent().resolve("clients/forged-curl.key");
+    Path body = dir.resolve("curl-body.json");
+    Process curl = new ProcessBuilder("curl", "-s", "-o", body.toString(), "-w", "%{http_code}",
+        "--max-time", "20", "--cacert", ca.chainPem().toString(),
+        "--resolve", "localhost:" + softFail.port() + ":127.0.0.1",
+        "--cert", chain.toString(), "--key", key.toString(),
+        "https://localhost:" + softFail.port() + "/nothing")
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String status = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    assertThat(curl.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(status).isEqualTo("401");
+    assertThat(Files.readString(body)).contains("\"error\":\"certificate_revoked\"");
   }
 
   @Test
