@@ -1,5 +1,6 @@
 package io.gatehouse.example.demo;
 
+import io.gatehouse.ca.token.JwtSigningKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -47,7 +48,8 @@ final class DemoFiles {
         "  jwt:",
         "    enabled: true",
         "    issuer: " + issuer,
-        "    jwksUrl: " + demo.caUrl() + "/jwks.json",
+        // A local file, not ca serve's plain-http /jwks.json: keys only over an authenticated channel.
+        "    keyFile: " + JwtSigningKey.jwksFile(demo.layout()),
         "  revocation:",
         "    mode: fail-closed",
         responderOverride == null ? "    # responderUrl unset: the OCSP URL in each certificate (AIA)"

@@ -141,7 +141,7 @@ public record AuthConfig(
    * @param audience what {@code aud} must contain; default {@code auth.resource}
    * @param algorithms JWS allow-list; default {@code [ES256]}
    * @param keyFile PEM, JWK or JWK set file
-   * @param jwksUrl JWK set URL (HTTPS, or HTTP to a loopback address)
+   * @param jwksUrl JWK set URL; HTTPS (the JVM's trust store)
    * @param jwksCacheTtl default 5m
    * @param jwksRefreshAhead default 30s
    * @param jwksMinRefetchInterval default 30s
@@ -150,13 +150,18 @@ public record AuthConfig(
    * @param clockSkew default 60s, at most 60s
    * @param tokenCacheTtl default 60s, at most 10m, 0 disables
    * @param tokenCacheSize default 10000
+   * @param insecurePlainHttpJwks allow an {@code http://} {@code jwksUrl} to a loopback address;
+   *     default false. Insecure (any local process that binds the port can mint tokens); warned
+   *     about at every start
    */
   public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
       Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
       Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
-      Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize) {
+      Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize,
+      Boolean insecurePlainHttpJwks) {
     public Jwt {
       enabled = enabled != null && enabled;
+      insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
       jwksCacheTtl = within(jwksCacheTtl, Duration.ofMinutes(5), Duration.ofSeconds(10),
           Duration.ofDays(1), "auth.jwt.jwksCacheTtl");
@@ -187,19 +192,26 @@ public record AuthConfig(
     /** Off. */
     public static Jwt disabled() {
       return new Jwt(false, null, null, null, null, null, null, null, null, null, null, null,
-          null, null);
+          null, null, null);
     }
 
     /** On, with a key file (PEM, JWK or JWK set) and the default algorithm ES256. */
     public static Jwt withKeyFile(String issuer, Path keyFile) {
       return new Jwt(true, issuer, null, null, keyFile, null, null, null, null, null, null, null,
-          null, null);
+          null, null, null);
     }
 
     /** On, with a JWK set URL and the default algorithm ES256. */
     public static Jwt withJwksUrl(String issuer, URI jwksUrl) {
       return new Jwt(true, issuer, null, null, null, jwksUrl, null, null, null, null, null, null,
-          null, null);
+          null, null, null);
+    }
+
+    /** This config with plain-http JWKS to loopback allowed or not (insecure; see the field). */
+    public Jwt withInsecurePlainHttpJwks(boolean allow) {
+      return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
+          jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
+          clockSkew, tokenCacheTtl, tokenCacheSize, allow);
     }
   }
 

@@ -174,6 +174,11 @@ public final class RealCa implements AutoCloseable {
     return ca.layout().chain();
   }
 
+  /** The CA's public JWT keys as a JWK set file ({@code ca/jwks.json}, written by {@code ca serve}). */
+  public Path jwksFile() {
+    return JwtSigningKey.jwksFile(ca.layout());
+  }
+
   /** The JWT issuer of {@code gatehouse token}. */
   public String tokenIssuer() {
     return ca.config().tokenIssuer();

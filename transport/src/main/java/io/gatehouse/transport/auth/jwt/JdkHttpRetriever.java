@@ -25,15 +25,19 @@ import javax.net.ssl.SSLContext;
 /**
  * Fetches a JWK set with the JDK HTTP client: no redirects, a connect timeout, a deadline on the
  * whole exchange (headers and body) and a cap on the body size, so a slow or hostile endpoint
- * can neither hold a thread nor fill memory.
+ * can neither hold a thread nor fill memory. Only {@code https} URLs, unless plain http was
+ * explicitly allowed ({@code insecurePlainHttpJwks}): a second line behind {@link JwtKeys}'s check.
  */
 final class JdkHttpRetriever implements ResourceRetriever {
   static final int MAX_BYTES = 256 * 1024;
 
   private final HttpClient client;
   private final Duration deadline;
+  private final boolean allowPlainHttp;
 
-  JdkHttpRetriever(Duration connectTimeout, Duration deadline, SSLContext sslContext) {
+  JdkHttpRetriever(Duration connectTimeout, Duration deadline, SSLContext sslContext,
+      boolean allowPlainHttp) {
+    this.allowPlainHttp = allowPlainHttp;
     HttpClient.Builder builder =
         HttpClient.newBuilder()
             .connectTimeout(connectTimeout)
@@ -47,6 +51,9 @@ final class JdkHttpRetriever implements ResourceRetriever {
 
   @Override
   public Resource retrieveResource(URL url) throws IOException {
+    if (!"https".equalsIgnoreCase(url.getProtocol()) && !allowPlainHttp) {
+      throw new IOException("JWKS URL must use https");
+    }
     HttpRequest request;
     try {
       request =

@@ -100,7 +100,11 @@ public final class JwtKeys implements Closeable {
     }
   }
 
-  /** A JWKS URL source; HTTPS is required unless the host is a loopback address. */
+  /**
+   * A JWKS URL source. HTTPS is required: key material is never taken from an unauthenticated
+   * channel. Plain HTTP to a loopback address only with {@link
+   * JwksUrlBuilder#insecurePlainHttp(boolean)}.
+   */
   public static JwksUrlBuilder jwksUrl(URI url) {
     return new JwksUrlBuilder(url);
   }
@@ -197,6 +201,7 @@ public final class JwtKeys implements Closeable {
     private Duration connectTimeout = Duration.ofSeconds(2);
     private Duration fetchDeadline = Duration.ofSeconds(5);
     private SSLContext sslContext;
+    private boolean insecurePlainHttp;
 
     private JwksUrlBuilder(URI url) {
       this.url = Objects.requireNonNull(url, "url");
@@ -239,10 +244,23 @@ public final class JwtKeys implements Closeable {
     }
 
     /**
-     * Builds the source and fetches the key set once (bounded by the timeouts); a failed first
-     * fetch is logged and retried on the first token.
+     * Allow {@code http://} to a loopback address ({@code auth.jwt.insecurePlainHttpJwks}).
+     * Insecure: whoever binds that port first (any local user, e.g. while the real endpoint is
+     * down) serves the keys and can mint any token. Off by default; a warning is logged at every
+     * build.
+     */
+    public JwksUrlBuilder insecurePlainHttp(boolean allow) {
+      this.insecurePlainHttp = allow;
+      return this;
+    }
+
+    /**
+     * Builds the source and fetches the key set once (bounded by the timeouts). A failed first
+     * fetch is logged and retried on the first token; until keys are loaded every token is
+     * refused.
      *
-     * @throws IllegalArgumentException for a non-HTTPS, non-loopback URL or inconsistent timings
+     * @throws IllegalArgumentException for a non-HTTPS URL (without the opt-in: any; with it: one
+     *     not to a loopback address) or inconsistent timings
      */
     public JwtKeys build() {
       URL parsed = checkUrl();
@@ -255,7 +273,8 @@ public final class JwtKeys implements Closeable {
       }
       JWKSource<SecurityContext> source =
           JWKSourceBuilder.<SecurityContext>create(
-                  parsed, new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext))
+                  parsed,
+                  new JdkHttpRetriever(connectTimeout, fetchDeadline, sslContext, insecurePlainHttp))
               .cache(cacheTtl.toMillis(), refreshTimeout.toMillis())
               .refreshAheadCache(refreshAhead.toMillis(), true)
               .rateLimited(minRefetchInterval.toMillis())
@@ -273,10 +292,24 @@ public final class JwtKeys implements Closeable {
 
     private URL checkUrl() {
       String scheme = url.getScheme();
-      boolean https = "https".equalsIgnoreCase(scheme);
-      if (!https && !("http".equalsIgnoreCase(scheme) && isLoopback(url.getHost()))) {
-        throw new IllegalArgumentException(
-            "JWKS URL must use https (plain http only to a loopback address): " + url);
+      if (!"https".equalsIgnoreCase(scheme)) {
+        if (!"http".equalsIgnoreCase(scheme)) {
+          throw new IllegalArgumentException("JWKS URL must use https: " + url);
+        }
+        if (!insecurePlainHttp) {
+          throw new IllegalArgumentException("JWKS URL must use https: signing keys fetched over"
+              + " plain http can be served by anyone who binds or intercepts " + url
+              + "; use https, or keyFile with a local copy of the keys (insecurePlainHttpJwks:"
+              + " true would allow http to a loopback address)");
+        }
+        if (!isLoopback(url.getHost())) {
+          throw new IllegalArgumentException(
+              "JWKS URL must use https (insecurePlainHttpJwks allows http only to a loopback"
+                  + " address): " + url);
+        }
+        log.warn("insecurePlainHttpJwks is on: JWT signing keys are fetched over plain http from"
+            + " {}; any local process that binds that port can mint tokens. Use https or keyFile.",
+            url);
       }
       try {
         return url.toURL();

@@ -8,6 +8,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
+import io.gatehouse.transport.auth.cert.TrustedIssuers;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
 import io.gatehouse.transport.auth.policy.Policy;
@@ -213,7 +214,8 @@ public final class GatehouseAuth implements AutoCloseable {
         lockout, audit, metrics, refusals, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
-          new RevocationStage(revocation, trustAnchors, lockout, audit, metrics, refusals));
+          new RevocationStage(revocation, new TrustedIssuers(trustAnchors), chain.hasFallback(),
+              lockout, audit, metrics, refusals));
     }
     Map<String, String> httpResources =
         scrape == null ? Map.of() : Map.of(MetricsStage.PATH, Policy.METRICS);
@@ -315,6 +317,7 @@ public final class GatehouseAuth implements AutoCloseable {
           .minRefetchInterval(jwt.jwksMinRefetchInterval())
           .connectTimeout(jwt.jwksConnectTimeout())
           .fetchDeadline(jwt.jwksFetchDeadline())
+          .insecurePlainHttp(jwt.insecurePlainHttpJwks())
           .build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("auth.jwt.jwksUrl: " + e.getMessage(), e);

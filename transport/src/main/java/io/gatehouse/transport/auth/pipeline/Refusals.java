@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.revocation.RevocationDecision;
 import io.gatehouse.transport.http.HttpResponses;
 import io.gatehouse.transport.http.StageResult;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,6 +31,28 @@ final class Refusals {
     response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, tokenPresented
         ? "Bearer error=\"invalid_token\", resource_metadata=\"" + resourceMetadata + "\""
         : "Bearer resource_metadata=\"" + resourceMetadata + "\"");
+    return done(response);
+  }
+
+  /**
+   * 401 for a certificate refused by the revocation check: the body says the certificate was
+   * refused and why in two words (revoked, or status unavailable) but nothing of the policy or the
+   * responder. {@code WWW-Authenticate: Bearer} only when a token or API key would be accepted:
+   * on a certificate-only server there is no scheme to offer (RFC 9110 has none for TLS client
+   * certificates), so the header is left out rather than pointing clients at a token they cannot
+   * use.
+   */
+  CompletionStage<StageResult> certificateRefused(RevocationDecision.Status status,
+      boolean bearerFallback) {
+    FullHttpResponse response = status == RevocationDecision.Status.REVOKED
+        ? HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "certificate_revoked",
+            "the client certificate was refused: it has been revoked")
+        : HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "certificate_status_unavailable",
+            "the client certificate was refused: its revocation status could not be confirmed");
+    if (bearerFallback) {
+      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+          "Bearer resource_metadata=\"" + resourceMetadata + "\"");
+    }
     return done(response);
   }
 

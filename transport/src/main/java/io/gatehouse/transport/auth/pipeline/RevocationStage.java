@@ -4,6 +4,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.auth.audit.AuditLog;
+import io.gatehouse.transport.auth.cert.TrustedIssuers;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationDecision;
@@ -13,39 +14,36 @@ import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.http.StageResult;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import javax.security.auth.x500.X500Principal;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 
 /**
  * Refuses revoked client certificates, on every request of a certificate principal: a cached OCSP
  * answer is used at once (a hash lookup); on a miss the check runs asynchronously and the
  * connection resumes when it completes. Unavailable status is refused (fail-closed) or admitted
  * with an audited warning (soft-fail). The revocation target is computed once per TLS session;
- * the issuer is {@code chain[1]} when the client sent it, else the trust-bundle certificate that
- * issued the leaf. Each change of status on a connection is audited once.
+ * the issuer comes from the path validated to the trust bundle ({@link TrustedIssuers}), never
+ * from the certificates the client appended. Each change of status on a connection is audited
+ * once. A refusal says the certificate was refused (revoked, or status unavailable) and
+ * advertises Bearer only when a token or API key could be used instead.
  */
 final class RevocationStage implements RequestStage {
   private final RevocationChecker checker;
-  private final List<X509Certificate> trustBundle;
+  private final TrustedIssuers issuers;
+  private final boolean bearerFallback;
   private final AuthFailureLockout lockout;
   private final AuditLog audit;
   private final AuthMetrics metrics;
   private final Refusals refusals;
 
-  RevocationStage(RevocationChecker checker, List<X509Certificate> trustBundle,
+  /** @param bearerFallback a JWT or API key is accepted too: refusals advertise Bearer */
+  RevocationStage(RevocationChecker checker, TrustedIssuers issuers, boolean bearerFallback,
       AuthFailureLockout lockout, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
     this.checker = checker;
-    this.trustBundle = trustBundle;
+    this.issuers = issuers;
+    this.bearerFallback = bearerFallback;
     this.lockout = lockout;
     this.audit = audit;
     this.metrics = metrics;
@@ -102,9 +100,10 @@ final class RevocationStage implements RequestStage {
             "cert:" + connection.chain.get(0).getSerialNumber().toString(16));
       }
       audit.authenticationRefused(principal, remote,
-          decision == null ? "issuer of the certificate not found" : decision.detail());
+          decision == null ? "no issuer of the certificate on a validated path to the trust bundle"
+              : decision.detail());
       metrics.decision(AuthMethod.CERTIFICATE, "deny");
-      return refusals.unauthorized(false);
+      return refusals.certificateRefused(status, bearerFallback);
     }
     if (changed) {
       if (decision.isWarning()) {
@@ -119,52 +118,18 @@ final class RevocationStage implements RequestStage {
     return StageResult.proceedNow();
   }
 
-  /** The revocation target of the chain's leaf, with its issuer from the chain or the bundle. */
+  /**
+   * The revocation target of the chain's leaf, with its issuer from the validated path to the
+   * trust bundle: never from what the client appended after its leaf (finding "forged chains" in
+   * docs/security.md).
+   */
   private Optional<RevocationTarget> target(List<X509Certificate> chain) {
-    if (chain.isEmpty()) {
-      return Optional.empty();
-    }
-    X509Certificate leaf = chain.get(0);
-    X500Principal issuerName = leaf.getIssuerX500Principal();
-    // chain[1] was validated by PKIX as the leaf's issuer; a bundle entry must match by name and
-    // key identifier (a rolled CA keeps its name but not its key).
-    List<X509Certificate> candidates = new ArrayList<>();
-    if (chain.size() > 1) {
-      candidates.add(chain.get(1));
-    }
-    byte[] authorityKeyId = keyIdentifier(leaf, Extension.authorityKeyIdentifier);
-    trustBundle.stream()
-        .filter(c -> c.getSubjectX500Principal().equals(issuerName))
-        .filter(c -> sameKeyId(authorityKeyId, keyIdentifier(c, Extension.subjectKeyIdentifier)))
-        .forEach(candidates::add);
-    for (X509Certificate issuer : candidates) {
+    return issuers.issuerOf(chain).flatMap(issuer -> {
       try {
-        return Optional.of(checker.target(leaf, issuer));
-      } catch (IllegalArgumentException notThisOne) {
-        // Not the leaf's issuer: try the next candidate.
+        return Optional.of(checker.target(chain.get(0), issuer));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
       }
-    }
-    return Optional.empty();
-  }
-
-  private static boolean sameKeyId(byte[] authorityKeyId, byte[] subjectKeyId) {
-    return authorityKeyId == null || subjectKeyId == null
-        || Arrays.equals(authorityKeyId, subjectKeyId);
-  }
-
-  /** The key identifier in the AKI or SKI extension {@code oid}, or null when absent. */
-  private static byte[] keyIdentifier(X509Certificate cert, ASN1ObjectIdentifier oid) {
-    byte[] ext = cert.getExtensionValue(oid.getId());
-    if (ext == null) {
-      return null;
-    }
-    try {
-      byte[] value = ASN1OctetString.getInstance(ext).getOctets();
-      return oid.equals(Extension.authorityKeyIdentifier)
-          ? AuthorityKeyIdentifier.getInstance(value).getKeyIdentifierOctets()
-          : SubjectKeyIdentifier.getInstance(value).getKeyIdentifier();
-    } catch (RuntimeException e) {
-      return null;
-    }
+    });
   }
 }

@@ -111,7 +111,9 @@ final class OcspClient {
 
   /** Prepares the CertificateID (SHA-1, as RFC 5019 requires) and finds the responder URL. */
   RevocationTarget target(X509Certificate leaf, X509Certificate issuer, URI override) {
-    if (!leaf.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
+    // Names are not enough: a forged certificate can carry the issuer's name with another key.
+    if (!leaf.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())
+        || !signedBy(leaf, issuer)) {
       throw new IllegalArgumentException("the issuer certificate did not issue this certificate");
     }
     try {
@@ -124,6 +126,15 @@ final class OcspClient {
       return new RevocationTarget(id, issuerHolder, override != null ? override : aiaOcspUri(leaf));
     } catch (Exception e) {
       throw new IllegalArgumentException("cannot prepare an OCSP request for this certificate", e);
+    }
+  }
+
+  private static boolean signedBy(X509Certificate leaf, X509Certificate issuer) {
+    try {
+      leaf.verify(issuer.getPublicKey());
+      return true;
+    } catch (java.security.GeneralSecurityException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -75,8 +75,11 @@ public final class RevocationChecker implements AutoCloseable {
   /**
    * Prepares {@code leaf} for checks; do it once per connection and keep the result.
    *
-   * @param issuer the certificate that issued {@code leaf} (from the validated chain)
-   * @throws IllegalArgumentException if {@code issuer} did not issue {@code leaf}
+   * @param issuer the certificate that issued {@code leaf}, taken from the path validated to the
+   *     trust bundle (never from the chain as the client sent it): OCSP answers are accepted only
+   *     when signed by it or by a responder it delegated
+   * @throws IllegalArgumentException if {@code issuer} did not issue {@code leaf} (name and
+   *     signature)
    */
   public RevocationTarget target(X509Certificate leaf, X509Certificate issuer) {
     RevocationTarget target =

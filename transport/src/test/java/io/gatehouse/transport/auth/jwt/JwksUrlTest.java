@@ -66,6 +66,11 @@ class JwksUrlTest {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
   }
 
+  /** Plain http to loopback: the opt-in, so these tests exercise caching, not transport. */
+  private static JwtKeys.JwksUrlBuilder plainHttp(URI url) {
+    return JwtKeys.jwksUrl(url).insecurePlainHttp(true);
+  }
+
   private JwtAuthenticator authenticator(JwtKeys keys) {
     return JwtAuthenticator.builder().issuer(Tokens.ISSUER).audience(Tokens.AUDIENCE).keys(keys)
         .cacheTtl(Duration.ZERO).build();
@@ -73,7 +78,7 @@ class JwksUrlTest {
 
   @Test
   void cachesRefetchesOnRotationAndRateLimitsUnknownKidFloods() throws Exception {
-    try (JwtAuthenticator jwt = authenticator(JwtKeys.jwksUrl(url("/jwks.json"))
+    try (JwtAuthenticator jwt = authenticator(plainHttp(url("/jwks.json"))
         .minRefetchInterval(Duration.ofMinutes(1)).cacheTtl(Duration.ofMinutes(10)).build())) {
       assertThat(fetches.get()).as("fetched once when built").isEqualTo(1);
       for (int i = 0; i < 20; i++) {
@@ -99,7 +104,7 @@ class JwksUrlTest {
 
   @Test
   void refreshesAheadOfExpiryWithoutTraffic() throws Exception {
-    try (JwtKeys keys = JwtKeys.jwksUrl(url("/jwks.json")).cacheTtl(Duration.ofSeconds(3))
+    try (JwtKeys keys = plainHttp(url("/jwks.json")).cacheTtl(Duration.ofSeconds(3))
         .refreshAhead(Duration.ofMillis(1000)).minRefetchInterval(Duration.ofSeconds(1))
         .connectTimeout(Duration.ofMillis(200)).fetchDeadline(Duration.ofMillis(400)).build()) {
       assertThat(fetches.get()).isEqualTo(1);
@@ -117,15 +122,15 @@ class JwksUrlTest {
   @Test
   void failsClosedWhenTheEndpointFailsOrStalls() throws Exception {
     status.set(500);
-    try (JwtAuthenticator jwt = authenticator(JwtKeys.jwksUrl(url("/jwks.json")).build())) {
+    try (JwtAuthenticator jwt = authenticator(plainHttp(url("/jwks.json")).build())) {
       rejected(jwt, sign(k1, good()), "signing keys unavailable");
     }
     status.set(200);
     body.set("not json");
-    try (JwtAuthenticator jwt = authenticator(JwtKeys.jwksUrl(url("/jwks.json")).build())) {
+    try (JwtAuthenticator jwt = authenticator(plainHttp(url("/jwks.json")).build())) {
       rejected(jwt, sign(k1, good()), "signing keys unavailable");
     }
-    try (JwtAuthenticator jwt = authenticator(JwtKeys.jwksUrl(url("/slow"))
+    try (JwtAuthenticator jwt = authenticator(plainHttp(url("/slow"))
         .fetchDeadline(Duration.ofMillis(300)).build())) {
       rejected(jwt, sign(k1, good()), "signing keys unavailable");
     }
@@ -135,7 +140,13 @@ class JwksUrlTest {
   void refusesPlainHttpBeyondLoopbackAndHmacFromUrls() throws Exception {
     assertThatThrownBy(() -> JwtKeys.jwksUrl(URI.create("http://issuer.example/jwks.json")).build())
         .hasMessageContaining("https");
-    try (JwtKeys keys = JwtKeys.jwksUrl(url("/jwks.json")).build()) {
+    // Even with the opt-in, plain http goes to loopback only.
+    assertThatThrownBy(() -> plainHttp(URI.create("http://issuer.example/jwks.json")).build())
+        .hasMessageContaining("loopback");
+    // Without it, not even to loopback.
+    assertThatThrownBy(() -> JwtKeys.jwksUrl(url("/jwks.json")).build())
+        .hasMessageContaining("must use https").hasMessageContaining("insecurePlainHttpJwks");
+    try (JwtKeys keys = plainHttp(url("/jwks.json")).build()) {
       assertThatThrownBy(() -> JwtAuthenticator.builder().issuer(Tokens.ISSUER)
               .audience(Tokens.AUDIENCE).keys(keys).algorithms(List.of("HS256")).build())
           .hasMessageContaining("HMAC");

@@ -65,14 +65,15 @@ final class AuthFixture {
 
   /** Lockout that the tests' own refusals will not trigger (they all come from 127.0.0.1). */
   /**
-   * Every method on (certificate, JWT from the CA's JWKS, API keys from {@code keys}), the test
+   * Every method on (certificate, JWT with the CA's public keys file, API keys from {@code keys}), the test
    * policy written into {@code dir}, a lenient lockout and the audit log at {@code audit}.
    */
   static AuthConfig allMethods(Path dir, RealCa ca, ApiKeyStore keys, Path audit) throws IOException {
     return AuthConfig.defaults()
         .withPolicy(writePolicy(dir))
         .withMethods(AuthConfig.Certificate.defaults(),
-            AuthConfig.Jwt.withJwksUrl(ca.tokenIssuer(), URI.create(ca.baseUrl() + "/jwks.json")),
+            // The CA's public keys from its local file: JWKS only over https (docs/security.md).
+            AuthConfig.Jwt.withKeyFile(ca.tokenIssuer(), ca.jwksFile()),
             new AuthConfig.ApiKey(true, keys.file()))
         .withLockout(lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(audit));

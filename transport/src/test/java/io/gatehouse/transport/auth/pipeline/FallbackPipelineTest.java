@@ -52,7 +52,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Bearer JWTs (from {@code gatehouse token}, keys from the real {@code ca serve} JWKS endpoint)
+ * Bearer JWTs (from {@code gatehouse token}, keys from the CA's public key file {@code ca/jwks.json})
  * and API keys (from {@link ApiKeyStore}) next to client certificates: TLS client auth OPTIONAL,
  * RFC 9728 metadata, the 401 challenge formats, lockout.
  */
@@ -98,6 +98,18 @@ class FallbackPipelineTest {
     RealCa.Identity alice = ca.client("alice", "viewer");
     assertThat(get(ca.clientContext(alice), server.port(), "/nothing", Map.of()).status())
         .isEqualTo(404);
+  }
+
+  @Test
+  void aRevokedCertificateIsToldWhyAndOfferedBearerWhenATokenWouldDo() throws Exception {
+    RealCa.Identity gone = ca.client("gone", "viewer");
+    ca.revoke(gone);
+    RawHttp.Response refused = get(ca.clientContext(gone), server.port(), "/nothing", Map.of());
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(JSON.readTree(refused.body()).get("error").asString())
+        .isEqualTo("certificate_revoked");
+    assertThat(refused.header("WWW-Authenticate"))
+        .isEqualTo("Bearer resource_metadata=\"" + METADATA_URL + "\"");
   }
 
   @Test

@@ -101,7 +101,8 @@ class RevocationCheckerTest {
   @ParameterizedTest
   @EnumSource(
       value = Mode.class,
-      names = {"GARBAGE", "HTTP_500", "HUGE", "WRONG_KEY", "DELEGATED_WITHOUT_EKU", "STALE", "OTHER_SERIAL"})
+      names = {"GARBAGE", "HTTP_500", "HUGE", "WRONG_KEY", "DELEGATED_WITHOUT_EKU", "STALE", "OTHER_SERIAL",
+          "OTHER_ISSUER_KEY", "DELEGATED_BY_ANOTHER_CA"})
   void unusableAnswersAreRefusedFailClosedAndRememberedBriefly(Mode mode) throws Exception {
     responder.mode = mode;
     RevocationChecker c = checker(RevocationPolicy.FAIL_CLOSED);
@@ -254,6 +255,15 @@ class RevocationCheckerTest {
     assertThatThrownBy(() -> checker(RevocationPolicy.FAIL_CLOSED).target(leaf, other.ca))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RevocationChecker.builder().responderUrl(URI.create("ldap://x/")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void anIssuerWithTheRightNameButAnotherKeyIsRefused() {
+    // The forged-intermediate attack at this level: same subject name, the attacker's key.
+    TestPki lookAlike = new TestPki("Test CA");
+    assertThat(lookAlike.ca.getSubjectX500Principal()).isEqualTo(pki.ca.getSubjectX500Principal());
+    assertThatThrownBy(() -> checker(RevocationPolicy.SOFT_FAIL).target(leaf, lookAlike.ca))
         .isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -43,7 +43,11 @@ import org.bouncycastle.cert.ocsp.UnknownStatus;
 final class TestOcspResponder implements AutoCloseable {
   /** How the next responses are produced. */
   enum Mode {
-    NORMAL, GARBAGE, HTTP_500, SLOW, HUGE, WRONG_KEY, DELEGATED, DELEGATED_WITHOUT_EKU, STALE, OTHER_SERIAL, NO_NONCE
+    NORMAL, GARBAGE, HTTP_500, SLOW, HUGE, WRONG_KEY, DELEGATED, DELEGATED_WITHOUT_EKU, STALE, OTHER_SERIAL, NO_NONCE,
+    /** Signed by the CA, but the CertID names another issuer key (same name, same serial). */
+    OTHER_ISSUER_KEY,
+    /** A responder certificate with EKU OCSPSigning and the CA's name as issuer, signed by another key. */
+    DELEGATED_BY_ANOTHER_CA
   }
 
   volatile Mode mode = Mode.NORMAL;
@@ -59,12 +63,17 @@ final class TestOcspResponder implements AutoCloseable {
   private final KeyPair delegateKeys = TestPki.keyPair();
   private final X509Certificate delegate;
   private final X509Certificate delegateWithoutEku;
+  private final X509Certificate delegateByAnotherCa;
 
   TestOcspResponder(TestPki pki, Clock clock) throws IOException {
     this.pki = pki;
     this.clock = clock;
     this.delegate = pki.responder(delegateKeys, true);
     this.delegateWithoutEku = pki.responder(delegateKeys, false);
+    // A look-alike CA: same name, its own key.
+    this.delegateByAnotherCa = new TestPki(
+        pki.ca.getSubjectX500Principal().getName().substring("CN=".length()))
+        .responder(delegateKeys, true);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/ocsp", this::handle);
     server.setExecutor(executor);
@@ -116,12 +125,22 @@ final class TestOcspResponder implements AutoCloseable {
     if (m == Mode.OTHER_SERIAL) {
       id = CertificateID.deriveCertificateID(id, id.getSerialNumber().add(BigInteger.ONE));
     }
+    if (m == Mode.OTHER_ISSUER_KEY) {
+      byte[] otherKeyHash = id.getIssuerKeyHash().clone();
+      otherKeyHash[0] ^= 1;
+      id = new CertificateID(new org.bouncycastle.asn1.ocsp.CertID(id.toASN1Primitive().getHashAlgorithm(),
+          new org.bouncycastle.asn1.DEROctetString(id.getIssuerNameHash()),
+          new org.bouncycastle.asn1.DEROctetString(otherKeyHash),
+          new org.bouncycastle.asn1.ASN1Integer(id.getSerialNumber())));
+    }
     KeyPair signer = switch (m) {
       case WRONG_KEY -> TestPki.keyPair();
-      case DELEGATED, DELEGATED_WITHOUT_EKU -> delegateKeys;
+      case DELEGATED, DELEGATED_WITHOUT_EKU, DELEGATED_BY_ANOTHER_CA -> delegateKeys;
       default -> pki.caKeys;
     };
-    X509Certificate responderCert = m == Mode.DELEGATED ? delegate : m == Mode.DELEGATED_WITHOUT_EKU ? delegateWithoutEku : null;
+    X509Certificate responderCert = m == Mode.DELEGATED ? delegate
+        : m == Mode.DELEGATED_WITHOUT_EKU ? delegateWithoutEku
+        : m == Mode.DELEGATED_BY_ANOTHER_CA ? delegateByAnotherCa : null;
     BasicOCSPRespBuilder builder =
         new BasicOCSPRespBuilder(
             new RespID(X500Name.getInstance((responderCert != null ? responderCert : pki.ca).getSubjectX500Principal().getEncoded())));
