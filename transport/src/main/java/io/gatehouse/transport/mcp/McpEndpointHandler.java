@@ -1,5 +1,6 @@
 package io.gatehouse.transport.mcp;
 
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.http.GatehouseRequest;
@@ -17,7 +18,9 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,6 +59,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable", "MCP is not serving");
       return;
     }
+    // The connection (and any stream it is about to carry) lives no longer than this credential.
+    provider.credentials.bind(ctx.channel(), CredentialLease.get(request).orElse(null));
     McpTransportContext context = transportContext(request, principal);
     HttpMethod method = request.method();
     if (HttpMethod.POST.equals(method)) {
@@ -93,7 +98,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     }
     if (message instanceof McpSchema.JSONRPCRequest r
         && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
-      initialize(ctx, r, principal, context);
+      initialize(ctx, r, principal, context, CredentialLease.get(request).orElse(null));
       return;
     }
     SessionEntry entry = session(ctx, request, principal);
@@ -156,7 +161,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   }
 
   private void initialize(ChannelHandlerContext ctx, McpSchema.JSONRPCRequest request,
-      Principal principal, McpTransportContext context) {
+      Principal principal, McpTransportContext context, CredentialLease lease) {
     McpSchema.InitializeRequest init;
     try {
       init = provider.jsonMapper.convertValue(request.params(), INITIALIZE_REQUEST);
@@ -169,19 +174,27 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     // Check and insert atomically, so concurrent initializes cannot overshoot the limits.
     synchronized (provider.sessions) {
       String owner = SessionEntry.ownerKey(principal);
+      List<SessionEntry> owned = provider.sessions.values().stream()
+          .filter(e -> e.owner.equals(owner)).toList();
+      // Clients that never DELETE (most SDK clients, inspectors, bridges) must not lock their
+      // principal out: the principal's least recently used sessions make room (they answer 404,
+      // as the spec expects of an expired session). Only the global bound refuses.
+      int excess = owned.size() - provider.limits.maxSessionsPerPrincipal() + 1;
+      if (excess > 0) {
+        owned.stream().sorted(Comparator.comparingLong(e -> e.lastActive)).limit(excess)
+            .forEach(evicted -> {
+              provider.close(evicted);
+              log.debug("evicted the least recently used MCP session of a principal at its limit");
+            });
+      }
       if (provider.sessions.size() >= provider.limits.maxSessions()) {
         retryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_sessions",
             "the server holds its maximum number of sessions");
         return;
       }
-      long owned = provider.sessions.values().stream().filter(e -> e.owner.equals(owner)).count();
-      if (owned >= provider.limits.maxSessionsPerPrincipal()) {
-        retryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_sessions",
-            "close an existing session (DELETE) before opening another");
-        return;
-      }
       started = provider.sessionFactory.startSession(init);
       entry = new SessionEntry(started.session(), principal);
+      entry.lease = lease;
       provider.sessions.put(started.session().getId(), entry);
     }
     offLoop(started.initResult(), context).subscribe(
@@ -259,7 +272,10 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     if (entry == null) {
       error(ctx, HttpResponseStatus.NOT_FOUND, "session_not_found",
           "no such session: initialize a new one");
+      return null;
     }
+    // The session ends when the credential it was last used with is refused (revoked).
+    CredentialLease.get(request).ifPresent(lease -> entry.lease = lease);
     return entry;
   }
 
