@@ -46,6 +46,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, GatehouseRequest request) {
+    // The connection (and any stream it is about to carry) lives no longer than this credential.
+    provider.credentials.bind(ctx.channel(), CredentialLease.get(request).orElse(null));
     if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)) {
       error(ctx, HttpResponseStatus.NOT_FOUND, "not_found", "no such resource");
       return;
@@ -59,8 +61,6 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable", "MCP is not serving");
       return;
     }
-    // The connection (and any stream it is about to carry) lives no longer than this credential.
-    provider.credentials.bind(ctx.channel(), CredentialLease.get(request).orElse(null));
     McpTransportContext context = transportContext(request, principal);
     HttpMethod method = request.method();
     if (HttpMethod.POST.equals(method)) {
