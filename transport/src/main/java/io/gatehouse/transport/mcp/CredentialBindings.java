@@ -90,11 +90,6 @@ final class CredentialBindings {
     }
   }
 
-  /** Connections bound now. */
-  int size() {
-    return bound.size();
-  }
-
   /**
    * Starts a re-check of every distinct lease held by a connection or in {@code others} (the
    * sessions' leases) that has one and is not being checked; {@code onRefused} is told each lease

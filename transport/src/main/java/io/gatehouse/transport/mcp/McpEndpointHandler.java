@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -181,9 +180,12 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       // as the spec expects of an expired session). Only the global bound refuses.
       int excess = owned.size() - provider.limits.maxSessionsPerPrincipal() + 1;
       if (excess > 0) {
-        owned.stream().sorted(Comparator.comparingLong(e -> e.lastActive)).limit(excess)
+        // lastActive moves under other requests: sort a snapshot of it, not the live field.
+        long now = System.nanoTime();
+        owned.stream().map(e -> Map.entry(e.lastActive - now, e))
+            .sorted(Map.Entry.comparingByKey()).limit(excess)
             .forEach(evicted -> {
-              provider.close(evicted);
+              provider.close(evicted.getValue());
               log.debug("evicted the least recently used MCP session of a principal at its limit");
             });
       }
