@@ -15,9 +15,14 @@ public sealed interface AuthResult
     return NotPresent.INSTANCE;
   }
 
-  /** The credential is good. */
+  /** The credential is good, with no end of its own. */
   static AuthResult authenticated(Principal principal) {
     return new Authenticated(principal);
+  }
+
+  /** The credential is good for as long as {@code lease} says. */
+  static AuthResult authenticated(Principal principal, CredentialLease lease) {
+    return new Authenticated(principal, lease);
   }
 
   /**
@@ -41,10 +46,16 @@ public sealed interface AuthResult
     }
   }
 
-  /** A good credential and who it names. */
-  record Authenticated(Principal principal) implements AuthResult {
+  /** A good credential, who it names and how long it stays good. */
+  record Authenticated(Principal principal, CredentialLease lease) implements AuthResult {
     public Authenticated {
       Objects.requireNonNull(principal, "principal");
+      Objects.requireNonNull(lease, "lease");
+    }
+
+    /** A credential without an end of its own. */
+    public Authenticated(Principal principal) {
+      this(principal, CredentialLease.until(null));
     }
   }
 

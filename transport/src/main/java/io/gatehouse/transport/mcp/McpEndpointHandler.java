@@ -1,5 +1,6 @@
 package io.gatehouse.transport.mcp;
 
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.http.GatehouseRequest;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +45,8 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, GatehouseRequest request) {
+    // The connection (and any stream it is about to carry) lives no longer than this credential.
+    provider.credentials.bind(ctx.channel(), CredentialLease.get(request).orElse(null));
     if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)) {
       error(ctx, HttpResponseStatus.NOT_FOUND, "not_found", "no such resource");
       return;
@@ -93,7 +97,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     }
     if (message instanceof McpSchema.JSONRPCRequest r
         && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
-      initialize(ctx, r, principal, context);
+      initialize(ctx, r, principal, context, CredentialLease.get(request).orElse(null));
       return;
     }
     SessionEntry entry = session(ctx, request, principal);
@@ -156,7 +160,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   }
 
   private void initialize(ChannelHandlerContext ctx, McpSchema.JSONRPCRequest request,
-      Principal principal, McpTransportContext context) {
+      Principal principal, McpTransportContext context, CredentialLease lease) {
     McpSchema.InitializeRequest init;
     try {
       init = provider.jsonMapper.convertValue(request.params(), INITIALIZE_REQUEST);
@@ -169,19 +173,30 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     // Check and insert atomically, so concurrent initializes cannot overshoot the limits.
     synchronized (provider.sessions) {
       String owner = SessionEntry.ownerKey(principal);
+      List<SessionEntry> owned = provider.sessions.values().stream()
+          .filter(e -> e.owner.equals(owner)).toList();
+      // Clients that never DELETE (most SDK clients, inspectors, bridges) must not lock their
+      // principal out: the principal's least recently used sessions make room (they answer 404,
+      // as the spec expects of an expired session). Only the global bound refuses.
+      int excess = owned.size() - provider.limits.maxSessionsPerPrincipal() + 1;
+      if (excess > 0) {
+        // lastActive moves under other requests: sort a snapshot of it, not the live field.
+        long now = System.nanoTime();
+        owned.stream().map(e -> Map.entry(e.lastActive - now, e))
+            .sorted(Map.Entry.comparingByKey()).limit(excess)
+            .forEach(evicted -> {
+              provider.close(evicted.getValue());
+              log.debug("evicted the least recently used MCP session of a principal at its limit");
+            });
+      }
       if (provider.sessions.size() >= provider.limits.maxSessions()) {
         retryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_sessions",
             "the server holds its maximum number of sessions");
         return;
       }
-      long owned = provider.sessions.values().stream().filter(e -> e.owner.equals(owner)).count();
-      if (owned >= provider.limits.maxSessionsPerPrincipal()) {
-        retryLater(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "too_many_sessions",
-            "close an existing session (DELETE) before opening another");
-        return;
-      }
       started = provider.sessionFactory.startSession(init);
       entry = new SessionEntry(started.session(), principal);
+      entry.lease = lease;
       provider.sessions.put(started.session().getId(), entry);
     }
     offLoop(started.initResult(), context).subscribe(
@@ -259,7 +274,10 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     if (entry == null) {
       error(ctx, HttpResponseStatus.NOT_FOUND, "session_not_found",
           "no such session: initialize a new one");
+      return null;
     }
+    // The session ends when the credential it was last used with is refused (revoked).
+    CredentialLease.get(request).ifPresent(lease -> entry.lease = lease);
     return entry;
   }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.mcp;
 
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.config.TransportConfig;
 import io.modelcontextprotocol.json.McpJsonDefaults;
@@ -9,6 +10,7 @@ import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.netty.channel.ChannelHandler;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,8 +27,11 @@ import reactor.core.scheduler.Schedulers;
  * MCP Streamable HTTP for the MCP Java SDK over Netty: give it to {@code McpServer.sync(...)} or
  * {@code McpServer.async(...)}, then to {@code GatehouseServer}, which serves it at {@link
  * #PATH}. Sessions belong to the principal that created them; another principal presenting the
- * id gets the same 404 as for an unknown id. Idle sessions are closed after {@code
- * limits.sessionIdleTimeout}.
+ * id gets the same 404 as for an unknown id. Sessions without a request for {@code
+ * limits.sessionIdleTimeout} are closed, listening stream or not. At {@code
+ * limits.maxSessionsPerPrincipal} a new session evicts the principal's least recently used one.
+ * Connections, their streams and sessions are bound to the credential that used them ({@link
+ * CredentialBindings}).
  */
 public final class NettyStreamableServerTransportProvider
     implements McpStreamableServerTransportProvider {
@@ -48,7 +53,9 @@ public final class NettyStreamableServerTransportProvider
   volatile McpStreamableServerSession.Factory sessionFactory;
   volatile boolean closing;
   volatile ToolCallObserver toolCalls;
+  final CredentialBindings credentials = new CredentialBindings();
   private final Disposable sweeper;
+  private final Disposable revalidator;
 
   /** A provider using the SDK's default JSON mapper (Jackson 3). */
   public NettyStreamableServerTransportProvider(TransportConfig.Limits limits) {
@@ -64,6 +71,8 @@ public final class NettyStreamableServerTransportProvider
         ? Duration.ofMinutes(1) : idle.dividedBy(4).plusMillis(1);
     this.sweeper = Flux.interval(period, Schedulers.parallel())
         .subscribe(t -> sweep(System.nanoTime() - idle.toNanos()));
+    this.revalidator = Flux.interval(CredentialBindings.REVALIDATION_PERIOD, Schedulers.parallel())
+        .subscribe(t -> revalidate());
   }
 
   /** The JSON mapper the transport and the SDK share. */
@@ -137,6 +146,7 @@ public final class NettyStreamableServerTransportProvider
     return Mono.defer(() -> {
       stopAccepting();
       sweeper.dispose();
+      revalidator.dispose();
       List<SessionEntry> all = List.copyOf(sessions.values());
       sessions.clear();
       return Flux.fromIterable(all)
@@ -160,15 +170,50 @@ public final class NettyStreamableServerTransportProvider
     entry.closeListening();
   }
 
+  /** Removes {@code entry} and closes its SDK session (listening stream included). */
+  void close(SessionEntry entry) {
+    remove(entry);
+    // Off the caller's thread: eviction calls this on an event loop.
+    entry.session.closeGracefully().subscribeOn(Schedulers.boundedElastic())
+        .subscribe(null, err -> { });
+  }
+
+  /**
+   * Closes sessions without a request since {@code idleSince}. A listening stream does not keep a
+   * session alive (it would, forever); a request still being answered does.
+   */
   private void sweep(long idleSince) {
     for (SessionEntry entry : sessions.values()) {
-      if (entry.lastActive - idleSince < 0
-          && entry.openStreams.get() == 0
-          && entry.listening.get() == null) {
-        remove(entry);
-        entry.session.closeGracefully().subscribe(null, err -> { });
+      if (entry.lastActive - idleSince < 0 && entry.openStreams.get() == 0) {
+        close(entry);
         log.debug("closed idle MCP session");
       }
+    }
+  }
+
+  /** Re-checks the credentials of connections and sessions; closes what a refusal ends. */
+  private void revalidate() {
+    List<CredentialLease> sessionLeases = new ArrayList<>();
+    sessions.values().forEach(e -> {
+      CredentialLease lease = e.lease;
+      if (lease != null) {
+        sessionLeases.add(lease);
+      }
+    });
+    credentials.revalidate(sessionLeases, this::closeSessionsOf);
+  }
+
+  /** Closes the sessions whose latest request came with {@code refused}. */
+  private void closeSessionsOf(CredentialLease refused) {
+    int closed = 0;
+    for (SessionEntry entry : sessions.values()) {
+      if (entry.lease == refused) {
+        close(entry);
+        closed++;
+      }
+    }
+    if (closed > 0) {
+      log.info("closed {} MCP session(s) whose credential is no longer accepted", closed);
     }
   }
 
@@ -179,6 +224,8 @@ public final class NettyStreamableServerTransportProvider
     final AtomicInteger openStreams = new AtomicInteger();
     final AtomicReference<SseStream> listening = new AtomicReference<>();
     volatile long lastActive = System.nanoTime();
+    /** The credential lease of the session's latest request; null without an auth pipeline. */
+    volatile CredentialLease lease;
 
     SessionEntry(McpStreamableServerSession session, Principal owner) {
       this.session = session;

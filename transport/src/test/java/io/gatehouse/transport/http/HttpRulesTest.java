@@ -407,14 +407,23 @@ class HttpRulesTest {
   }
 
   @Test
-  void sessionsPerPrincipalAreLimited() throws IOException {
-    for (int i = 0; i < 3; i++) {
-      assertThat(initialize("carol").status()).isEqualTo(200);
+  void sessionsPerPrincipalAreBoundedByEvictingTheLeastRecentlyUsed() throws IOException {
+    List<String> sessions = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Response init = initialize("carol");
+      assertThat(init.status()).isEqualTo(200);
+      sessions.add(init.header("mcp-session-id"));
     }
-    Response refused = initialize("carol");
-    assertJsonError(refused, 429, "too_many_sessions");
-    assertThat(refused.header("retry-after")).isEqualTo("60");
-    assertThat(initialize("dave").status()).isEqualTo(200);
+    String daves = session("dave");
+    // The fourth evicted the first (limit 3): it is gone like an expired session.
+    assertThat(call("POST", "/mcp", mcpHeaders("carol", sessions.get(0)),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").status()).isEqualTo(404);
+    for (String kept : sessions.subList(1, 4)) {
+      assertThat(call("POST", "/mcp", mcpHeaders("carol", kept),
+          "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").status()).isEqualTo(202);
+    }
+    assertThat(call("POST", "/mcp", mcpHeaders("dave", daves),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}").status()).isEqualTo(202);
   }
 
   @Test

@@ -14,6 +14,45 @@ class SessionExpiryTest {
   static final Map<String, String> HEADERS = Map.of(
       "Accept", "application/json, text/event-stream", "Content-Type", "application/json");
 
+  static final String INIT = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+      + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
+      + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+
+  /**
+   * A listening stream is no activity: a session that only listens expires after the idle window
+   * like any other, and its stream ends (it used to be skipped by the sweep forever).
+   */
+  @Test
+  void aSessionWithAListeningStreamStillExpires() throws Exception {
+    TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0).withPlainHttp()
+        .withLimits(TransportConfig.Limits.defaults()
+            .withSessions(100, 5, Duration.ofMillis(300)));
+    try (TestServer server = TestServer.start(config)) {
+      String session;
+      try (RawHttp raw = RawHttp.connect(null, server.port())) {
+        session = raw.exchange(RawHttp.request("POST", "/mcp", HEADERS, INIT))
+            .header("mcp-session-id");
+      }
+      try (RawHttp listening = RawHttp.connect(null, server.port())) {
+        assertThat(listening.send(RawHttp.request("GET", "/mcp",
+            Map.of("Accept", "text/event-stream", "Mcp-Session-Id", session), null))
+            .readHead().status()).isEqualTo(200);
+        for (int i = 0; i < 200 && server.transport.sessionCount() > 0; i++) {
+          Thread.sleep(50);
+        }
+        assertThat(server.transport.sessionCount()).isZero();
+        // The stream ends with its terminating chunk.
+        assertThat(listening.readEvent()).isNull();
+      }
+      try (RawHttp raw = RawHttp.connect(null, server.port())) {
+        Map<String, String> headers = new java.util.HashMap<>(HEADERS);
+        headers.put("Mcp-Session-Id", session);
+        assertThat(raw.exchange(RawHttp.request("POST", "/mcp", headers,
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}")).status()).isEqualTo(404);
+      }
+    }
+  }
+
   @Test
   void idleSessionsExpireAndTheirIdsAre404() throws Exception {
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0).withPlainHttp()

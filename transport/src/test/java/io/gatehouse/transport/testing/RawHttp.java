@@ -191,6 +191,34 @@ public final class RawHttp implements Closeable {
     }
   }
 
+  /**
+   * Everything the peer sends until it closes the connection (EOF or reset), or null when it is
+   * still open after {@code timeoutMillis}.
+   */
+  public String readUntilClosed(long timeoutMillis) throws IOException {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    byte[] buffer = new byte[4096];
+    try {
+      while (true) {
+        long left = (deadline - System.nanoTime()) / 1_000_000;
+        if (left <= 0) {
+          return null;
+        }
+        socket.setSoTimeout((int) Math.max(1, left));
+        int n = in.read(buffer);
+        if (n < 0) {
+          return seen.toString(StandardCharsets.UTF_8);
+        }
+        seen.write(buffer, 0, n);
+      }
+    } catch (SocketTimeoutException e) {
+      return null;
+    } catch (SocketException e) {
+      return seen.toString(StandardCharsets.UTF_8);
+    }
+  }
+
   private String line() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     for (int b = in.read(); b >= 0; b = in.read()) {

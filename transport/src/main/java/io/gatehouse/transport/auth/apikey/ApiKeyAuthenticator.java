@@ -4,11 +4,13 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Authenticator;
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import java.security.MessageDigest;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Authenticates {@code X-API-Key: gh_<id>_<secret>} against an {@link ApiKeyStore}.
@@ -70,8 +72,21 @@ public final class ApiKeyAuthenticator implements Authenticator {
     if (record.revoked()) {
       return reject("API key " + id + " is revoked");
     }
+    byte[] storedHash = expected;
     return AuthResult.authenticated(
-        new Principal(id, new LinkedHashSet<>(record.roles()), AuthMethod.API_KEY, id));
+        new Principal(id, new LinkedHashSet<>(record.roles()), AuthMethod.API_KEY, id),
+        CredentialLease.revalidated(
+            () -> CompletableFuture.completedFuture(stillValid(id, storedHash))));
+  }
+
+  /**
+   * True while key {@code id} is in the store, not revoked and still the key that was
+   * authenticated (same hash). Reads the store's snapshot, reloaded at most once a second.
+   */
+  private boolean stillValid(String id, byte[] authenticatedHash) {
+    ApiKeyRecord record = store.find(id);
+    return record != null && !record.revoked()
+        && MessageDigest.isEqual(ApiKeyFormat.unhex(record.sha256()), authenticatedHash);
   }
 
   private static AuthResult reject(String reason) {

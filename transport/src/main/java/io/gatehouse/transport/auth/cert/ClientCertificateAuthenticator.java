@@ -7,6 +7,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Authenticator;
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -79,7 +80,9 @@ public final class ClientCertificateAuthenticator implements Authenticator {
             id.toUri(),
             new LinkedHashSet<>(identity.roles()),
             AuthMethod.CERTIFICATE,
-            identity.serialHex()));
+            identity.serialHex()),
+        // The same bound as checkProfile: what this check admits, streams keep no longer.
+        CredentialLease.until(leaf.getNotAfter().toInstant().plus(skew)));
   }
 
   /** The first way {@code leaf} breaks the client profile, or null when it follows it. */

@@ -16,6 +16,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Authenticator;
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import java.io.Closeable;
 import java.io.IOException;
@@ -70,7 +71,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
   private final Cache<String, VerifiedToken> cache;
 
   /** What a verified token says, kept for the cache. */
-  private record VerifiedToken(Principal principal, Instant notAfter, String x5tS256) {}
+  private record VerifiedToken(Principal principal, Instant notAfter, String x5tS256,
+      Instant validUntil) {}
 
   private JwtAuthenticator(Builder b) {
     this.keys = b.keys;
@@ -127,7 +129,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     try {
       VerifiedToken verified = verify(token);
       checkBinding(verified, request);
-      return AuthResult.authenticated(verified.principal());
+      return AuthResult.authenticated(verified.principal(),
+          CredentialLease.until(verified.validUntil()));
     } catch (InvalidTokenException e) {
       return AuthResult.rejected(AuthMethod.JWT, e.getMessage(), true);
     }
@@ -189,7 +192,9 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
                 AuthMethod.JWT,
                 claims.getJWTID()),
             min(claims.getExpirationTime().toInstant(), now.plus(cacheTtl)),
-            certificateThumbprint(claims));
+            certificateThumbprint(claims),
+            // exp plus the skew the claims check allows: streams it opened end then.
+            claims.getExpirationTime().toInstant().plus(skew));
     if (cacheKey != null) {
       cache.put(cacheKey, result);
     }

@@ -4,6 +4,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.AuthenticationChain;
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.auth.audit.AuditLog;
@@ -86,6 +87,7 @@ final class AuthenticateStage implements RequestStage {
     Principal known = certificatesFirst ? connection.certificatePrincipal(clock.instant()) : null;
     if (known != null) {
       RequestPrincipal.set(request, known);
+      CredentialLease.set(request, connection.certificateLease);
       return StageResult.proceedNow();
     }
     boolean verifiedCertificate = certificatesFirst && !connection.chain.isEmpty();
@@ -141,12 +143,14 @@ final class AuthenticateStage implements RequestStage {
       if (principal.method() == AuthMethod.CERTIFICATE && !connection.chain.isEmpty()) {
         connection.certificatePrincipal = principal;
         connection.certificateNotAfter = connection.chain.get(0).getNotAfter().toInstant();
+        connection.certificateLease = ok.lease();
       }
       if (principal.method() != AuthMethod.CERTIFICATE || !checksRevocation) {
         audit.authenticated(principal, remote);
         metrics.decision(principal.method(), "allow");
       }
       RequestPrincipal.set(request, principal);
+      CredentialLease.set(request, ok.lease());
       return StageResult.proceedNow();
     }
     if (result instanceof AuthResult.Rejected rejected) {

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.revocation.RevocationDecision;
 import io.gatehouse.transport.auth.revocation.RevocationTarget;
@@ -29,6 +30,8 @@ final class ConnectionAuth {
   /** The certificate principal and when it stops being valid; null until authenticated. */
   Principal certificatePrincipal;
   Instant certificateNotAfter;
+  /** The certificate's lease, shared by every request of the session (one OCSP re-check). */
+  CredentialLease certificateLease;
   /** Computed on the first revocation check; null until then. */
   RevocationTarget revocationTarget;
   /** The revocation status last written to the audit log, to audit each change once. */

@@ -1,6 +1,7 @@
 package io.gatehouse.transport.auth.pipeline;
 
 import io.gatehouse.transport.auth.AuthMethod;
+import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.auth.audit.AuditLog;
@@ -70,6 +71,10 @@ final class RevocationStage implements RequestStage {
       }
       connection.revocationTarget = target.get();
     }
+    RevocationTarget revocationTarget = connection.revocationTarget;
+    // Open streams and sessions of this certificate are re-checked against the same cache.
+    CredentialLease.get(request).ifPresent(lease -> lease.revalidateWith(
+        () -> checker.check(revocationTarget).thenApply(RevocationDecision::admitted)));
     Optional<RevocationDecision> cached = checker.cachedDecision(connection.revocationTarget);
     if (cached.isPresent()) {
       metrics.ocspHit();
