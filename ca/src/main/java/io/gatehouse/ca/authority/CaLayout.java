@@ -3,7 +3,7 @@ package io.gatehouse.ca.authority;
 import java.nio.file.Path;
 
 /**
- * Where CA material lives under the {@code --dir} root (default {@code certs}), as DESIGN.md fixes
+ * Where CA material lives under the {@code --dir} root (default {@code certs}), as docs/contracts.md fixes
  * it: {@code ca/} for the CA, {@code clients/} and {@code servers/} for issued leaves.
  */
 public record CaLayout(Path root) {

@@ -37,9 +37,12 @@ final class TokenCommand implements Callable<Integer> {
   @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime (default 15m, at most 1h unless ca.json says otherwise).")
   String ttl;
 
-  // Required, no default: a default audience would be one string every server could accept.
-  @Option(names = "--aud", paramLabel = "URL", required = true,
-      description = "Audience: the MCP server's resource URL (its auth.resource).")
+  // Optional (the CLI contract in docs/contracts.md); the default is the example server's URL. It is no
+  // longer a shared default on the server side: a server with JWT on must name its own
+  // auth.resource, so this token is accepted only where that exact URL was configured.
+  @Option(names = "--aud", paramLabel = "URL",
+      description = "Audience: the MCP server's resource URL, its auth.resource (default "
+          + TokenMinter.DEFAULT_AUDIENCE + ").")
   String audience;
 
   @Option(names = "--cnf", paramLabel = "CERTFILE", description = "Bind the token to this client certificate (RFC 8705 cnf.x5t#S256).")
@@ -52,6 +55,11 @@ final class TokenCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration lifetime = ttl == null ? null : Ttl.parse(ttl);
+    if (audience == null) {
+      audience = TokenMinter.DEFAULT_AUDIENCE;
+      spec.commandLine().getErr().println("note: no --aud given; audience " + audience
+          + " (accepted only by a server whose auth.resource is exactly that URL)");
+    }
     try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
       TokenMinter.check(ca.config(), name, roles, lifetime, audience);
       X509Certificate bound = boundCertificate == null ? null : PemFiles.readCertificate(boundCertificate);

@@ -6,7 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Validation of role names: lowercase {@code [a-z0-9][a-z0-9._-]*}, as DESIGN.md fixes them. */
+/** Validation of role names: lowercase {@code [a-z0-9][a-z0-9._-]*}, as docs/contracts.md fixes them. */
 public final class RoleNames {
   /** Longest role name accepted; long enough for any sane name, short enough to bound parsing. */
   public static final int MAX_LENGTH = 64;

@@ -52,7 +52,7 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.util.IPAddress;
 
 /**
- * Issues leaf certificates per DESIGN.md's profiles and records each one in the store before
+ * Issues leaf certificates per the certificate profiles in docs/contracts.md and records each one in the store before
  * returning it: a certificate this class hands out is always one the store knows.
  */
 public final class Issuer {

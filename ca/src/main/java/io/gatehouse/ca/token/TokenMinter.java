@@ -37,6 +37,9 @@ public final class TokenMinter {
   /** Shortest token lifetime. */
   public static final Duration MIN_TTL = Duration.ofMinutes(1);
 
+  /** Audience when {@code gatehouse token} is given none: the example server's resource URL. */
+  public static final String DEFAULT_AUDIENCE = "https://localhost:8443/mcp";
+
   private final JwtSigningKey key;
   private final CaConfig config;
 

@@ -3,6 +3,7 @@ package io.gatehouse.ca.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.ca.token.TokenMinter;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
@@ -133,9 +134,12 @@ class TokenTest {
         "--dir", dir.toString()), 2, "--aud");
     BadInputTest.assertError(Cli.withPassphrase().env(CliEnvironment.CA_PASSPHRASE, "wrong passphrase!!")
         .run("token", "--name", "bob", "--role", "viewer", "--aud", AUD, "--dir", dir.toString()), 1, "wrong CA passphrase");
-    // No default audience (issue 11, finding 7): --aud is required, a usage error without it.
-    BadInputTest.assertError(cli.run("token", "--name", "bob", "--role", "viewer", "--dir", dir.toString()), 2,
-        "Missing required option", "--aud");
+    // --aud stays optional (CLI contract): the default is the example server's URL, said on stderr.
+    Cli.Result defaulted = cli.run("token", "--name", "bob", "--role", "viewer", "--dir", dir.toString());
+    assertThat(defaulted.exit()).isZero();
+    assertThat(defaulted.err()).contains("no --aud given", TokenMinter.DEFAULT_AUDIENCE);
+    assertThat(SignedJWT.parse(defaulted.out().strip()).getJWTClaimsSet().getAudience())
+        .containsExactly(TokenMinter.DEFAULT_AUDIENCE);
   }
 
   @Test
