@@ -1,0 +1,41 @@
+package io.gatehouse.ca.est;
+
+/**
+ * An EST request refused: the HTTP status and one line saying what is wrong. The line never holds
+ * a token or key material; it is sent to the client, logged and audited as it is.
+ */
+public final class EstRefusal extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+
+  EstRefusal(int status, String message) {
+    super(message.replaceAll("[\\r\\n]+", " "), null, false, false);
+    this.status = status;
+  }
+
+  /** 400: malformed CSR, wrong media type. */
+  static EstRefusal badRequest(String message) {
+    return new EstRefusal(400, message);
+  }
+
+  /** 401: bad, spent or expired token; bad, expired, revoked or foreign certificate. */
+  static EstRefusal unauthorized(String message) {
+    return new EstRefusal(401, message);
+  }
+
+  /** 403: authenticated, but the request is beyond the provisioner's limits. */
+  static EstRefusal forbidden(String message) {
+    return new EstRefusal(403, message);
+  }
+
+  /** 429: rate limited. */
+  static EstRefusal tooMany(String message) {
+    return new EstRefusal(429, message);
+  }
+
+  /** The HTTP status. */
+  public int status() {
+    return status;
+  }
+}
