@@ -85,13 +85,11 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
       LOG.warn("internal error answering EST {}: {}", request.method(), e.toString());
       response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
     }
-    boolean keepAlive = HttpUtil.isKeepAlive(request) && response.status().code() < 400;
-    HttpUtil.setKeepAlive(response, keepAlive);
+    // One exchange per connection: enrollment is rare, and some EST clients (BouncyCastle's) read
+    // the response until the connection closes rather than by its length.
+    HttpUtil.setKeepAlive(response, false);
     HttpUtil.setContentLength(response, response.content().readableBytes());
-    var written = ctx.writeAndFlush(response);
-    if (!keepAlive) {
-      written.addListener(ChannelFutureListener.CLOSE);
-    }
+    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
   }
 
   private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request) {

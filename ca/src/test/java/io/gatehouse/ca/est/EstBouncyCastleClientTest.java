@@ -74,7 +74,7 @@ class EstBouncyCastleClientTest {
         .containsExactlyInAnyOrder(fixture.root.getSubjectX500Principal().getName(),
             fixture.intermediate.getSubjectX500Principal().getName());
 
-    String token = fixture.token("--provisioner", "agents", "--name", "agent-7", "--role", "viewer");
+    String token = fixture.cliToken("--provisioner", "agents", "--name", "agent-7", "--role", "viewer");
     KeyPair key = KeyType.EC_P256.generate();
     X509Certificate issued = only(client(null).simpleEnroll(false, EstFixture.csr("agent-7", key), bearer(token)));
     CertificateIdentity identity = CertificateIdentity.from(issued);

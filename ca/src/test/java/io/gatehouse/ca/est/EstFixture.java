@@ -18,6 +18,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -45,6 +46,8 @@ final class EstFixture implements AutoCloseable {
   final CaService service;
   final X509Certificate root;
   final X509Certificate intermediate;
+  final JwtSigningKey jwt;
+  final EnrollmentTokens tokens;
 
   EstFixture(Path dir, EstService.Limits limits) throws Exception {
     this.dir = dir;
@@ -53,7 +56,9 @@ final class EstFixture implements AutoCloseable {
     intermediate = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
     ca = CertificateAuthority.open(dir);
     char[] passphrase = Cli.PASSPHRASE.toCharArray();
-    service = CaService.start(ca, ca.unlock(passphrase), JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
+    jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase);
+    tokens = new EnrollmentTokens(jwt, ca.config());
+    service = CaService.start(ca, ca.unlock(passphrase), jwt,
         new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null,
             new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), limits)),
         Clock.systemUTC());
@@ -75,8 +80,34 @@ final class EstFixture implements AutoCloseable {
     return result;
   }
 
-  /** A fresh enrollment token. */
-  String token(String... args) {
+  /**
+   * A fresh enrollment token, minted in-process exactly as {@code ca enroll-token ARGS} does (same
+   * checks, same signing) but with the JWT key unlocked once: the passphrase's key derivation is
+   * deliberately slow. {@link #cliToken} goes through the CLI.
+   */
+  String token(String... args) throws Exception {
+    String provisioner = null;
+    String name = null;
+    List<String> roles = new ArrayList<>();
+    List<String> dns = new ArrayList<>();
+    List<String> ips = new ArrayList<>();
+    for (int i = 0; i < args.length; i += 2) {
+      switch (args[i]) {
+        case "--provisioner" -> provisioner = args[i + 1];
+        case "--name" -> name = args[i + 1];
+        case "--role" -> roles.add(args[i + 1]);
+        case "--dns" -> dns.add(args[i + 1]);
+        case "--ip" -> ips.add(args[i + 1]);
+        default -> throw new IllegalArgumentException(args[i]);
+      }
+    }
+    Instant now = Instant.now();
+    return tokens.mint(EnrollmentTokens.check(ca.store().findProvisioner(provisioner).orElseThrow(), name, roles,
+        dns, ips, null, now), now);
+  }
+
+  /** A fresh enrollment token from the real {@code ca enroll-token}. */
+  String cliToken(String... args) {
     String[] full = new String[args.length + 1];
     full[0] = "enroll-token";
     System.arraycopy(args, 0, full, 1, args.length);

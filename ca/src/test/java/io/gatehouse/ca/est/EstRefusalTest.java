@@ -8,7 +8,6 @@ import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.cli.Certs;
 import io.gatehouse.ca.cli.Cli;
 import io.gatehouse.ca.provisioner.Provisioner;
-import io.gatehouse.ca.token.JwtSigningKey;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,6 +108,16 @@ class EstRefusalTest {
         b64(EstFixture.csr(cn, KeyType.EC_P256.generate())), null);
   }
 
+  /** Another CA (same passphrase, same provisioner name, same client name), made once. */
+  static synchronized Path foreignCa() {
+    if (!java.nio.file.Files.exists(otherDir.resolve("ca/ca.json"))) {
+      assertThat(EstFixture.CLI.ca(otherDir, "init").exit()).isZero();
+      assertThat(EstFixture.CLI.ca(otherDir, "provisioner", "add", "--name", "agents", "--role", "viewer").exit()).isZero();
+      assertThat(EstFixture.CLI.ca(otherDir, "issue", "client", "--name", "agent-7", "--role", "viewer").exit()).isZero();
+    }
+    return otherDir;
+  }
+
   static int refusalsAudited() throws Exception {
     try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ca/ca.db"));
         ResultSet rs = db.createStatement().executeQuery("SELECT count(*) FROM audit WHERE action = 'est-refuse'")) {
@@ -126,7 +135,7 @@ class EstRefusalTest {
 
   @Test
   void aSpentTokenIsRefused() throws Exception {
-    String token = fixture.token("--provisioner", "agents", "--name", "agent-reuse");
+    String token = fixture.cliToken("--provisioner", "agents", "--name", "agent-reuse");
     assertThat(enroll(token, EstFixture.csr("agent-reuse", KeyType.EC_P256.generate())).status()).isEqualTo(200);
     int before = refusalsAudited();
     Reply again = enroll(token, EstFixture.csr("agent-reuse", KeyType.EC_P256.generate()));
@@ -161,10 +170,7 @@ class EstRefusalTest {
 
   @Test
   void aTokenSignedByAnotherCaIsRefused() throws Exception {
-    Cli.Result init = EstFixture.CLI.ca(otherDir, "init");
-    assertThat(init.exit()).isZero();
-    Cli.Result add = EstFixture.CLI.ca(otherDir, "provisioner", "add", "--name", "agents", "--role", "viewer");
-    assertThat(add.exit()).isZero();
+    foreignCa();
     String foreign = EstFixture.CLI.ca(otherDir, "enroll-token", "--provisioner", "agents", "--name", "agent-x").out().trim();
     refused(enroll(foreign, EstFixture.csr("agent-x", KeyType.EC_P256.generate())), 401, "not valid for this CA");
     refused(enroll(null, EstFixture.csr("agent-x", KeyType.EC_P256.generate())), 401, "Bearer");
@@ -192,10 +198,7 @@ class EstRefusalTest {
     assertThat(mint.err()).contains("does not match provisioner 'agents' name pattern 'agent-*'");
 
     // A token the CLI would not mint, signed with the CA's own key: the server re-checks.
-    char[] passphrase = Cli.PASSPHRASE.toCharArray();
-    JwtSigningKey key = JwtSigningKey.loadOrCreate(fixture.ca.layout(), fixture.ca.config(), passphrase);
-    EnrollmentTokens tokens = new EnrollmentTokens(key, fixture.ca.config());
-    String token = tokens.mint(new EnrollmentTokens.Claims("bob", "agents", Provisioner.Kind.CLIENT,
+    String token = fixture.tokens.mint(new EnrollmentTokens.Claims("bob", "agents", Provisioner.Kind.CLIENT,
         List.of("viewer"), List.of(), List.of(), null, Instant.now().plusSeconds(600)), Instant.now());
     refused(enroll(token, EstFixture.csr("bob", KeyType.EC_P256.generate())), 403, "name pattern");
   }
@@ -264,9 +267,7 @@ class EstRefusalTest {
 
   @Test
   void reenrollmentWithAnotherCasCertificateIsRefused() throws Exception {
-    Path foreignDir = otherDir.resolve("x");
-    assertThat(EstFixture.CLI.ca(foreignDir, "init").exit()).isZero();
-    assertThat(EstFixture.CLI.ca(foreignDir, "issue", "client", "--name", "agent-7", "--role", "viewer").exit()).isZero();
+    Path foreignDir = foreignCa();
     List<X509Certificate> chain = Certs.read(foreignDir.resolve("clients/agent-7.crt"));
     PrivateKey key = PemFiles.readKey(foreignDir.resolve("clients/agent-7.key"));
     refused(reenroll(EstFixture.keyManagers(key, chain), "agent-7"), 401, "not issued by this CA");
