@@ -326,13 +326,16 @@ public final class EstService {
     return refusal;
   }
 
-  /** RFC 7030 4.1.3 / 4.2.3: a degenerate CMS SignedData holding certificates, base64 (MIME lines). */
+  /** RFC 7030 4.1.3 / 4.2.3: a degenerate CMS SignedData holding certificates, base64. */
   static byte[] certsOnly(List<X509Certificate> certificates) throws CaException {
     try {
       CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
       generator.addCertificates(new JcaCertStore(certificates));
       byte[] der = generator.generate(new CMSAbsentContent()).getEncoded();
-      return (Base64.getMimeEncoder().encodeToString(der) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      // 64-character lines ending in LF, as OpenSSL and libest write them: every base64 decoder
+      // (coreutils' included, which rejects CR) reads them.
+      return (Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     } catch (CMSException | IOException | CertificateEncodingException e) {
       throw new CaException("cannot encode the certificates: " + e.getMessage(), e);
     }
