@@ -50,6 +50,10 @@ final class EstFixture implements AutoCloseable {
   final EnrollmentTokens tokens;
 
   EstFixture(Path dir, EstService.Limits limits) throws Exception {
+    this(dir, limits, Clock.systemUTC());
+  }
+
+  EstFixture(Path dir, EstService.Limits limits, Clock clock) throws Exception {
     this.dir = dir;
     assertThat(CLI.ca(dir, "init", "--intermediate").exit()).isZero();
     root = Certs.read(dir.resolve("ca/root.crt")).get(0);
@@ -61,7 +65,7 @@ final class EstFixture implements AutoCloseable {
     service = CaService.start(ca, ca.unlock(passphrase), jwt,
         new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null,
             new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), limits)),
-        Clock.systemUTC());
+        clock);
   }
 
   int port() {
