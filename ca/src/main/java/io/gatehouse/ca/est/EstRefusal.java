@@ -9,9 +9,18 @@ public final class EstRefusal extends Exception {
 
   private final int status;
 
+  /** Longest refusal line: requester-supplied names inside it stay bounded. */
+  private static final int MAX_LINE = 300;
+
   EstRefusal(int status, String message) {
-    super(message.replaceAll("[\\r\\n]+", " "), null, false, false);
+    super(printable(message), null, false, false);
     this.status = status;
+  }
+
+  /** One line of printable ASCII: messages can quote requester input (a CN, a library's claim echo). */
+  private static String printable(String message) {
+    String line = message.replaceAll("[\\r\\n\\t]+", " ").replaceAll("[^\\x20-\\x7e]", "?");
+    return line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + "..." : line;
   }
 
   /** 400: malformed CSR, wrong media type. */

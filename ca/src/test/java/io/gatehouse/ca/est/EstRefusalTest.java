@@ -2,7 +2,6 @@ package io.gatehouse.ca.est;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.cli.Certs;
@@ -323,7 +322,4 @@ class EstRefusalTest {
     assertThat(fixture.service.baseUrl()).startsWith("http://");
     assertThat(plain.statusCode()).isEqualTo(404);
   }
-
-  /** Keeps the unused-import checker quiet about the store type used by the fixture. */
-  static final Class<?> STORE = CertificateAuthority.class;
 }
