@@ -69,6 +69,21 @@ class EstClientCommandsTest {
   }
 
   @Test
+  @Order(0)
+  void provisionersAreListedAndDuplicatesRefused() {
+    assertThat(fixture.ok("provisioner", "list").out())
+        .contains("agents (client) roles=viewer,hr.read name-pattern=agent-* max-ttl=");
+    assertThat(fixture.ok("provisioner", "list", "--json").out())
+        .contains("\"name\" : \"agents\"").contains("\"namePattern\" : \"agent-*\"");
+    Cli.Result duplicate = EstFixture.CLI.ca(caDir, "provisioner", "add", "--name", "agents", "--role", "viewer");
+    assertThat(duplicate.exit()).isEqualTo(1);
+    assertThat(duplicate.err()).contains("already exists");
+    Cli.Result unknown = EstFixture.CLI.ca(caDir, "provisioner", "remove", "--name", "nobody");
+    assertThat(unknown.exit()).isEqualTo(1);
+    assertThat(unknown.err()).contains("no provisioner named 'nobody'");
+  }
+
+  @Test
   @Order(1)
   void bootstrapRefusesAWrongFingerprintAndPinsTheRightOne() throws Exception {
     Cli.Result wrong = AGENT.run("bootstrap", "--ca", url, "--fingerprint", "ab".repeat(32), "--dir", agent.toString());
