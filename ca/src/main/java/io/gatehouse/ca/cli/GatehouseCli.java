@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = GatehouseCli.Version.class,
     description = "Mutual-TLS identities, roles and revocation for MCP servers.",
-    subcommands = {CaCommand.class, TokenCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {CaCommand.class, TokenCommand.class, BootstrapCommand.class, EnrollCommand.class,
+        RenewClientCommand.class, CommandLine.HelpCommand.class})
 public final class GatehouseCli implements Runnable {
   /** Exit code of a runtime failure. */
   public static final int EXIT_FAILURE = 1;

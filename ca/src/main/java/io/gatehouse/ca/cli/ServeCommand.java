@@ -4,12 +4,16 @@ import io.gatehouse.ca.InvalidRequestException;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.authority.Ttl;
+import io.gatehouse.ca.est.EstService;
+import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +24,10 @@ import picocli.CommandLine.Spec;
 /** {@code gatehouse ca serve}: the OCSP responder, CRL and JWKS endpoint. Runs until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve OCSP (POST /ocsp, GET /ocsp/{base64 request}), the CRL (GET /crl) and the JWT"
-        + " public keys (GET /jwks.json) over HTTP, or HTTPS with --tls-cert/--tls-key.",
+        + " public keys (GET /jwks.json) over plain HTTP on --port, and EST enrollment"
+        + " (/.well-known/est/: cacerts, simpleenroll, simplereenroll) over HTTPS on --https-port.",
+        "The HTTPS certificate is --tls-cert/--tls-key, or one the CA issues to itself for --https-dns"
+            + " and --https-ip and renews at two thirds of its lifetime.",
         "Revocations made by 'ca revoke' in another process are served within a second."})
 final class ServeCommand implements Callable<Integer> {
   private final CliEnvironment environment;
@@ -43,6 +50,27 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "The TLS private key (PKCS#8 PEM).")
   Path tlsKey;
 
+  @Option(names = "--https-port", defaultValue = "" + CaService.Https.DEFAULT_PORT,
+      description = "HTTPS (EST) port, 0 for any (default: ${DEFAULT-VALUE}).")
+  int httpsPort;
+
+  @Option(names = "--https-dns", paramLabel = "NAME", split = ",",
+      description = "DNS name of the self-issued HTTPS certificate; repeat for several (default: localhost).")
+  List<String> httpsDns = new ArrayList<>();
+
+  @Option(names = "--https-ip", paramLabel = "ADDRESS", split = ",",
+      description = "IP address of the self-issued HTTPS certificate; repeat for several (default: 127.0.0.1).")
+  List<String> httpsIps = new ArrayList<>();
+
+  @Option(names = "--est-source-rate", paramLabel = "N", defaultValue = "" + EstService.DEFAULT_PER_SOURCE_PER_MINUTE,
+      description = "EST requests a minute from one source address (default: ${DEFAULT-VALUE}).")
+  int perSource;
+
+  @Option(names = "--est-provisioner-rate", paramLabel = "N",
+      defaultValue = "" + EstService.DEFAULT_PER_PROVISIONER_PER_MINUTE,
+      description = "EST enrollments a minute through one provisioner (default: ${DEFAULT-VALUE}).")
+  int perProvisioner;
+
   ServeCommand(CliEnvironment environment) {
     this.environment = environment;
   }
@@ -56,6 +84,17 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new InvalidRequestException("--port must be between 0 and 65535");
     }
+    if (httpsPort < 0 || httpsPort > 65535) {
+      throw new InvalidRequestException("--https-port must be between 0 and 65535");
+    }
+    if (perSource < 1 || perProvisioner < 1) {
+      throw new InvalidRequestException("--est-source-rate and --est-provisioner-rate must be at least 1");
+    }
+    List<String> dns = httpsDns.isEmpty() ? List.of("localhost") : httpsDns;
+    List<String> ips = httpsIps.isEmpty() ? List.of("127.0.0.1") : httpsIps;
+    Issuer.checkServerNames(dns, ips);
+    CaService.Https https = new CaService.Https(httpsPort, dns, ips,
+        new EstService.Limits(perSource, perProvisioner));
     CertificateAuthority ca = CertificateAuthority.open(dir.dir());
     CaService service;
     try {
@@ -69,7 +108,7 @@ final class ServeCommand implements Callable<Integer> {
         Arrays.fill(passphrase, '\0');
       }
       service = CaService.start(ca, issuerKey, jwt,
-          new CaService.Options(bind, port, validity, tlsCertificate, tlsKey), environment.clock());
+          new CaService.Options(bind, port, validity, tlsCertificate, tlsKey, https), environment.clock());
     } catch (Exception e) {
       ca.close();
       throw e;
@@ -82,6 +121,8 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println("Serving OCSP, CRL and JWKS on " + service.baseUrl()
         + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json)");
+    out.println("Serving EST on " + service.httpsUrl() + "/.well-known/est/ (HTTPS certificate serial "
+        + service.httpsCertificate().getSerialNumber().toString(16) + ")");
     out.flush();
     service.awaitClose();
     return 0;

@@ -1,5 +1,6 @@
 package io.gatehouse.ca.db;
 
+import io.gatehouse.ca.provisioner.Provisioner;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -318,6 +319,127 @@ public final class SqliteCertificateStore implements CertificateStore {
       return expectedSeq - 1;
     } catch (SQLException e) {
       throw failed("read the audit chain", e);
+    }
+  }
+
+  // ---- EST (issue 14): the tables live in EstTables' own schema block, created on first use ----
+
+  private boolean estTablesReady;
+
+  private void ensureEstTables() throws SQLException {
+    if (!estTablesReady) {
+      EstTables.ensure(connection);
+      connection.commit();
+      estTablesReady = true;
+    }
+  }
+
+  @Override
+  public synchronized void addProvisioner(Provisioner provisioner, Instant at) throws StoreException {
+    try {
+      ensureEstTables();
+      if (!EstTables.insertProvisioner(connection, provisioner, at)) {
+        connection.rollback();
+        throw new StoreException("provisioner '" + provisioner.name()
+            + "' already exists: remove it first or choose another name");
+      }
+      audit(at, "provisioner-add", "-", provisioner.name() + " " + EstTables.describe(provisioner));
+      connection.commit();
+    } catch (SQLException e) {
+      throw failed("add provisioner " + provisioner.name(), e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<Provisioner> findProvisioner(String name) throws StoreException {
+    try {
+      ensureEstTables();
+      Optional<Provisioner> found = EstTables.findProvisioner(connection, name);
+      endRead();
+      return found;
+    } catch (SQLException e) {
+      throw failed("read provisioner", e);
+    }
+  }
+
+  @Override
+  public synchronized List<Provisioner> listProvisioners() throws StoreException {
+    try {
+      ensureEstTables();
+      List<Provisioner> all = EstTables.listProvisioners(connection);
+      endRead();
+      return all;
+    } catch (SQLException e) {
+      throw failed("list provisioners", e);
+    }
+  }
+
+  @Override
+  public synchronized boolean removeProvisioner(String name, Instant at) throws StoreException {
+    try {
+      ensureEstTables();
+      if (!EstTables.deleteProvisioner(connection, name)) {
+        connection.rollback();
+        return false;
+      }
+      audit(at, "provisioner-remove", "-", name);
+      connection.commit();
+      return true;
+    } catch (SQLException e) {
+      throw failed("remove provisioner " + name, e);
+    }
+  }
+
+  @Override
+  public synchronized boolean spendEnrollmentToken(String jti, String provisioner, String subject,
+      Instant expiresAt, Instant at) throws StoreException {
+    try {
+      ensureEstTables();
+      if (!EstTables.spendToken(connection, jti, provisioner, subject, expiresAt, at)) {
+        connection.rollback();
+        return false;
+      }
+      audit(at, "enroll-token-spent", "-", "provisioner=" + provisioner + " subject=" + subject + " jti=" + jti);
+      connection.commit();
+      return true;
+    } catch (SQLException e) {
+      throw failed("record the enrollment token", e);
+    }
+  }
+
+  @Override
+  public synchronized void recordEnrollment(BigInteger serial, String provisioner, Instant at)
+      throws StoreException {
+    try {
+      ensureEstTables();
+      EstTables.insertEnrollment(connection, serial, provisioner, at);
+      audit(at, "est-enroll", serial.toString(16), "provisioner=" + provisioner);
+      connection.commit();
+    } catch (SQLException e) {
+      throw failed("record the enrollment of " + serial.toString(16), e);
+    }
+  }
+
+  @Override
+  public synchronized Optional<String> enrollmentProvisioner(BigInteger serial) throws StoreException {
+    try {
+      ensureEstTables();
+      Optional<String> found = EstTables.enrollmentProvisioner(connection, serial);
+      endRead();
+      return found;
+    } catch (SQLException e) {
+      throw failed("read the enrollment of " + serial.toString(16), e);
+    }
+  }
+
+  @Override
+  public synchronized void recordAuditEvent(Instant at, String action, String serial, String detail)
+      throws StoreException {
+    try {
+      audit(at, action, serial, detail);
+      connection.commit();
+    } catch (SQLException e) {
+      throw failed("record an audit event", e);
     }
   }
 

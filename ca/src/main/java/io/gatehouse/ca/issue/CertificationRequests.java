@@ -41,20 +41,46 @@ public final class CertificationRequests {
 
   /** Reads a PEM or DER CSR, verifies its signature and extracts name and key. */
   public static VerifiedRequest read(Path file) throws CaException {
-    PKCS10CertificationRequest csr = parse(file);
+    return verify(parse(file), "CSR " + file);
+  }
+
+  /**
+   * Parses a DER CSR received over the network (EST), verifies its signature and extracts name and
+   * key; every failure is an {@link InvalidRequestException}.
+   */
+  public static VerifiedRequest fromDer(byte[] der) throws InvalidRequestException {
+    PKCS10CertificationRequest csr;
+    try {
+      if (der.length == 0 || der.length > MAX_SIZE) {
+        throw new IllegalArgumentException("empty or too large");
+      }
+      csr = new PKCS10CertificationRequest(der);
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidRequestException("the CSR is not a DER PKCS#10 request");
+    }
+    try {
+      return verify(csr, "the CSR");
+    } catch (InvalidRequestException e) {
+      throw e;
+    } catch (CaException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
+  }
+
+  private static VerifiedRequest verify(PKCS10CertificationRequest csr, String what) throws CaException {
     boolean valid;
     try {
       valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
           .setProvider(Crypto.BC).build(csr.getSubjectPublicKeyInfo()));
     } catch (Exception e) {
-      throw new CaException("CSR " + file + " signature cannot be checked: " + SecureFiles.reason(e), e);
+      throw new CaException(what + " signature cannot be checked: " + SecureFiles.reason(e), e);
     }
     if (!valid) {
-      throw new CaException("CSR " + file + " has an invalid self-signature: it was altered or forged");
+      throw new CaException(what + " has an invalid self-signature: it was altered or forged");
     }
     RDN[] commonNames = csr.getSubject().getRDNs(BCStyle.CN);
     if (commonNames.length != 1 || commonNames[0].isMultiValued()) {
-      throw new InvalidRequestException("CSR " + file + " must name exactly one CN");
+      throw new InvalidRequestException(what + " must name exactly one CN");
     }
     String name = IETFUtils.valueToString(commonNames[0].getFirst().getValue());
     Issuer.checkClientName(name);
@@ -62,7 +88,7 @@ public final class CertificationRequests {
     try {
       key = new JcaPKCS10CertificationRequest(csr).setProvider(Crypto.BC).getPublicKey();
     } catch (GeneralSecurityException e) {
-      throw new CaException("CSR " + file + " carries an unreadable public key", e);
+      throw new CaException(what + " carries an unreadable public key", e);
     }
     KeyType.of(key);
     return new VerifiedRequest(name, key);

@@ -167,6 +167,13 @@ public final class Issuer {
    */
   public static Duration checkServerRequest(CaConfig config, List<String> dnsNames,
       List<String> ipAddresses, Duration ttl) throws InvalidRequestException {
+    checkServerNames(dnsNames, ipAddresses);
+    return config.serverPolicy().resolve(ttl, "server certificate");
+  }
+
+  /** Validates a server certificate's DNS names (at least one) and IP addresses. */
+  public static void checkServerNames(List<String> dnsNames, List<String> ipAddresses)
+      throws InvalidRequestException {
     if (dnsNames.isEmpty()) {
       throw new InvalidRequestException("a server certificate needs at least one --dns name");
     }
@@ -181,7 +188,6 @@ public final class Issuer {
         throw new InvalidRequestException("invalid IP address '" + ip + "'");
       }
     }
-    return config.serverPolicy().resolve(ttl, "server certificate");
   }
 
   /** Checks a client name: it becomes a file name and a SPIFFE path segment. */

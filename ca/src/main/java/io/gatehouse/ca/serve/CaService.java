@@ -3,6 +3,9 @@ package io.gatehouse.ca.serve;
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.est.EnrollmentTokens;
+import io.gatehouse.ca.est.EstHttpHandler;
+import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.ocsp.OcspResponder;
 import io.gatehouse.ca.ocsp.OcspSigner;
@@ -33,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +67,33 @@ public final class CaService implements AutoCloseable {
    * @param tlsCertificate server certificate chain (PEM) for HTTPS, or null for HTTP
    * @param tlsKey its private key (PKCS#8 PEM), or null
    */
-  public record Options(String bind, int port, Duration ocspValidity, Path tlsCertificate, Path tlsKey) {}
+  public record Options(String bind, int port, Duration ocspValidity, Path tlsCertificate, Path tlsKey,
+      Https https) {
+    /** Without the HTTPS listener: {@code port} speaks HTTPS when a TLS certificate is given. */
+    public Options(String bind, int port, Duration ocspValidity, Path tlsCertificate, Path tlsKey) {
+      this(bind, port, ocspValidity, tlsCertificate, tlsKey, null);
+    }
+  }
+
+  /**
+   * The HTTPS listener (EST). With it, {@code port} is plain HTTP for OCSP, CRL and JWKS only, and
+   * {@code tlsCertificate}/{@code tlsKey}, when given, are this listener's certificate; else the CA
+   * issues one to itself for {@code dnsNames}/{@code ipAddresses} and renews it.
+   *
+   * @param port TCP port, 0 for any free port
+   * @param dnsNames DNS names of the self-issued certificate
+   * @param ipAddresses IP addresses of the self-issued certificate
+   * @param limits EST rate limits
+   */
+  public record Https(int port, List<String> dnsNames, List<String> ipAddresses, EstService.Limits limits) {
+    /** Default {@code --https-port}. */
+    public static final int DEFAULT_PORT = 8090;
+
+    public Https {
+      dnsNames = List.copyOf(dnsNames);
+      ipAddresses = List.copyOf(ipAddresses);
+    }
+  }
 
   private final EventLoopGroup loops;
   private final EventExecutorGroup workers;
@@ -71,6 +101,8 @@ public final class CaService implements AutoCloseable {
   private final Channel channel;
   private final ChannelGroup connections;
   private final boolean tls;
+  private volatile Channel httpsChannel;
+  private volatile HttpsIdentity httpsIdentity;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
       Channel channel, ChannelGroup connections, boolean tls) {
@@ -85,7 +117,7 @@ public final class CaService implements AutoCloseable {
   /** Starts serving {@code ca}; the issuing key signs the CRL and OCSP signer certificates only. */
   public static CaService start(CertificateAuthority ca, IssuerKey issuerKey, JwtSigningKey jwt,
       Options options, Clock clock) throws CaException {
-    SslContext ssl = sslContext(options);
+    SslContext ssl = options.https() == null ? sslContext(options) : null;
     Issuer issuer = new Issuer(ca, issuerKey, clock);
     OcspResponder responder = new OcspResponder(ca.store(), ca.issuerCertificate(),
         OcspSigner.issue(issuer), options.ocspValidity(), clock);
@@ -125,15 +157,78 @@ public final class CaService implements AutoCloseable {
           .bind(new InetSocketAddress(options.bind(), options.port()))
           .sync()
           .channel();
-      watcher.scheduleWithFixedDelay(() -> watch(ca, issuer, responder, crl, revision, clock),
-          WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
-      return new CaService(loops, workers, watcher, channel, connections, ssl != null);
+      CaService service = new CaService(loops, workers, watcher, channel, connections, ssl != null);
+      if (options.https() != null) {
+        service.startHttps(ca, issuer, jwt, options, clock);
+      }
+      HttpsIdentity https = service.httpsIdentity;
+      watcher.scheduleWithFixedDelay(() -> {
+        watch(ca, issuer, responder, crl, revision, clock);
+        if (https != null) {
+          https.renewIfDue();
+        }
+      }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+      return service;
     } catch (Exception e) {
       watcher.shutdownNow();
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw new CaException("cannot listen on " + options.bind() + ":" + options.port() + ": " + e.getMessage(), e);
+      if (e instanceof CaException known) {
+        throw known;
+      }
+      throw new CaException("cannot listen on " + options.bind() + ":" + options.port()
+          + (options.https() == null ? "" : " and " + options.https().port()) + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, nothing else yet. */
+  private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, Options options, Clock clock)
+      throws CaException, InterruptedException {
+    Https https = options.https();
+    if ((options.tlsCertificate() == null) != (options.tlsKey() == null)) {
+      throw new io.gatehouse.ca.InvalidRequestException("--tls-cert and --tls-key go together");
+    }
+    HttpsIdentity identity = options.tlsCertificate() != null
+        ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
+        : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
+    EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits());
+    httpsIdentity = identity;
+    httpsChannel = new ServerBootstrap()
+        .group(loops)
+        .channel(NioServerSocketChannel.class)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            connections.add(ch);
+            ChannelPipeline pipeline = ch.pipeline();
+            pipeline.addLast("tls", identity.context().newHandler(ch.alloc()));
+            pipeline.addLast("idle", new ReadTimeoutHandler(30));
+            pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
+            pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
+            pipeline.addLast("est", new EstHttpHandler(est, workers.next()));
+          }
+        })
+        .bind(new InetSocketAddress(options.bind(), https.port()))
+        .sync()
+        .channel();
+  }
+
+  /** The bound HTTPS port, or -1 without the HTTPS listener. */
+  public int httpsPort() {
+    Channel https = httpsChannel;
+    return https == null ? -1 : ((InetSocketAddress) https.localAddress()).getPort();
+  }
+
+  /** {@code https://host:port} of the HTTPS listener, or null without it. */
+  public String httpsUrl() {
+    Channel https = httpsChannel;
+    return https == null ? null : url("https://", (InetSocketAddress) https.localAddress());
+  }
+
+  /** The HTTPS listener's current certificate, or null without it. */
+  public java.security.cert.X509Certificate httpsCertificate() {
+    HttpsIdentity identity = httpsIdentity;
+    return identity == null ? null : identity.certificate();
   }
 
   private static void watch(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
@@ -179,12 +274,15 @@ public final class CaService implements AutoCloseable {
 
   /** {@code http(s)://host:port}. */
   public String baseUrl() {
-    InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+    return url(tls ? "https://" : "http://", (InetSocketAddress) channel.localAddress());
+  }
+
+  private static String url(String scheme, InetSocketAddress address) {
     String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
     if (host.contains(":")) {
       host = "[" + host + "]";
     }
-    return (tls ? "https://" : "http://") + host + ":" + port();
+    return scheme + host + ":" + address.getPort();
   }
 
   /** Blocks until the server channel closes. */
@@ -197,6 +295,10 @@ public final class CaService implements AutoCloseable {
     watcher.shutdownNow();
     // Listener, then connections, then the handler executors, then the event loops they post to.
     channel.close().awaitUninterruptibly();
+    Channel https = httpsChannel;
+    if (https != null) {
+      https.close().awaitUninterruptibly();
+    }
     connections.close().awaitUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();

@@ -135,6 +135,11 @@ public final class JwtSigningKey {
     return publicJwk.getKeyID();
   }
 
+  /** Signs {@code jwt} in place (EST enrollment tokens, which live in another package). */
+  public void sign(com.nimbusds.jwt.SignedJWT jwt) throws JOSEException {
+    jwt.sign(signer);
+  }
+
   /** The public JWK set, as served at {@code /jwks.json}. */
   public JWKSet publicJwks() {
     return new JWKSet(publicJwk);

@@ -42,7 +42,7 @@ class ServeProcessTest {
     ProcessBuilder builder = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName(),
-        "ca", "serve", "--port", "0", "--dir", dir.toString()).redirectErrorStream(true);
+        "ca", "serve", "--port", "0", "--https-port", "0", "--dir", dir.toString()).redirectErrorStream(true);
     builder.environment().put(CliEnvironment.CA_PASSPHRASE, Cli.PASSPHRASE);
     Process serve = builder.start();
     try {
