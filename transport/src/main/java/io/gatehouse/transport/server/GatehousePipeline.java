@@ -32,6 +32,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private static final int MAX_REQUEST_LINE = 8192;
 
   private final TransportConfig.Limits limits;
-  private final SslContext tls;
+  private final Supplier<SslContext> tls; // null: plain HTTP
   private final InFlightRequests inFlight;
   private final ChannelGroup channels;
   private final NettyStreamableServerTransportProvider mcp;
@@ -55,7 +56,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private final ChannelHandler connectionErrors = new ConnectionErrorHandler();
   private final ChannelHandler handshakeFailures;
 
-  GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
+  GatehousePipeline(TransportConfig config, Supplier<SslContext> tls, Map<PipelineSlot, List<RequestStage>> slots,
       NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels,
       TlsHandshakeObserver handshakes, List<ReadinessCheck> readiness) {
     this.handshakeFailures = handshakes == null ? null : new HandshakeFailureHandler(handshakes);
@@ -105,7 +106,8 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(maxBuffered / 2, maxBuffered));
     ChannelPipeline p = ch.pipeline();
     if (tls != null) {
-      SslHandler handler = tls.newHandler(ch.alloc());
+      // The context current now: a renewed certificate reaches new connections only.
+      SslHandler handler = tls.get().newHandler(ch.alloc());
       handler.setHandshakeTimeoutMillis(limits.requestReadTimeout().toMillis());
       p.addLast("tls", handler);
       if (handshakeFailures != null) {

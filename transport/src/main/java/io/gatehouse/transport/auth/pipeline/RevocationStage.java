@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
@@ -32,17 +33,17 @@ import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
  * connection resumes when it completes. Unavailable status is refused (fail-closed) or admitted
  * with an audited warning (soft-fail). The revocation target is computed once per TLS session;
  * the issuer is {@code chain[1]} when the client sent it, else the trust-bundle certificate that
- * issued the leaf. Each change of status on a connection is audited once.
+ * issued the leaf, from the bundle as last loaded (it follows the file). Each change of status on a connection is audited once.
  */
 final class RevocationStage implements RequestStage {
   private final RevocationChecker checker;
-  private final List<X509Certificate> trustBundle;
+  private final Supplier<List<X509Certificate>> trustBundle; // current: follows bundle reloads
   private final AuthFailureLockout lockout;
   private final AuditLog audit;
   private final AuthMetrics metrics;
   private final Refusals refusals;
 
-  RevocationStage(RevocationChecker checker, List<X509Certificate> trustBundle,
+  RevocationStage(RevocationChecker checker, Supplier<List<X509Certificate>> trustBundle,
       AuthFailureLockout lockout, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
     this.checker = checker;
     this.trustBundle = trustBundle;
@@ -128,7 +129,7 @@ final class RevocationStage implements RequestStage {
       candidates.add(chain.get(1));
     }
     byte[] authorityKeyId = keyIdentifier(leaf, Extension.authorityKeyIdentifier);
-    trustBundle.stream()
+    trustBundle.get().stream()
         .filter(c -> c.getSubjectX500Principal().equals(issuerName))
         .filter(c -> sameKeyId(authorityKeyId, keyIdentifier(c, Extension.subjectKeyIdentifier)))
         .forEach(candidates::add);
