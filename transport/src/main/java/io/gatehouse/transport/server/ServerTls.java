@@ -223,7 +223,8 @@ public final class ServerTls {
       if (o instanceof PrivateKeyInfo info) {
         key = converter.getPrivateKey(info);
       } else if (o instanceof PEMKeyPair pair) {
-        key = converter.getKeyPair(pair).getPrivate();
+        // Only the private part: a SEC1 key may come without its public key.
+        key = converter.getPrivateKey(pair.getPrivateKeyInfo());
       }
     } catch (IOException | RuntimeException e) {
       // The parser's message may quote the file; say only what kind of failure it was.
