@@ -76,9 +76,16 @@ public final class GatehouseServer implements AutoCloseable {
         : ReloadingSslContext.start(tls, b.trustManager, b.bundleTrust, b.bundleLoaded);
     this.inFlight = new InFlightRequests();
     this.channels = new DefaultChannelGroup("gatehouse", GlobalEventExecutor.INSTANCE);
-    GatehousePipeline pipeline =
-        new GatehousePipeline(config, tlsContext, b.stages, mcp, inFlight, channels, b.handshakes,
-            b.readiness);
+    GatehousePipeline pipeline;
+    try {
+      pipeline = new GatehousePipeline(config, tlsContext, b.stages, mcp, inFlight, channels,
+          b.handshakes, b.readiness);
+    } catch (RuntimeException e) {
+      if (tlsContext != null) {
+        tlsContext.close(); // its watcher thread must not outlive a server that never started
+      }
+      throw e;
+    }
     this.pipelineNames = pipeline.stageNames();
     this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
