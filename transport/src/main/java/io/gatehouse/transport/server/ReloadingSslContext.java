@@ -49,7 +49,7 @@ final class ReloadingSslContext implements Supplier<SslContext>, AutoCloseable {
   private final boolean usesBundle;
   private final AtomicReference<SslContext> current = new AtomicReference<>();
   private final FileWatcher watcher;
-  // Last good material and the hashes of the bytes last tried (good or bad): watcher thread only.
+  // Last good material and the hashes of the bytes last tried (good or bad), under this lock.
   private ServerTls.ServerKeys keys;
   private List<X509Certificate> anchors;
   private byte[] keysTried;
@@ -82,6 +82,7 @@ final class ReloadingSslContext implements Supplier<SslContext>, AutoCloseable {
       watched.add(tls.trustBundle());
     }
     this.watcher = FileWatcher.start("tls", watched, debounce, pollInterval, this::reload);
+    reload(); // a change between the first read and the watcher's first look is not lost
   }
 
   /**
@@ -108,7 +109,7 @@ final class ReloadingSslContext implements Supplier<SslContext>, AutoCloseable {
   }
 
   /** Runs on the watcher thread after a debounced change of any watched file. */
-  private void reload() {
+  private synchronized void reload() {
     Instant now = Instant.now();
     ServerTls.ServerKeys newKeys = keys;
     List<X509Certificate> newAnchors = anchors;
