@@ -153,7 +153,25 @@ class TlsReloadTest {
           .isEqualTo(200);
       assertThat(open.serverCertificate().getSerialNumber().toString(16)).isEqualTo(before);
       assertThat(serialOnNewConnection(server.port())).isEqualTo(after);
+      // A client we did not write sees the same: openssl s_client, verifying against the chain.
+      String shown = opensslServerCertificate(server.port());
+      assertThat(shown).contains("Verify return code: 0 (ok)");
+      assertThat(new java.math.BigInteger(after, 16))
+          .isEqualTo(((X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+              .generateCertificate(new java.io.ByteArrayInputStream(
+                  shown.getBytes(StandardCharsets.US_ASCII)))).getSerialNumber());
     }
+  }
+
+  /** {@code openssl s_client} output (with the server certificate's PEM) for a new connection. */
+  private static String opensslServerCertificate(int port) throws Exception {
+    Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port,
+        "-servername", "localhost", "-CAfile", ca.chainPem().toString())
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return out.substring(out.indexOf("-----BEGIN CERTIFICATE-----"));
   }
 
   @Test
