@@ -33,6 +33,7 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private static final int MAX_REQUEST_LINE = 8192;
 
   private final TransportConfig.Limits limits;
-  private final SslContext tls;
+  private final Supplier<SslContext> tls; // null: plain HTTP
   private final InFlightRequests inFlight;
   private final ChannelGroup channels;
   private final NettyStreamableServerTransportProvider mcp;
@@ -58,7 +59,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
   private final ChannelHandler handshakeFailures;
   private final ProxyProtocolHandlers proxyProtocol; // null: off
 
-  GatehousePipeline(TransportConfig config, SslContext tls, Map<PipelineSlot, List<RequestStage>> slots,
+  GatehousePipeline(TransportConfig config, Supplier<SslContext> tls, Map<PipelineSlot, List<RequestStage>> slots,
       NettyStreamableServerTransportProvider mcp, InFlightRequests inFlight, ChannelGroup channels,
       TlsHandshakeObserver handshakes, List<ReadinessCheck> readiness) {
     this.handshakeFailures = handshakes == null ? null : new HandshakeFailureHandler(handshakes);
@@ -113,7 +114,8 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
       proxyProtocol.addHandlers(ch); // before TLS: the header precedes the handshake
     }
     if (tls != null) {
-      SslHandler handler = tls.newHandler(ch.alloc());
+      // The context current now: a renewed certificate reaches new connections only.
+      SslHandler handler = tls.get().newHandler(ch.alloc());
       handler.setHandshakeTimeoutMillis(limits.requestReadTimeout().toMillis());
       p.addLast("tls", handler);
       if (handshakeFailures != null) {

@@ -14,11 +14,11 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,7 @@ public final class GatehouseServer implements AutoCloseable {
   private final InFlightRequests inFlight;
   private final Channel serverChannel;
   private final List<String> pipelineNames;
+  private final ReloadingSslContext tlsContext; // null: plain HTTP
   private boolean stopped;
 
   private GatehouseServer(Builder b) {
@@ -68,12 +71,21 @@ public final class GatehouseServer implements AutoCloseable {
     if (b.clientAuth != null) {
       tls = tls.withClientAuth(b.clientAuth, tls.trustBundle());
     }
-    SslContext sslContext = config.plainHttp() ? null : ServerTls.build(tls, b.trustManager);
+    // Reloaded when the certificate, key or trust bundle changes on disk (docs/transport.md).
+    this.tlsContext = config.plainHttp() ? null
+        : ReloadingSslContext.start(tls, b.trustManager, b.bundleTrust, b.bundleLoaded);
     this.inFlight = new InFlightRequests();
     this.channels = new DefaultChannelGroup("gatehouse", GlobalEventExecutor.INSTANCE);
-    GatehousePipeline pipeline =
-        new GatehousePipeline(config, sslContext, b.stages, mcp, inFlight, channels, b.handshakes,
-            b.readiness);
+    GatehousePipeline pipeline;
+    try {
+      pipeline = new GatehousePipeline(config, tlsContext, b.stages, mcp, inFlight, channels,
+          b.handshakes, b.readiness);
+    } catch (RuntimeException e) {
+      if (tlsContext != null) {
+        tlsContext.close(); // its watcher thread must not outlive a server that never started
+      }
+      throw e;
+    }
     this.pipelineNames = pipeline.stageNames();
     this.acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     this.workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -88,6 +100,9 @@ public final class GatehouseServer implements AutoCloseable {
           .syncUninterruptibly()
           .channel();
     } catch (RuntimeException e) {
+      if (tlsContext != null) {
+        tlsContext.close();
+      }
       acceptor.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw new IllegalStateException(
@@ -139,6 +154,9 @@ public final class GatehouseServer implements AutoCloseable {
     long deadline = System.nanoTime() + grace.toNanos();
     boolean drained = false;
     serverChannel.close().syncUninterruptibly();
+    if (tlsContext != null) {
+      tlsContext.close();
+    }
     mcp.stopAccepting();
     try {
       inFlight.drain().get(remaining(deadline), TimeUnit.NANOSECONDS);
@@ -180,6 +198,8 @@ public final class GatehouseServer implements AutoCloseable {
     private final NettyStreamableServerTransportProvider mcp;
     private final Map<PipelineSlot, List<RequestStage>> stages = new EnumMap<>(PipelineSlot.class);
     private TrustManagerFactory trustManager;
+    private Function<List<X509Certificate>, TrustManagerFactory> bundleTrust;
+    private Consumer<List<X509Certificate>> bundleLoaded;
     private TransportConfig.ClientAuthMode clientAuth;
     private TlsHandshakeObserver handshakes;
     private final List<ReadinessCheck> readiness = new ArrayList<>();
@@ -196,11 +216,35 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /**
-     * Verifies client certificates with {@code trustManager} instead of {@code tls.trustBundle}
-     * (for chain checks beyond PKIX defaults, such as EKU clientAuth).
+     * Verifies client certificates with {@code trustManager} instead of {@code tls.trustBundle}.
+     * It is fixed for the server's life: prefer {@link #clientTrustFromBundle}, which follows
+     * changes of the bundle.
      */
     public Builder clientTrustManager(TrustManagerFactory trustManager) {
       this.trustManager = trustManager;
+      this.bundleTrust = null;
+      return this;
+    }
+
+    /**
+     * Verifies client certificates with the trust manager {@code trust} makes from the CA
+     * certificates of {@code tls.trustBundle} (for chain checks beyond PKIX defaults, such as EKU
+     * clientAuth); called at start and whenever the bundle changes on disk.
+     */
+    public Builder clientTrustFromBundle(
+        Function<List<X509Certificate>, TrustManagerFactory> trust) {
+      this.bundleTrust = Objects.requireNonNull(trust, "trust");
+      this.trustManager = null;
+      return this;
+    }
+
+    /**
+     * Tells {@code listener} the CA certificates of {@code tls.trustBundle} at start and after each
+     * change the server accepted, before new connections are checked against them (e.g. to find
+     * the issuer of a client certificate for revocation checks with the same trust).
+     */
+    public Builder onTrustBundleLoaded(Consumer<List<X509Certificate>> listener) {
+      this.bundleLoaded = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

@@ -73,6 +73,12 @@ public final class RawHttp implements Closeable {
     return new RawHttp(ssl);
   }
 
+  /** The certificate the server presented on this TLS connection. */
+  public java.security.cert.X509Certificate serverCertificate() throws IOException {
+    return (java.security.cert.X509Certificate)
+        ((SSLSocket) socket).getSession().getPeerCertificates()[0];
+  }
+
   /** The headers an MCP POST needs, plus {@code Mcp-Session-Id} when {@code session} is not null. */
   public static Map<String, String> mcpHeaders(String session) {
     Map<String, String> headers = new LinkedHashMap<>();

@@ -51,6 +51,20 @@ public final class ClientCertificateTrust {
   public static TrustManagerFactory forBundle(Path bundle) {
     List<X509Certificate> anchors = readBundle(bundle);
     try {
+      return forAnchors(anchors);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot use trust bundle " + bundle + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The trust manager for the CA certificates {@code anchors} (the server calls it again with the
+   * new certificates whenever the trust bundle changes on disk).
+   *
+   * @throws IllegalArgumentException when the JDK cannot make a PKIX trust manager of them
+   */
+  public static TrustManagerFactory forAnchors(List<X509Certificate> anchors) {
+    try {
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       for (int i = 0; i < anchors.size(); i++) {
@@ -69,7 +83,7 @@ public final class ClientCertificateTrust {
       }
       return new TrustManagerFactoryWrapper(new ClientAuthTrustManager(delegate));
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalArgumentException("cannot use trust bundle " + bundle + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
   }
 

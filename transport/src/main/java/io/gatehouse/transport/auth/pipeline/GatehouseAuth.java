@@ -39,6 +39,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +82,8 @@ public final class GatehouseAuth implements AutoCloseable {
   private final AuthFailureLockout lockout;
   private final RateLimiter limiter;
   private final RevocationChecker revocation; // null: not checked
-  private final List<X509Certificate> trustAnchors;
+  // The bundle's CA certificates: read here, then replaced by the server when the file changes.
+  private final AtomicReference<TrustedIssuers> trustedIssuers; // follows bundle reloads
   private final ThreadPoolExecutor executor;
   private final AuthMetrics metrics;
   private final Refusals refusals;
@@ -122,7 +124,8 @@ public final class GatehouseAuth implements AutoCloseable {
         }
       }
       this.trustBundle = cert.enabled() ? transport.tls().trustBundle() : null;
-      this.trustAnchors = cert.enabled() ? ClientCertificateTrust.readBundle(trustBundle) : List.of();
+      this.trustedIssuers = new AtomicReference<>(
+          cert.enabled() ? new TrustedIssuers(ClientCertificateTrust.readBundle(trustBundle)) : null);
       this.chain = AuthenticationChain.of(authenticators().toArray(Authenticator[]::new));
       this.policy = openPolicy(config.policy().file());
       resources.add(policy);
@@ -200,8 +203,10 @@ public final class GatehouseAuth implements AutoCloseable {
    */
   public GatehouseServer.Builder install(GatehouseServer.Builder server, RegisteredTools tools) {
     if (trustBundle != null) {
+      // Handshake trust and the revocation stage's issuers follow the bundle file together.
       server.clientAuth(clientAuthMode())
-          .clientTrustManager(ClientCertificateTrust.forBundle(trustBundle));
+          .clientTrustFromBundle(ClientCertificateTrust::forAnchors)
+          .onTrustBundleLoaded(anchors -> trustedIssuers.set(new TrustedIssuers(anchors)));
     }
     server.tlsHandshakeObserver((remote, failure) -> {
       String cause = metrics.handshakeFailed(failure);
@@ -214,7 +219,7 @@ public final class GatehouseAuth implements AutoCloseable {
         lockout, audit, metrics, refusals, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
-          new RevocationStage(revocation, new TrustedIssuers(trustAnchors), chain.hasFallback(),
+          new RevocationStage(revocation, trustedIssuers::get, chain.hasFallback(),
               lockout, audit, metrics, refusals));
     }
     Map<String, String> httpResources =

@@ -19,20 +19,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Refuses revoked client certificates, on every request of a certificate principal: a cached OCSP
  * answer is used at once (a hash lookup); on a miss the check runs asynchronously and the
  * connection resumes when it completes. Unavailable status is refused (fail-closed) or admitted
  * with an audited warning (soft-fail). The revocation target is computed once per TLS session;
- * the issuer comes from the path validated to the trust bundle ({@link TrustedIssuers}), never
- * from the certificates the client appended. Each change of status on a connection is audited
- * once. A refusal says the certificate was refused (revoked, or status unavailable) and
- * advertises Bearer only when a token or API key could be used instead.
+ * the issuer comes from the path validated to the trust bundle ({@link TrustedIssuers}, as last
+ * loaded: it follows the bundle file), never from the certificates the client appended. Each
+ * change of status on a connection is audited once. A refusal says the certificate was refused
+ * (revoked, or status unavailable) and advertises Bearer only when a token or API key could be
+ * used instead.
  */
 final class RevocationStage implements RequestStage {
   private final RevocationChecker checker;
-  private final TrustedIssuers issuers;
+  private final Supplier<TrustedIssuers> issuers; // current: follows bundle reloads
   private final boolean bearerFallback;
   private final AuthFailureLockout lockout;
   private final AuditLog audit;
@@ -40,7 +42,8 @@ final class RevocationStage implements RequestStage {
   private final Refusals refusals;
 
   /** @param bearerFallback a JWT or API key is accepted too: refusals advertise Bearer */
-  RevocationStage(RevocationChecker checker, TrustedIssuers issuers, boolean bearerFallback,
+  RevocationStage(RevocationChecker checker, Supplier<TrustedIssuers> issuers,
+      boolean bearerFallback,
       AuthFailureLockout lockout, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
     this.checker = checker;
     this.issuers = issuers;
@@ -129,7 +132,7 @@ final class RevocationStage implements RequestStage {
    * docs/security.md).
    */
   private Optional<RevocationTarget> target(List<X509Certificate> chain) {
-    return issuers.issuerOf(chain).flatMap(issuer -> {
+    return issuers.get().issuerOf(chain).flatMap(issuer -> {
       try {
         return Optional.of(checker.target(chain.get(0), issuer));
       } catch (IllegalArgumentException e) {

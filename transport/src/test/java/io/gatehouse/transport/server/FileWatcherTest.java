@@ -1,0 +1,72 @@
+package io.gatehouse.transport.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The watcher behind TLS reloading: one call per settled change, however the file was written. */
+class FileWatcherTest {
+  private static final Duration DEBOUNCE = Duration.ofMillis(150);
+
+  @TempDir Path dir;
+
+  @Test
+  void renameReplaceAndChunkedInPlaceWritesEachGiveOneCall() throws Exception {
+    Path file = Files.writeString(dir.resolve("server.crt"), "one");
+    Files.writeString(dir.resolve("unrelated.log"), "x");
+    AtomicInteger calls = new AtomicInteger();
+    try (FileWatcher watcher = FileWatcher.start("test", List.of(file), DEBOUNCE,
+        Duration.ofSeconds(30), calls::incrementAndGet)) {
+      // Busy neighbours in the same directory are not changes of the file.
+      for (int i = 0; i < 5; i++) {
+        Files.writeString(dir.resolve("unrelated.log"), "x" + i, StandardOpenOption.APPEND);
+        Thread.sleep(50);
+      }
+      Thread.sleep(500);
+      assertThat(calls.get()).isZero();
+
+      Path tmp = Files.writeString(dir.resolve("server.crt.tmp"), "two");
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+
+      Files.writeString(file, "three, part 1");
+      for (int i = 2; i <= 4; i++) {
+        Thread.sleep(40);
+        Files.writeString(file, ", part " + i, StandardOpenOption.APPEND);
+      }
+      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 2)).isTrue();
+      Thread.sleep(600);
+      assertThat(calls.get()).as("one call per settled change").isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aSymlinkSwappedElsewhereIsFoundByThePoll() throws Exception {
+    // The Kubernetes secret-volume layout: file -> ..data/file, ..data -> a versioned directory,
+    // swapped by renaming a new ..data link; no event names the watched file.
+    Path v1 = Files.createDirectories(dir.resolve("..v1"));
+    Path v2 = Files.createDirectories(dir.resolve("..v2"));
+    Files.writeString(v1.resolve("tls.crt"), "one");
+    Files.writeString(v2.resolve("tls.crt"), "two");
+    Path data = Files.createSymbolicLink(dir.resolve("..data"), v1.getFileName());
+    Path file = Files.createSymbolicLink(dir.resolve("tls.crt"), Path.of("..data/tls.crt"));
+    AtomicInteger calls = new AtomicInteger();
+    try (FileWatcher watcher = FileWatcher.start("test", List.of(file), DEBOUNCE,
+        Duration.ofMillis(300), calls::incrementAndGet)) {
+      Path next = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
+      Files.move(next, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+      assertThat(Files.readString(file)).isEqualTo("two");
+      Thread.sleep(800);
+      assertThat(calls.get()).isEqualTo(1);
+    }
+  }
+}
