@@ -18,10 +18,13 @@ import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * {@code ./gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk] [--second-jdk JAVA_HOME]}:
- * runs every JMH suite on this JVM (and the crypto suites, or all of them without {@code --quick},
- * on a second JDK when one is installed), then the e2e harness, and writes {@code RESULTS.md} with
- * its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's own command line.
+ * {@code ./gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk] [--second-jdk JAVA_HOME]
+ * [--connections 8,64[,256]] [--rounds N] [--targets T,...]}: runs every JMH suite on this JVM (and
+ * the crypto suites, or all of them without {@code --quick}, on a second JDK when one is
+ * installed), then the e2e harness ({@link LoadHarness.Settings#full} or, with {@code --quick},
+ * {@link LoadHarness.Settings#quick}, which the report marks as not steady state), and writes
+ * {@code RESULTS.md} with its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's
+ * own command line.
  */
 public final class BenchMain {
   /** Where a second JDK is looked for when none is given. */
@@ -38,6 +41,9 @@ public final class BenchMain {
     boolean e2e = true;
     Path secondJdk = DEFAULT_SECOND_JDK;
     Path out = defaultOut();
+    List<Integer> connections = null;
+    Integer rounds = null;
+    List<Target> targets = List.of(Target.values());
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -45,9 +51,14 @@ public final class BenchMain {
         case "--no-second-jdk" -> secondJdk = null;
         case "--second-jdk" -> secondJdk = Path.of(value(args, ++i));
         case "--out" -> out = Path.of(value(args, ++i));
+        case "--connections" -> connections = LoadHarness.parseCounts(value(args, ++i));
+        case "--rounds" -> rounds = Integer.parseInt(value(args, ++i));
+        case "--targets" -> targets = Arrays.stream(value(args, ++i).split(",")).map(String::trim)
+            .map(Target::valueOf).toList();
         case "-h", "--help" -> {
           System.out.println("usage: gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk]"
-              + " [--second-jdk JAVA_HOME] | --jmh JMH-ARGS...");
+              + " [--second-jdk JAVA_HOME] [--connections 8,64[,256]] [--rounds N] [--targets T,...]"
+              + " | --jmh JMH-ARGS...");
           return;
         }
         default -> usage("unknown option " + args[i]);
@@ -81,20 +92,17 @@ public final class BenchMain {
 
     TempDirs.delete(pkiRoot);
 
-    LoadHarness.Settings settings = quick
-        ? new LoadHarness.Settings(8, Duration.ofSeconds(4), Duration.ofSeconds(5), 300, 30)
-        : new LoadHarness.Settings(16, Duration.ofSeconds(5), Duration.ofSeconds(30), 2000, 200);
-    List<LoadHarness.Result> results = new ArrayList<>();
+    LoadHarness.Settings settings = quick ? LoadHarness.Settings.quick() : LoadHarness.Settings.full();
+    if (connections != null) {
+      settings = settings.withConnections(connections);
+    }
+    if (rounds != null) {
+      settings = settings.withRounds(rounds);
+    }
+    List<LoadHarness.Visit> results = new ArrayList<>();
     if (e2e) {
       try (LoadHarness harness = new LoadHarness()) {
-        for (Target target : Target.values()) {
-          progress("e2e: " + target.label());
-          LoadHarness.Result r = harness.run(target, settings);
-          progress(r.ok()
-              ? String.format(Locale.ROOT, "  %,.0f req/s, p99 %.1f ms, %d errors", r.requestsPerSecond(), r.p99() / 1000, r.errors())
-              : "  failed: " + r.failure());
-          results.add(r);
-        }
+        results.addAll(harness.run(targets, settings, BenchMain::progress));
       }
     }
 
@@ -102,7 +110,7 @@ public final class BenchMain {
         cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), secondNote, settings);
     new Report(main, second, results, info).write(out);
     progress("wrote " + out.resolve("RESULTS.md") + " (" + main.size() + " + " + second.size()
-        + " JMH scores, " + results.size() + " e2e targets) in " + info.duration().toSeconds() + " s");
+        + " JMH scores, " + results.size() + " e2e visits) in " + info.duration().toSeconds() + " s");
   }
 
   /**
