@@ -147,6 +147,9 @@ public final class LoadHarness implements AutoCloseable {
    */
   public static final String PROFILE_DIR = "gatehouse.bench.profileDir";
 
+  /** How often a client's connection and session setup is tried before the visit fails. */
+  static final int SETUP_ATTEMPTS = 5;
+
   private final Path dir = TempDirs.create("e2e");
   private final CaFixture ca;
   private final BenchPki pki;
@@ -385,8 +388,7 @@ public final class LoadHarness implements AutoCloseable {
       counts = new int[n];
       try {
         for (int i = 0; i < n; i++) {
-          clients[i] = new McpHttpClient(clientTls, port);
-          clients[i].initialize();
+          clients[i] = connect(port);
         }
       } catch (IOException | RuntimeException e) {
         closeClients();
@@ -483,6 +485,30 @@ public final class LoadHarness implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * A new client with its session. Retried a few times, a second apart: the auth-on target checks
+   * the certificate's revocation on the first requests (fail-closed, so a slow OCSP answer on a
+   * busy machine is a 401), and setup is not what is measured.
+   */
+  private McpHttpClient connect(int port) throws IOException {
+    IOException last = null;
+    for (int attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+      McpHttpClient client = null;
+      try {
+        client = new McpHttpClient(clientTls, port);
+        client.initialize();
+        return client;
+      } catch (IOException e) {
+        last = e;
+        if (client != null) {
+          client.close();
+        }
+        sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+      }
+    }
+    throw last;
   }
 
   private McpHttpClient reconnect(McpHttpClient broken, int port) {
