@@ -51,10 +51,10 @@ public final class BenchMain {
         case "--no-second-jdk" -> secondJdk = null;
         case "--second-jdk" -> secondJdk = Path.of(value(args, ++i));
         case "--out" -> out = Path.of(value(args, ++i));
-        case "--connections" -> connections = LoadHarness.parseCounts(value(args, ++i));
-        case "--rounds" -> rounds = Integer.parseInt(value(args, ++i));
-        case "--targets" -> targets = Arrays.stream(value(args, ++i).split(",")).map(String::trim)
-            .map(Target::valueOf).toList();
+        case "--connections" -> connections = parsed(args, ++i, LoadHarness::parseCounts);
+        case "--rounds" -> rounds = parsed(args, ++i, Integer::parseInt);
+        case "--targets" -> targets = parsed(args, ++i, v -> Arrays.stream(v.split(",")).map(String::trim)
+            .map(Target::valueOf).toList());
         case "-h", "--help" -> {
           System.out.println("usage: gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk]"
               + " [--second-jdk JAVA_HOME] [--connections 8,64[,256]] [--rounds N] [--targets T,...]"
@@ -65,6 +65,18 @@ public final class BenchMain {
       }
     }
     Suites.Mode mode = quick ? Suites.Mode.QUICK : Suites.Mode.FULL;
+    // Checked before the JMH suites run, so a bad e2e option fails in seconds, not after them.
+    LoadHarness.Settings settings = quick ? LoadHarness.Settings.quick() : LoadHarness.Settings.full();
+    try {
+      if (connections != null) {
+        settings = settings.withConnections(connections);
+      }
+      if (rounds != null) {
+        settings = settings.withRounds(rounds);
+      }
+    } catch (IllegalArgumentException e) {
+      usage(e.getMessage());
+    }
     Instant started = Instant.now();
     String loadBefore = loadAverage();
     Path logs = out.resolve("target");
@@ -92,13 +104,6 @@ public final class BenchMain {
 
     TempDirs.delete(pkiRoot);
 
-    LoadHarness.Settings settings = quick ? LoadHarness.Settings.quick() : LoadHarness.Settings.full();
-    if (connections != null) {
-      settings = settings.withConnections(connections);
-    }
-    if (rounds != null) {
-      settings = settings.withRounds(rounds);
-    }
     List<LoadHarness.Visit> results = new ArrayList<>();
     if (e2e) {
       try (LoadHarness harness = new LoadHarness()) {
@@ -136,6 +141,18 @@ public final class BenchMain {
       usage(args[i - 1] + " needs a value");
     }
     return args[i];
+  }
+
+  /** The option value at {@code i} parsed, or exit with a usage error naming the option. */
+  private static <T> T parsed(String[] args, int i, java.util.function.Function<String, T> parser) {
+    String v = value(args, i);
+    try {
+      return parser.apply(v);
+    } catch (IllegalArgumentException e) {
+      usage(args[i - 1] + ": cannot use '" + v + "' (targets: " + Arrays.toString(Target.values())
+          + "; counts and rounds: positive integers, comma-separated for --connections)");
+      return null;
+    }
   }
 
   private static void usage(String message) {
