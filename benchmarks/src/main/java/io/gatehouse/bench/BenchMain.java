@@ -18,10 +18,13 @@ import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * {@code ./gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk] [--second-jdk JAVA_HOME]}:
- * runs every JMH suite on this JVM (and the crypto suites, or all of them without {@code --quick},
- * on a second JDK when one is installed), then the e2e harness, and writes {@code RESULTS.md} with
- * its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's own command line.
+ * {@code ./gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk] [--second-jdk JAVA_HOME]
+ * [--connections 8,64[,256]] [--rounds N] [--targets T,...]}: runs every JMH suite on this JVM (and
+ * the crypto suites, or all of them without {@code --quick}, on a second JDK when one is
+ * installed), then the e2e harness ({@link LoadHarness.Settings#full} or, with {@code --quick},
+ * {@link LoadHarness.Settings#quick}, which the report marks as not steady state), and writes
+ * {@code RESULTS.md} with its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's
+ * own command line.
  */
 public final class BenchMain {
   /** Where a second JDK is looked for when none is given. */
@@ -38,6 +41,9 @@ public final class BenchMain {
     boolean e2e = true;
     Path secondJdk = DEFAULT_SECOND_JDK;
     Path out = defaultOut();
+    List<Integer> connections = null;
+    Integer rounds = null;
+    List<Target> targets = List.of(Target.values());
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
@@ -45,15 +51,32 @@ public final class BenchMain {
         case "--no-second-jdk" -> secondJdk = null;
         case "--second-jdk" -> secondJdk = Path.of(value(args, ++i));
         case "--out" -> out = Path.of(value(args, ++i));
+        case "--connections" -> connections = parsed(args, ++i, LoadHarness::parseCounts);
+        case "--rounds" -> rounds = parsed(args, ++i, Integer::parseInt);
+        case "--targets" -> targets = parsed(args, ++i, v -> Arrays.stream(v.split(",")).map(String::trim)
+            .map(Target::valueOf).toList());
         case "-h", "--help" -> {
           System.out.println("usage: gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk]"
-              + " [--second-jdk JAVA_HOME] | --jmh JMH-ARGS...");
+              + " [--second-jdk JAVA_HOME] [--connections 8,64[,256]] [--rounds N] [--targets T,...]"
+              + " | --jmh JMH-ARGS...");
           return;
         }
         default -> usage("unknown option " + args[i]);
       }
     }
     Suites.Mode mode = quick ? Suites.Mode.QUICK : Suites.Mode.FULL;
+    // Checked before the JMH suites run, so a bad e2e option fails in seconds, not after them.
+    LoadHarness.Settings settings = quick ? LoadHarness.Settings.quick() : LoadHarness.Settings.full();
+    try {
+      if (connections != null) {
+        settings = settings.withConnections(connections);
+      }
+      if (rounds != null) {
+        settings = settings.withRounds(rounds);
+      }
+    } catch (IllegalArgumentException e) {
+      usage(e.getMessage());
+    }
     Instant started = Instant.now();
     String loadBefore = loadAverage();
     Path logs = out.resolve("target");
@@ -81,20 +104,10 @@ public final class BenchMain {
 
     TempDirs.delete(pkiRoot);
 
-    LoadHarness.Settings settings = quick
-        ? new LoadHarness.Settings(8, Duration.ofSeconds(4), Duration.ofSeconds(5), 300, 30)
-        : new LoadHarness.Settings(16, Duration.ofSeconds(5), Duration.ofSeconds(30), 2000, 200);
-    List<LoadHarness.Result> results = new ArrayList<>();
+    List<LoadHarness.Visit> results = new ArrayList<>();
     if (e2e) {
       try (LoadHarness harness = new LoadHarness()) {
-        for (Target target : Target.values()) {
-          progress("e2e: " + target.label());
-          LoadHarness.Result r = harness.run(target, settings);
-          progress(r.ok()
-              ? String.format(Locale.ROOT, "  %,.0f req/s, p99 %.1f ms, %d errors", r.requestsPerSecond(), r.p99() / 1000, r.errors())
-              : "  failed: " + r.failure());
-          results.add(r);
-        }
+        results.addAll(harness.run(targets, settings, BenchMain::progress));
       }
     }
 
@@ -102,7 +115,7 @@ public final class BenchMain {
         cpuModel(), Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage(), secondNote, settings);
     new Report(main, second, results, info).write(out);
     progress("wrote " + out.resolve("RESULTS.md") + " (" + main.size() + " + " + second.size()
-        + " JMH scores, " + results.size() + " e2e targets) in " + info.duration().toSeconds() + " s");
+        + " JMH scores, " + results.size() + " e2e visits) in " + info.duration().toSeconds() + " s");
   }
 
   /**
@@ -128,6 +141,18 @@ public final class BenchMain {
       usage(args[i - 1] + " needs a value");
     }
     return args[i];
+  }
+
+  /** The option value at {@code i} parsed, or exit with a usage error naming the option. */
+  private static <T> T parsed(String[] args, int i, java.util.function.Function<String, T> parser) {
+    String v = value(args, i);
+    try {
+      return parser.apply(v);
+    } catch (IllegalArgumentException e) {
+      usage(args[i - 1] + ": cannot use '" + v + "' (targets: " + Arrays.toString(Target.values())
+          + "; counts and rounds: positive integers, comma-separated for --connections)");
+      return null;
+    }
   }
 
   private static void usage(String message) {

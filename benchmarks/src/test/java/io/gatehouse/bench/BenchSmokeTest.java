@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * CI smoke: one tiny in-process iteration of every JMH benchmark, about two seconds of e2e load
- * per target, and the report written from what came out. Catches breakage (a benchmark whose
+ * CI smoke: one tiny in-process iteration of every JMH benchmark, a few seconds of e2e load per
+ * target (smoke settings: one round, 2 and 4 connections), and the report written from what came out. Catches breakage (a benchmark whose
  * setup or path fails, a target that does not start or answers wrongly); asserts nothing about
  * speed.
  */
@@ -45,15 +45,23 @@ class BenchSmokeTest {
       assertThat(scores.score(key)).as(key).isPositive();
     }
 
-    List<LoadHarness.Result> e2e = new ArrayList<>();
+    List<LoadHarness.Visit> e2e;
     try (LoadHarness harness = new LoadHarness()) {
-      for (Target target : Target.values()) {
-        LoadHarness.Result r = harness.run(target, LoadHarness.Settings.smoke());
-        assertThat(r.failure()).as(target.name()).isNull();
-        assertThat(r.requests()).as(target.name()).isPositive();
-        assertThat(r.errors()).as(target.name()).isZero();
-        assertThat(r.tls()).as(target.name()).startsWith("TLSv1.3");
-        e2e.add(r);
+      e2e = harness.run(List.of(Target.values()), LoadHarness.Settings.smoke(), message -> { });
+    }
+    assertThat(e2e).hasSize(Target.values().length);
+    for (LoadHarness.Visit v : e2e) {
+      String target = v.target().name();
+      assertThat(v.failure()).as(target).isNull();
+      assertThat(v.tls()).as(target).startsWith("TLSv1.3");
+      assertThat(v.preloadWindows()).as(target).isNotEmpty();
+      assertThat(v.measurements()).as(target).extracting(LoadHarness.Measurement::connections)
+          .isEqualTo(LoadHarness.Settings.smoke().connections());
+      for (LoadHarness.Measurement m : v.measurements()) {
+        assertThat(m.requests()).as(target).isPositive();
+        assertThat(m.errors()).as(target).isZero();
+        assertThat(m.serverCpuMicrosPerRequest()).as(target + " server CPU per call").isPositive();
+        assertThat(m.p999()).as(target).isGreaterThanOrEqualTo(m.p99()).isGreaterThanOrEqualTo(m.p50());
       }
     }
 
@@ -62,9 +70,14 @@ class BenchSmokeTest {
         BenchMain.loadAverage(), "not run", LoadHarness.Settings.smoke());
     new Report(scores, Scores.empty("not run"), e2e, info).write(out);
     String md = Files.readString(out.resolve("RESULTS.md"));
-    assertThat(md).contains("## 1. Auth paths vs raw primitives", "## 6. End to end",
-        "JWT ES256, full verification (uncached)", Target.SDK_JETTY.label(), "Where Gatehouse loses");
-    assertThat(md).doesNotContain("| JWT RS256, full verification (uncached) | — |");
+    assertThat(md).contains("## 1. Auth paths vs raw primitives", "## 6. End to end", "## 7. Goals",
+        "JWT ES256, full verification (uncached)", Target.SDK_JETTY.label(), "Where Gatehouse loses",
+        "| server CPU per call, auth on ÷ auth off (4 connections) |");
+    // smoke settings are not the steady-state method: the e2e table itself must say so, on every row
+    String e2eTable = md.substring(md.indexOf("## 6. End to end"), md.indexOf("## 7. Goals"));
+    assertThat(e2eTable).contains("| target | connections | req/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/call");
+    assertThat(e2eTable.lines().filter(l -> l.endsWith("| **NOT steady state** |")))
+        .as("one row per target and connection count, each marked").hasSize(2 * Target.values().length);
     for (String png : List.of("results-auth-costs.png", "results-e2e.png")) {
       BufferedImage image = ImageIO.read(out.resolve(png).toFile());
       assertThat(image.getWidth()).as(png).isGreaterThan(1000);

@@ -12,12 +12,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
 
 /**
  * One e2e target in its own JVM, so its CPU time and heap are its own. Started by {@link
  * LoadHarness}; prints {@code READY <port>}, then answers commands on stdin, one per line:
  * {@code STATS} → {@code STATS <process cpu ns> <heap used bytes> <gc count> <gc ms>},
- * {@code HEAP} → full GC, then {@code HEAP <heap used bytes>}, {@code QUIT}.
+ * {@code HEAP} → full GC, then {@code HEAP <heap used bytes>}, {@code PROFILE <file>} → starts a
+ * JFR recording ({@code profile} settings) into that file, {@code PROFILED} → stops it and writes
+ * the file, {@code QUIT}.
  *
  * <p>Arguments: target name, server certificate PEM, server key PEM, trust bundle PEM, policy
  * file, OCSP responder URL, audit log file (the last three for the auth-on target).
@@ -57,12 +61,28 @@ public final class E2eServer {
     System.out.println("READY " + port);
     System.out.flush();
     BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    Recording recording = null;
     for (String command = commands.readLine(); command != null && !command.equals("QUIT");
         command = commands.readLine()) {
-      switch (command) {
-        case "STATS" -> System.out.println("STATS " + cpuNanos() + " " + heapUsed() + " " + gcCount() + " " + gcMillis());
-        case "HEAP" -> System.out.println("HEAP " + heapAfterGc());
-        default -> System.out.println("ERROR unknown command");
+      if (command.startsWith("PROFILE ")) {
+        recording = new Recording(Configuration.getConfiguration("profile"));
+        recording.setDestination(Path.of(command.substring("PROFILE ".length())));
+        recording.start();
+        System.out.println("PROFILE started");
+      } else {
+        switch (command) {
+          case "STATS" -> System.out.println("STATS " + cpuNanos() + " " + heapUsed() + " " + gcCount() + " " + gcMillis());
+          case "HEAP" -> System.out.println("HEAP " + heapAfterGc());
+          case "PROFILED" -> {
+            if (recording != null) {
+              recording.stop();
+              recording.close();
+              recording = null;
+            }
+            System.out.println("PROFILED written");
+          }
+          default -> System.out.println("ERROR unknown command");
+        }
       }
       System.out.flush();
     }

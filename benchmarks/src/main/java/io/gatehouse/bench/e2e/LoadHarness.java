@@ -16,38 +16,109 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 
 /**
- * The end-to-end load harness: {@code clients} concurrent MCP clients, each on its own keep-alive
- * mTLS connection and MCP session, call the {@code echo} tool back to back for a fixed time against
- * one target running in its own JVM. Then, on the same server, the memory held by idle sessions and
- * by open SSE streams. Every target gets the same TLS material (EC P-256, issued by the Gatehouse
- * CA) and the same client ({@link McpHttpClient}).
+ * The end-to-end load harness. Concurrent MCP clients, each on its own keep-alive mTLS connection
+ * and MCP session, call the {@code echo} tool back to back against one target running in its own
+ * JVM; the target's CPU time is read from that JVM, so CPU per call is the server's alone.
+ *
+ * <p>The method (docs/benchmarks.md, "End to end"): targets are visited in interleaved rounds
+ * (A B C D, A B C D, …), each visit a fresh JVM. A visit first loads the target until it is warm:
+ * at least {@link Settings#minPreload} and until throughput over two successive {@link
+ * Settings#window}s differs by less than {@link Settings#settleTolerance} (both must hold; at
+ * {@link Settings#maxPreload} the visit goes on and says it did not settle). Then, for each
+ * connection count, a fresh set of clients gets {@link Settings#warmup} and {@link
+ * Settings#measure}. Then the memory held by idle sessions and by open SSE streams. Every target
+ * gets the same TLS material (EC P-256, issued by the Gatehouse CA) and the same client ({@link
+ * McpHttpClient}).
  */
 public final class LoadHarness implements AutoCloseable {
-  /** How hard and how long. */
-  public record Settings(int clients, Duration warmup, Duration measure, int idleSessions, int sseStreams) {
-    /** A couple of seconds per target: for the CI smoke test. */
+  /**
+   * How hard and how long.
+   *
+   * @param connections the connection counts measured, one client per connection, in this order
+   * @param rounds how many interleaved rounds (each visits every target once, in a fresh JVM)
+   * @param preloadClients connections during the warm-up load before the first measurement
+   * @param minPreload warm-up load at least this long
+   * @param maxPreload give up waiting for throughput to settle after this long
+   * @param window the throughput window the settle test compares
+   * @param settleTolerance settled when two successive windows differ by less than this fraction
+   * @param warmup load before each measurement with that measurement's connections
+   * @param measure the measured window
+   * @param steadyState whether these settings are the steady-state method; false marks every
+   *     number as not steady state in the report
+   */
+  public record Settings(List<Integer> connections, int rounds, int preloadClients, Duration minPreload,
+      Duration maxPreload, Duration window, double settleTolerance, Duration warmup, Duration measure,
+      int idleSessions, int sseStreams, boolean steadyState) {
+    public Settings {
+      connections = List.copyOf(connections);
+      if (connections.isEmpty() || connections.stream().anyMatch(c -> c < 1) || rounds < 1 || preloadClients < 1) {
+        throw new IllegalArgumentException("connections, rounds and preload clients must be positive");
+      }
+    }
+
+    /**
+     * The steady-state method: 32 connections for at least 40 s and until two successive 5 s
+     * windows differ by less than 5 % (at most 180 s), then 10 s warm-up and 20 s measured at 8 and
+     * 64 connections; two rounds.
+     */
+    public static Settings full() {
+      return new Settings(List.of(8, 64), 2, 32, Duration.ofSeconds(40), Duration.ofSeconds(180),
+          Duration.ofSeconds(5), 0.05, Duration.ofSeconds(10), Duration.ofSeconds(20), 2000, 200, true);
+    }
+
+    /** {@code --quick}: the same shape in seconds. Not steady state, and the report says so. */
+    public static Settings quick() {
+      return new Settings(List.of(8, 64), 2, 16, Duration.ofSeconds(5), Duration.ofSeconds(5),
+          Duration.ofSeconds(1), 0.05, Duration.ofSeconds(2), Duration.ofSeconds(3), 300, 30, false);
+    }
+
+    /** About eight seconds per target: for the CI smoke test. */
     public static Settings smoke() {
-      return new Settings(4, Duration.ofMillis(500), Duration.ofMillis(1500), 20, 5);
+      return new Settings(List.of(2, 4), 1, 2, Duration.ofMillis(500), Duration.ofMillis(500),
+          Duration.ofMillis(250), 0.05, Duration.ofMillis(300), Duration.ofMillis(1000), 20, 5, false);
+    }
+
+    /** The same settings with other connection counts. */
+    public Settings withConnections(List<Integer> counts) {
+      return new Settings(counts, rounds, preloadClients, minPreload, maxPreload, window, settleTolerance, warmup,
+          measure, idleSessions, sseStreams, steadyState);
+    }
+
+    /** The same settings with another number of rounds. */
+    public Settings withRounds(int n) {
+      return new Settings(connections, n, preloadClients, minPreload, maxPreload, window, settleTolerance, warmup,
+          measure, idleSessions, sseStreams, steadyState);
     }
   }
 
-  /** What one target did. Latencies in microseconds, memory in bytes. */
-  public record Result(Target target, int clients, double seconds, long requests, long errors,
-      double requestsPerSecond, double p50, double p99, double p999, double serverCpuCores,
-      double serverCpuMicrosPerRequest, double clientCpuMicrosPerRequest, long serverGcCount,
-      long heapAfterLoad, double bytesPerIdleSession, double bytesPerSseStream, int sseHeadsSent, String tls,
-      String failure) {
-    static Result failed(Target target, int clients, String why) {
-      return new Result(target, clients, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "", why);
+  /**
+   * One measured window at one connection count. Latencies in microseconds, over the calls that
+   * started and ended inside the window.
+   */
+  public record Measurement(int connections, double seconds, long requests, long errors, double requestsPerSecond,
+      double p50, double p99, double p999, double serverCpuCores, double serverCpuMicrosPerRequest,
+      double clientCpuMicrosPerRequest, long serverGcCount) {}
+
+  /**
+   * One visit of one target in one round (one JVM): its warm-up, its measurements, its memory.
+   * Memory in bytes; {@code preloadWindows} is the throughput (req/s) of each settle window.
+   */
+  public record Visit(Target target, int round, double preloadSeconds, boolean settled, List<Double> preloadWindows,
+      List<Measurement> measurements, long heapAfterLoad, double bytesPerIdleSession, double bytesPerSseStream,
+      int sseHeadsSent, String tls, String failure) {
+    static Visit failed(Target target, int round, String why) {
+      return new Visit(target, round, 0, false, List.of(), List.of(), 0, 0, 0, 0, "", why);
     }
 
-    /** True when the run completed (errors during it are counted, not fatal). */
+    /** True when the visit completed (errors during it are counted, not fatal). */
     public boolean ok() {
       return failure == null;
     }
@@ -68,6 +139,16 @@ public final class LoadHarness implements AutoCloseable {
    * {@code -XX:StartFlightRecording=filename=server.jfr} to profile a target).
    */
   public static final String EXTRA_JVM_ARGS = "gatehouse.bench.serverJvmArgs";
+
+  /**
+   * System property naming a directory: when set, every measured window is also recorded with
+   * JFR inside the target JVM ({@code profile} settings), into {@code
+   * <TARGET>-round<N>-<connections>c.jfr} there. Read with {@code io.gatehouse.bench.report.JfrSplit}.
+   */
+  public static final String PROFILE_DIR = "gatehouse.bench.profileDir";
+
+  /** How often a client's connection and session setup is tried before the visit fails. */
+  static final int SETUP_ATTEMPTS = 5;
 
   private final Path dir = TempDirs.create("e2e");
   private final CaFixture ca;
@@ -95,117 +176,160 @@ public final class LoadHarness implements AutoCloseable {
   }
 
   /**
-   * Standalone: {@code LoadHarness [seconds] [clients] [TARGET ...]} prints one line per target.
+   * Standalone, without JMH and without a report: {@code LoadHarness [--quick|--smoke]
+   * [--connections 8,64] [--rounds N] [TARGET ...]} prints one line per visit and measurement.
+   * Full (steady-state) settings unless {@code --quick} or {@code --smoke}.
    */
   public static void main(String[] args) {
-    int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-    int clients = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    Settings settings = Settings.full();
     List<Target> targets = new ArrayList<>();
-    for (int i = 2; i < args.length; i++) {
-      targets.add(Target.valueOf(args[i]));
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> settings = Settings.quick();
+        case "--smoke" -> settings = Settings.smoke();
+        case "--connections" -> settings = settings.withConnections(parseCounts(args[++i]));
+        case "--rounds" -> settings = settings.withRounds(Integer.parseInt(args[++i]));
+        default -> targets.add(Target.valueOf(args[i]));
+      }
     }
     if (targets.isEmpty()) {
       targets.addAll(List.of(Target.values()));
     }
-    Settings settings = new Settings(clients, Duration.ofSeconds(2), Duration.ofSeconds(seconds), 500, 50);
     try (LoadHarness harness = new LoadHarness()) {
+      for (Visit v : harness.run(targets, settings, System.err::println)) {
+        System.out.println(describe(v));
+        v.measurements().forEach(m -> System.out.println("  " + m));
+      }
+    }
+  }
+
+  /** {@code 8,64,256} as a list. */
+  public static List<Integer> parseCounts(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
+  }
+
+  /** A one-line summary of a visit, for progress output. */
+  public static String describe(Visit v) {
+    if (!v.ok()) {
+      return v.target() + " round " + v.round() + ": failed: " + v.failure();
+    }
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%s round %d: warm-up %.0f s (%s)", v.target(),
+        v.round(), v.preloadSeconds(), v.settled() ? "settled" : "not settled"));
+    for (Measurement m : v.measurements()) {
+      s.append(String.format(Locale.ROOT, "; %d conns: %,.0f req/s, p99 %.2f ms, server %.0f µs/call, %d errors",
+          m.connections(), m.requestsPerSecond(), m.p99() / 1000, m.serverCpuMicrosPerRequest(), m.errors()));
+    }
+    return s.toString();
+  }
+
+  /**
+   * Runs {@code settings.rounds()} interleaved rounds over {@code targets}: every target once per
+   * round, each visit in a fresh JVM. A visit that fails gives a failed {@link Visit}; the run goes on.
+   */
+  public List<Visit> run(List<Target> targets, Settings settings, Consumer<String> progress) {
+    List<Visit> visits = new ArrayList<>();
+    for (int round = 1; round <= settings.rounds(); round++) {
       for (Target target : targets) {
-        System.out.println(harness.run(target, settings));
+        progress.accept("e2e round " + round + "/" + settings.rounds() + ": " + target.label());
+        Visit v = visit(target, round, settings);
+        progress.accept("  " + describe(v));
+        visits.add(v);
       }
     }
+    return visits;
   }
 
-  /** Runs {@code target} in a fresh JVM; a target that fails to start or run gives a failed result. */
-  public Result run(Target target, Settings settings) {
+  /** One visit: a fresh JVM for {@code target}, warmed up, measured at each connection count, then memory. */
+  public Visit visit(Target target, int round, Settings settings) {
     try (ServerProcess process = new ServerProcess(target)) {
-      Result load = load(target, process, settings);
-      return memory(load, process, settings);
+      Preload preload = preload(process, settings);
+      List<Measurement> measurements = new ArrayList<>();
+      String tls = "";
+      String profileDir = System.getProperty(PROFILE_DIR);
+      for (int connections : settings.connections()) {
+        try (Load load = new Load(connections, process.port)) {
+          tls = load.tls;
+          Path profile = profileDir == null ? null
+              : Path.of(profileDir).toAbsolutePath().resolve(target + "-round" + round + "-" + connections + "c.jfr");
+          measurements.add(measure(load, process, settings, profile));
+        }
+      }
+      long heapAfterLoad = process.heapAfterGc();
+      return memory(new Visit(target, round, preload.seconds, preload.settled, preload.windows, measurements,
+          heapAfterLoad, 0, 0, 0, tls, null), process, settings);
     } catch (Exception e) {
-      return Result.failed(target, settings.clients(), e.getClass().getSimpleName() + ": " + e.getMessage());
+      return Visit.failed(target, round, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
   }
 
-  private Result load(Target target, ServerProcess process, Settings s) throws Exception {
-    long warmupNanos = s.warmup().toNanos();
-    long measureNanos = s.measure().toNanos();
-    // Slot i belongs to worker i while it runs (a broken connection is replaced in place).
-    McpHttpClient[] clients = new McpHttpClient[s.clients()];
-    try {
-      for (int i = 0; i < s.clients(); i++) {
-        clients[i] = new McpHttpClient(clientTls, process.port);
-        clients[i].initialize();
-      }
-      String tls = clients[0].tlsDescription();
-      AtomicLong errors = new AtomicLong();
-      long[][] latencies = new long[s.clients()][];
-      int[] counts = new int[s.clients()];
-      CountDownLatch done = new CountDownLatch(s.clients());
+  private record Preload(double seconds, boolean settled, List<Double> windows) {}
+
+  /**
+   * Loads the target with {@code preloadClients} until it has had {@code minPreload} and its
+   * throughput over the last two windows differs by less than the tolerance, or {@code maxPreload}.
+   */
+  private Preload preload(ServerProcess process, Settings s) throws Exception {
+    try (Load load = new Load(s.preloadClients(), process.port)) {
+      List<Double> windows = new ArrayList<>();
       long start = System.nanoTime();
-      long measureStart = start + warmupNanos;
-      long measureEnd = measureStart + measureNanos;
-      for (int i = 0; i < s.clients(); i++) {
-        int n = i;
-        Thread worker = new Thread(() -> {
-          long[] mine = new long[1 << 14];
-          int count = 0;
-          McpHttpClient client = clients[n];
-          for (long now = System.nanoTime(); now < measureEnd; now = System.nanoTime()) {
-            boolean ok;
-            try {
-              ok = client.callEcho("ping-" + n);
-            } catch (IOException e) {
-              ok = false;
-              client = reconnect(client, process.port);
-            }
-            long end = System.nanoTime();
-            if (now >= measureStart && end <= measureEnd) {
-              if (!ok) {
-                errors.incrementAndGet();
-              } else {
-                if (count == mine.length) {
-                  mine = Arrays.copyOf(mine, count * 2);
-                }
-                mine[count++] = end - now;
-              }
-            }
-          }
-          clients[n] = client;
-          latencies[n] = mine;
-          counts[n] = count;
-          done.countDown();
-        }, "e2e-client-" + i);
-        worker.setDaemon(true);
-        worker.start();
-      }
-      sleepUntil(measureStart);
-      long[] before = process.stats();
-      long clientCpuBefore = clientCpuNanos();
-      sleepUntil(measureEnd);
-      long[] after = process.stats();
-      long clientCpuAfter = clientCpuNanos();
-      if (!done.await(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("clients did not finish");
-      }
-      long[] all = merge(latencies, counts);
-      double seconds = measureNanos / 1e9;
-      long requests = all.length;
-      double cpuNanos = after[0] - before[0];
-      return new Result(target, s.clients(), seconds, requests, errors.get(), requests / seconds,
-          percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999),
-          cpuNanos / measureNanos, requests == 0 ? 0 : cpuNanos / 1e3 / requests,
-          requests == 0 ? 0 : (clientCpuAfter - clientCpuBefore) / 1e3 / requests,
-          after[2] - before[2], process.heapAfterGc(), 0, 0, 0, tls, null);
-    } finally {
-      for (McpHttpClient c : clients) {
-        if (c != null) {
-          c.close();
+      long windowStart = start;
+      long doneBefore = load.completed.sum();
+      while (true) {
+        sleepUntil(windowStart + s.window().toNanos());
+        long now = System.nanoTime();
+        long done = load.completed.sum();
+        windows.add((done - doneBefore) / ((now - windowStart) / 1e9));
+        windowStart = now;
+        doneBefore = done;
+        long elapsed = now - start;
+        boolean settled = settled(windows, s.settleTolerance());
+        if ((elapsed >= s.minPreload().toNanos() && settled) || elapsed >= s.maxPreload().toNanos()) {
+          return new Preload(elapsed / 1e9, settled, List.copyOf(windows));
         }
       }
     }
   }
 
+  /** True when the last two windows' throughputs differ by less than {@code tolerance} of the earlier. */
+  static boolean settled(List<Double> windows, double tolerance) {
+    if (windows.size() < 2) {
+      return false;
+    }
+    double previous = windows.get(windows.size() - 2);
+    double last = windows.get(windows.size() - 1);
+    return previous > 0 && Math.abs(last - previous) / previous < tolerance;
+  }
+
+  /** Warm-up with this load's connections, then the measured window; CPU read from the server process. */
+  private Measurement measure(Load load, ServerProcess process, Settings s, Path profile) throws Exception {
+    sleepUntil(System.nanoTime() + s.warmup().toNanos());
+    if (profile != null) {
+      Files.createDirectories(profile.getParent());
+      process.command("PROFILE " + profile, "PROFILE");
+    }
+    long[] before = process.stats();
+    long clientCpuBefore = clientCpuNanos();
+    long from = System.nanoTime();
+    long until = from + s.measure().toNanos();
+    load.record(from, until);
+    sleepUntil(until);
+    long[] after = process.stats();
+    long clientCpuAfter = clientCpuNanos();
+    if (profile != null) {
+      process.command("PROFILED", "PROFILED");
+    }
+    long[] latencies = load.stopAndCollect();
+    double seconds = (until - from) / 1e9;
+    long requests = latencies.length;
+    double cpuNanos = after[0] - before[0];
+    return new Measurement(load.size(), seconds, requests, load.errors.get(), requests / seconds,
+        percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999),
+        cpuNanos / (until - from), requests == 0 ? 0 : cpuNanos / 1e3 / requests,
+        requests == 0 ? 0 : (clientCpuAfter - clientCpuBefore) / 1e3 / requests, after[2] - before[2]);
+  }
+
   /** Bytes of heap (after full GC) per idle session, and per open listening SSE stream. */
-  private Result memory(Result load, ServerProcess process, Settings s) throws Exception {
+  private Visit memory(Visit v, ServerProcess process, Settings s) throws Exception {
     long base = process.heapAfterGc();
     try (McpHttpClient opener = new McpHttpClient(clientTls, process.port)) {
       for (int i = 0; i < s.idleSessions(); i++) {
@@ -231,13 +355,160 @@ public final class LoadHarness implements AutoCloseable {
       }
       long withStreams = process.heapAfterGc();
       double perStream = (withStreams - withSessions) / (double) s.sseStreams() - perSession;
-      return new Result(load.target(), load.clients(), load.seconds(), load.requests(), load.errors(),
-          load.requestsPerSecond(), load.p50(), load.p99(), load.p999(), load.serverCpuCores(),
-          load.serverCpuMicrosPerRequest(), load.clientCpuMicrosPerRequest(), load.serverGcCount(),
-          load.heapAfterLoad(), perSession, perStream, headsSent, load.tls(), null);
+      return new Visit(v.target(), v.round(), v.preloadSeconds(), v.settled(), v.preloadWindows(), v.measurements(),
+          v.heapAfterLoad(), perSession, perStream, headsSent, v.tls(), null);
     } finally {
       streams.forEach(McpHttpClient::close);
     }
+  }
+
+  /**
+   * {@code n} clients, each on its own connection and session, calling echo back to back from
+   * construction until {@link #stopAndCollect}. Latencies are kept for the calls that start and
+   * end inside the window given to {@link #record}; {@link #completed} counts every successful call.
+   */
+  private final class Load implements AutoCloseable {
+    final LongAdder completed = new LongAdder();
+    final AtomicLong errors = new AtomicLong();
+    final String tls;
+    private final int port;
+    private final McpHttpClient[] clients;
+    private final Thread[] workers;
+    private final long[][] latencies;
+    private final int[] counts;
+    private volatile boolean stop;
+    private volatile long from = Long.MAX_VALUE;
+    private volatile long until = Long.MAX_VALUE;
+
+    Load(int n, int port) throws IOException {
+      this.port = port;
+      clients = new McpHttpClient[n];
+      workers = new Thread[n];
+      latencies = new long[n][];
+      counts = new int[n];
+      try {
+        for (int i = 0; i < n; i++) {
+          clients[i] = connect(port);
+        }
+      } catch (IOException | RuntimeException e) {
+        closeClients();
+        throw e;
+      }
+      tls = clients[0].tlsDescription();
+      for (int i = 0; i < n; i++) {
+        int slot = i;
+        workers[i] = new Thread(() -> work(slot), "e2e-client-" + i);
+        workers[i].setDaemon(true);
+        workers[i].start();
+      }
+    }
+
+    int size() {
+      return clients.length;
+    }
+
+    void record(long fromNanos, long untilNanos) {
+      until = untilNanos;
+      from = fromNanos;
+    }
+
+    /** Stops the clients and returns the recorded latencies, sorted. */
+    long[] stopAndCollect() throws InterruptedException {
+      stop = true;
+      for (Thread w : workers) {
+        w.join(TimeUnit.SECONDS.toMillis(60));
+        if (w.isAlive()) {
+          throw new IllegalStateException("client " + w.getName() + " did not finish");
+        }
+      }
+      long[] all = new long[Arrays.stream(counts).sum()];
+      int at = 0;
+      for (int i = 0; i < latencies.length; i++) {
+        System.arraycopy(latencies[i], 0, all, at, counts[i]);
+        at += counts[i];
+      }
+      Arrays.sort(all);
+      return all;
+    }
+
+    private void work(int slot) {
+      long[] mine = new long[1 << 14];
+      int count = 0;
+      McpHttpClient client = clients[slot];
+      String text = "ping-" + slot;
+      while (!stop) {
+        long start = System.nanoTime();
+        boolean ok;
+        try {
+          ok = client.callEcho(text);
+        } catch (IOException e) {
+          ok = false;
+          client = reconnect(client, port);
+        }
+        long end = System.nanoTime();
+        if (ok) {
+          completed.increment();
+        }
+        if (start >= from && end <= until) {
+          if (!ok) {
+            errors.incrementAndGet();
+          } else {
+            if (count == mine.length) {
+              mine = Arrays.copyOf(mine, count * 2);
+            }
+            mine[count++] = end - start;
+          }
+        } else if (start >= until) {
+          break; // the window is over: stop loading the server
+        }
+      }
+      clients[slot] = client;
+      latencies[slot] = mine;
+      counts[slot] = count;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      for (Thread w : workers) {
+        if (w != null) {
+          w.join(TimeUnit.SECONDS.toMillis(60));
+        }
+      }
+      closeClients();
+    }
+
+    private void closeClients() {
+      for (McpHttpClient c : clients) {
+        if (c != null) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * A new client with its session. Retried a few times, a second apart: the auth-on target checks
+   * the certificate's revocation on the first requests (fail-closed, so a slow OCSP answer on a
+   * busy machine is a 401), and setup is not what is measured.
+   */
+  private McpHttpClient connect(int port) throws IOException {
+    IOException last = null;
+    for (int attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
+      McpHttpClient client = null;
+      try {
+        client = new McpHttpClient(clientTls, port);
+        client.initialize();
+        return client;
+      } catch (IOException e) {
+        last = e;
+        if (client != null) {
+          client.close();
+        }
+        sleepUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+      }
+    }
+    throw last;
   }
 
   private McpHttpClient reconnect(McpHttpClient broken, int port) {
@@ -250,17 +521,6 @@ public final class LoadHarness implements AutoCloseable {
       sleepUntil(System.nanoTime() + 10_000_000L); // do not spin against a server that refuses
       return broken;
     }
-  }
-
-  private static long[] merge(long[][] latencies, int[] counts) {
-    long[] all = new long[Arrays.stream(counts).sum()];
-    int at = 0;
-    for (int i = 0; i < latencies.length; i++) {
-      System.arraycopy(latencies[i], 0, all, at, counts[i]);
-      at += counts[i];
-    }
-    Arrays.sort(all);
-    return all;
   }
 
   /** The {@code q} quantile in microseconds (nearest rank). */
@@ -296,7 +556,7 @@ public final class LoadHarness implements AutoCloseable {
     TempDirs.delete(dir);
   }
 
-  /** The target's JVM and its command channel. */
+/** The target's JVM and its command channel. */
   private final class ServerProcess implements AutoCloseable {
     final Process process;
     final BufferedReader out;
@@ -336,6 +596,11 @@ public final class LoadHarness implements AutoCloseable {
       in.println("STATS");
       String[] f = expect("STATS").split(" ");
       return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4])};
+    }
+
+    void command(String command, String answer) throws IOException {
+      in.println(command);
+      expect(answer);
     }
 
     long heapAfterGc() throws IOException {

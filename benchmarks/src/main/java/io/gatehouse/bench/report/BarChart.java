@@ -168,7 +168,8 @@ public final class BarChart {
       }
     }
     if (max == 0) {
-      return new double[] {0, 1};
+      // nothing to draw (e.g. no scores): an empty axis; a log axis cannot start at 0
+      return log ? new double[] {1, 10} : new double[] {0, 1};
     }
     if (log) {
       return new double[] {Math.pow(10, Math.floor(Math.log10(min))), Math.pow(10, Math.ceil(Math.log10(max)))};

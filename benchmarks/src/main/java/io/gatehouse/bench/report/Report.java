@@ -47,17 +47,17 @@ public final class Report {
 
   private final Scores main;
   private final Scores second;
-  private final List<LoadHarness.Result> e2e;
+  private final E2eSummary e2e;
   private final RunInfo info;
 
   /** What the report says about the run itself. */
   public record RunInfo(Suites.Mode mode, Instant started, Duration duration, String cpuModel,
       int cores, String loadBefore, String loadAfter, String secondJdkNote, LoadHarness.Settings e2eSettings) {}
 
-  public Report(Scores main, Scores second, List<LoadHarness.Result> e2e, RunInfo info) {
+  public Report(Scores main, Scores second, List<LoadHarness.Visit> e2e, RunInfo info) {
     this.main = main;
     this.second = second;
-    this.e2e = e2e;
+    this.e2e = new E2eSummary(e2e);
     this.info = info;
   }
 
@@ -102,6 +102,7 @@ public final class Report {
     tlsTable(md);
     caTable(md);
     e2eTable(md);
+    goals(md);
     losses(md);
     appendix(md);
     return md.toString();
@@ -122,17 +123,24 @@ public final class Report {
     ratio("HandshakeBenchmark.connect:keyType=EC_P256,provider=JDK,session=full",
         "HandshakeBenchmark.connect:keyType=EC_P256,provider=OPENSSL,session=full").ifPresent(r -> md.append(
         String.format(Locale.ROOT, "- New mTLS connection, EC P-256: the JDK provider takes **%.1f×** as long as OpenSSL.%n", r)));
-    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(s -> md.append(String.format(Locale.ROOT,
-        "- End to end (auth off, JDK TLS): Gatehouse **%.0f req/s** vs the SDK servlet transport on Jetty **%.0f req/s** (%.2f×); "
-            + "p99 %s vs %s ms.%n", g.requestsPerSecond(), s.requestsPerSecond(),
-        g.requestsPerSecond() / s.requestsPerSecond(), ms(g.p99()), ms(s.p99())))));
-    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(s -> md.append(String.format(Locale.ROOT,
-        "- Heap per idle session: Gatehouse %,.0f B vs SDK servlet %,.0f B; per open SSE stream (with its connection): "
-            + "%,.0f B vs %,.0f B.%n", g.bytesPerIdleSession(), s.bytesPerIdleSession(), g.bytesPerSseStream(),
-        s.bytesPerSseStream()))));
+    String state = steady() ? "" : " (**NOT steady state**: `--quick`)";
+    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(j -> md.append(String.format(Locale.ROOT,
+        "- End to end%s, %d connections, auth off, JDK TLS: Gatehouse **%,.0f req/s** vs the SDK servlet transport on Jetty "
+            + "**%,.0f req/s** (%.2f×); server CPU **%,.0f vs %,.0f µs per call** (%.2f×); p99 %s vs %s ms.%n", state,
+        g.connections(), g.requestsPerSecond().median(), j.requestsPerSecond().median(),
+        g.requestsPerSecond().median() / j.requestsPerSecond().median(), g.serverCpuMicrosPerRequest().median(),
+        j.serverCpuMicrosPerRequest().median(),
+        g.serverCpuMicrosPerRequest().median() / j.serverCpuMicrosPerRequest().median(), ms(g.p99().median()),
+        ms(j.p99().median())))));
     e2e(Target.GATEHOUSE_AUTH).ifPresent(a -> e2e(Target.GATEHOUSE_PLAIN).ifPresent(p -> md.append(String.format(Locale.ROOT,
-        "- Auth on vs off (Gatehouse, JDK TLS): %.0f vs %.0f req/s; server CPU %.0f vs %.0f µs per request.%n",
-        a.requestsPerSecond(), p.requestsPerSecond(), a.serverCpuMicrosPerRequest(), p.serverCpuMicrosPerRequest()))));
+        "- Auth on vs off%s (Gatehouse, JDK TLS, %d connections): %,.0f vs %,.0f req/s; server CPU %,.0f vs %,.0f µs per "
+            + "call (%.2f×).%n", state, a.connections(), a.requestsPerSecond().median(), p.requestsPerSecond().median(),
+        a.serverCpuMicrosPerRequest().median(), p.serverCpuMicrosPerRequest().median(),
+        a.serverCpuMicrosPerRequest().median() / p.serverCpuMicrosPerRequest().median()))));
+    e2e.memory(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e.memory(Target.SDK_JETTY).ifPresent(j -> md.append(
+        String.format(Locale.ROOT, "- Heap per idle session: Gatehouse %,.0f B vs SDK servlet %,.0f B; per open SSE stream "
+            + "(with its connection): %,.0f B vs %,.0f B.%n", g.bytesPerIdleSession().median(),
+            j.bytesPerIdleSession().median(), g.bytesPerSseStream().median(), j.bytesPerSseStream().median()))));
     md.append('\n');
   }
 
@@ -259,43 +267,151 @@ public final class Report {
       return;
     }
     LoadHarness.Settings s = info.e2eSettings();
-    md.append(String.format(Locale.ROOT, "%d concurrent clients, each on its own keep-alive TLS 1.3 connection and MCP "
-            + "session, call the `echo` tool back to back for %d s after %d s of warm-up. Each target runs alone in its own JVM "
-            + "(`-Xms512m -Xmx512m`, G1) on the same EC P-256 material from the Gatehouse CA, client certificates required. "
-            + "The client is the harness's own minimal HTTP/1.1 client (`McpHttpClient`: initialize, "
-            + "notifications/initialized, then tools/call; it reads every response completely), identical for all targets. "
-            + "Memory: heap after full GC, with %d extra idle sessions, then %d open listening SSE streams "
-            + "(each on its own connection; the per-stream figure excludes its session).%n%n",
-        s.clients(), s.measure().toSeconds(), s.warmup().toSeconds(), s.idleSessions(), s.sseStreams()))
-        .append("![e2e throughput](results-e2e.png)\n\n")
-        .append("| target | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU (cores) | server CPU µs/req "
-            + "| client CPU µs/req | heap after load MiB | bytes / idle session | bytes / SSE stream | TLS |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
-    for (LoadHarness.Result r : e2e) {
-      if (!r.ok()) {
-        md.append("| ").append(r.target().label()).append(" | failed: ").append(r.failure().replace('|', '/'))
-            .append(" |||||||||||| |\n");
-        continue;
-      }
-      md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s | %d | %.2f | %,.0f | %,.0f | %.1f | %,.0f | %,.0f%s | %s |%n",
-          r.target().label(), r.requestsPerSecond(), ms(r.p50()), ms(r.p99()), ms(r.p999()), r.errors(),
-          r.serverCpuCores(), r.serverCpuMicrosPerRequest(), r.clientCpuMicrosPerRequest(),
-          r.heapAfterLoad() / 1048576.0, r.bytesPerIdleSession(), r.bytesPerSseStream(),
-          r.sseHeadsSent() < s.sseStreams() ? " ¹" : "", r.tls()));
+    if (!steady()) {
+      md.append("> **NOT steady state.** `--quick` shortens every phase below to seconds; a fresh JVM needs 40–60 s of load "
+          + "before its throughput settles, so these numbers measure the JIT as much as the server. Use them to see that "
+          + "the harness works, never to compare targets. The full run (`./gatehouse bench`) uses the steady-state method.\n\n");
     }
-    md.append("\n¹ The SDK's servlet transport sends no response head on `GET /mcp` until the first event; the streams "
-        + "are open on the server all the same.\n\n");
-    e2e(Target.SDK_JETTY).ifPresent(sdk -> {
-      md.append("Relative to the SDK servlet transport on Jetty:\n\n| target | req/s | p99 | server CPU per request |\n|---|---:|---:|---:|\n");
-      for (LoadHarness.Result r : e2e) {
-        if (r.ok() && r.target() != Target.SDK_JETTY) {
-          md.append(String.format(Locale.ROOT, "| %s | %.2f× | %.2f× | %.2f× |%n", r.target().label(),
-              r.requestsPerSecond() / sdk.requestsPerSecond(), r.p99() / sdk.p99(),
-              r.serverCpuMicrosPerRequest() / sdk.serverCpuMicrosPerRequest()));
+    md.append(String.format(Locale.ROOT, "Method: %d interleaved round%s (every target once per round, in this order: %s), "
+            + "each visit a fresh target JVM (`-Xms512m -Xmx512m`, G1). A visit first loads its target with %d connections "
+            + "for at least %s and until the throughput of two successive %s windows differs by less than %.0f %% "
+            + "(at most %s); then, for each connection count (%s), new connections, %s of warm-up and %s measured. "
+            + "Every client is on its own keep-alive TLS 1.3 connection and MCP session and calls the `echo` tool back to back. "
+            + "The client is the harness's own minimal HTTP/1.1 client (`McpHttpClient`), identical for all targets. "
+            + "Server CPU is the target process's CPU time over the measured window (read inside the target JVM), divided by "
+            + "the calls completed in it. Each cell is the median over the rounds with the range (min–max) in brackets; "
+            + "latencies are of the calls that started and ended inside the window.%n%n",
+        s.rounds(), s.rounds() == 1 ? "" : "s", e2e.targets().stream().map(Target::name).reduce((x, y) -> x + ", " + y).orElse(""),
+        s.preloadClients(), secs(s.minPreload()), secs(s.window()), s.settleTolerance() * 100, secs(s.maxPreload()),
+        e2e.connections().stream().map(String::valueOf).reduce((x, y) -> x + ", " + y).orElse(""),
+        secs(s.warmup()), secs(s.measure())))
+        .append("![e2e throughput](results-e2e.png)\n\n")
+        .append("| target | connections | req/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/call | server CPU (cores) "
+            + "| client CPU µs/call | errors | state |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    for (Target t : e2e.targets()) {
+      for (int c : e2e.connections()) {
+        e2e.row(t, c).ifPresent(r -> md.append("| ").append(t.label()).append(" | ").append(c).append(" | ")
+            .append(r.requestsPerSecond().format("%,.0f")).append(" | ")
+            .append(r.p50().format("%.2f", 1e-3)).append(" | ")
+            .append(r.p99().format("%.2f", 1e-3)).append(" | ")
+            .append(r.p999().format("%.2f", 1e-3)).append(" | ")
+            .append(r.serverCpuMicrosPerRequest().format("%,.0f")).append(" | ")
+            .append(r.serverCpuCores().format("%.2f")).append(" | ")
+            .append(r.clientCpuMicrosPerRequest().format("%,.0f")).append(" | ")
+            .append(r.errors()).append(" | ").append(state(t)).append(" |\n"));
+      }
+    }
+    for (LoadHarness.Visit v : e2e.failures()) {
+      md.append("| ").append(v.target().label()).append(" | round ").append(v.round()).append(" failed: ")
+          .append(v.failure().replace('|', '/')).append(" |||||||||\n");
+    }
+    md.append('\n');
+    e2e.visits(Target.SDK_JETTY).stream().findFirst().ifPresent(any -> {
+      md.append("Relative to the SDK servlet transport on Jetty (ratio of medians):\n\n"
+          + "| target | connections | req/s | p99 | server CPU per call |\n|---|---:|---:|---:|---:|\n");
+      for (Target t : e2e.targets()) {
+        if (t == Target.SDK_JETTY) {
+          continue;
+        }
+        for (int c : e2e.connections()) {
+          Optional<E2eSummary.Row> r = e2e.row(t, c);
+          Optional<E2eSummary.Row> j = e2e.row(Target.SDK_JETTY, c);
+          if (r.isPresent() && j.isPresent()) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", t.label(), c,
+                times(E2eSummary.ratio(r, j, x -> x.requestsPerSecond().median())),
+                times(E2eSummary.ratio(r, j, x -> x.p99().median())),
+                times(E2eSummary.ratio(r, j, x -> x.serverCpuMicrosPerRequest().median()))));
+          }
         }
       }
       md.append('\n');
     });
+    md.append(String.format(Locale.ROOT, "Memory, per visit after the load: heap after a full GC with %,d extra idle sessions, "
+        + "then with %,d open listening SSE streams (`GET /mcp`, each on its own connection; the per-stream figure excludes "
+        + "its session). Median (min–max) over the rounds.%n%n", s.idleSessions(), s.sseStreams()))
+        .append("| target | bytes / idle session | bytes / SSE stream | heap after load MiB | TLS |\n|---|---:|---:|---:|---|\n");
+    boolean withheld = false;
+    for (Target t : e2e.targets()) {
+      Optional<E2eSummary.Memory> m = e2e.memory(t);
+      if (m.isEmpty()) {
+        continue;
+      }
+      withheld |= m.get().sseHeadsWithheld();
+      md.append("| ").append(t.label()).append(" | ").append(m.get().bytesPerIdleSession().format("%,.0f")).append(" | ")
+          .append(m.get().bytesPerSseStream().format("%,.0f")).append(m.get().sseHeadsWithheld() ? " ¹" : "").append(" | ")
+          .append(m.get().heapAfterLoad().format("%.1f", 1.0 / 1048576)).append(" | ")
+          .append(e2e.visits(t).get(0).tls()).append(" |\n");
+    }
+    if (withheld) {
+      md.append("\n¹ The SDK's servlet transport sends no response head on `GET /mcp` until the first event; the streams "
+          + "are open on the server all the same.\n");
+    }
+    md.append('\n');
+  }
+
+  /** The state column: steady (with the warm-up it took), or NOT steady state. */
+  private String state(Target t) {
+    if (!steady()) {
+      return "**NOT steady state**";
+    }
+    long settled = e2e.settledVisits(t);
+    int visits = e2e.visits(t).size();
+    String warm = "warm-up " + e2e.preloadSeconds(t).format("%.0f") + " s";
+    return settled == visits ? "steady (" + warm + ")"
+        : "**did not settle** in " + (visits - settled) + " of " + visits + " rounds (" + warm + ")";
+  }
+
+  private boolean steady() {
+    return info.e2eSettings().steadyState();
+  }
+
+  /** The goals, each with the ratio this run measured. */
+  private void goals(StringBuilder md) {
+    md.append("## 7. Goals\n\n");
+    if (!steady() && !e2e.isEmpty()) {
+      md.append("> **NOT steady state** (`--quick`): the end-to-end ratios below are not evidence either way.\n\n");
+    }
+    md.append("| goal | measured | target | status |\n|---|---:|---:|---|\n");
+    for (int c : e2e.connections()) {
+      goal(md, "server CPU per call, auth on ÷ auth off (" + c + " connections)", E2eSummary.ratio(
+          e2e.row(Target.GATEHOUSE_AUTH, c), e2e.row(Target.GATEHOUSE_PLAIN, c),
+          r -> r.serverCpuMicrosPerRequest().median()), 1.05, true);
+      goal(md, "server CPU per call, Gatehouse auth on ÷ SDK on Jetty without auth (" + c + " connections)",
+          E2eSummary.ratio(e2e.row(Target.GATEHOUSE_AUTH, c), e2e.row(Target.SDK_JETTY, c),
+              r -> r.serverCpuMicrosPerRequest().median()), 0.5, true);
+    }
+    md.append("| the same for the 2026-07-28 stateless path (JSON responses) | — | ≤ 0.50× | not measured: no stateless target in the harness yet |\n");
+    for (int c : e2e.connections()) {
+      goal(md, "p99, Gatehouse auth on ÷ SDK on Jetty (" + c + " connections)", E2eSummary.ratio(
+          e2e.row(Target.GATEHOUSE_AUTH, c), e2e.row(Target.SDK_JETTY, c), r -> r.p99().median()), 1.0, true);
+    }
+    String hs = "HandshakeBenchmark.connect:keyType=EC_P256,provider=";
+    // handshakes per second are the inverse of µs per connection, so rate A ÷ rate B = time B ÷ time A
+    goal(md, "full mTLS handshakes/s, OpenSSL ÷ JDK (EC P-256)", ratio(hs + "JDK,session=full", hs + "OPENSSL,session=full"),
+        3, false);
+    for (String provider : List.of("JDK", "OPENSSL")) {
+      goal(md, "resumed ÷ full handshakes/s, TLS 1.3 tickets (" + provider + ", EC P-256)",
+          ratio(hs + provider + ",session=full", hs + provider + ",session=resumed"), 3, false);
+    }
+    goal(md, "JWT RS256 uncached ÷ raw RSA-2048 verify", ratio("AuthPathBenchmark.jwtUncached:alg=RS256",
+        SIG + "RSA-2048/SunRsaSign"), 1.3, true);
+    goal(md, "JWT HS256 uncached ÷ raw HMAC-SHA256", ratio("AuthPathBenchmark.jwtUncached:alg=HS256",
+        "HmacBenchmark.hmacSha256"), 5, true);
+    md.append('\n');
+  }
+
+  private void goal(StringBuilder md, String what, Optional<Double> measured, double target, boolean atMost) {
+    String status = measured.map(r -> {
+      boolean met = atMost ? r <= target : r >= target;
+      if (met) {
+        return "met";
+      }
+      double by = atMost ? r / target - 1 : target / r - 1;
+      return String.format(Locale.ROOT, "missed by %.0f %%", by * 100);
+    }).orElse("not measured in this run");
+    md.append("| ").append(what).append(" | ").append(times(measured)).append(" | ").append(atMost ? "≤ " : "≥ ")
+        .append(String.format(Locale.ROOT, "%.2f×", target)).append(" | ").append(status).append(" |\n");
   }
 
   private void losses(StringBuilder md) {
@@ -322,42 +438,37 @@ public final class Report {
     ratio("OcspBenchmark.responderNonce", "OcspBenchmark.responderPreSigned").ifPresent(r -> md.append(String.format(Locale.ROOT,
         "- **OCSP nonces cost a signature per request** (%.0f× a pre-signed answer). That is why `RevocationChecker` does not "
             + "send nonces by default (RFC 5019) and why `ca serve` pre-signs.%n", r)));
-    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(s -> {
-      if (g.requestsPerSecond() < s.requestsPerSecond()) {
-        md.append(String.format(Locale.ROOT, "- **End to end, the SDK servlet transport on Jetty is faster here** (%.0f vs %.0f req/s). "
-            + "Gatehouse runs the hardening stages on every request (limits, Host/Origin, protocol version, the session-owner "
-            + "check) and hands each request off the event loop to Reactor's bounded-elastic scheduler and back.%n",
-            s.requestsPerSecond(), g.requestsPerSecond()));
-      } else {
-        md.append(String.format(Locale.ROOT, "- End to end, Gatehouse (auth off) serves %.2f× the SDK servlet transport's request "
-            + "rate on the same JDK TLS. (The servlet transport handles each request on a Jetty worker thread and blocks "
-            + "it on the SDK's reactive result with Mono.block() in several paths.)%n",
-            g.requestsPerSecond() / s.requestsPerSecond()));
+    if (!steady()) {
+      md.append("- End to end: not judged here, the e2e numbers of a `--quick` run are **NOT steady state**.\n\n");
+      return;
+    }
+    e2e(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e(Target.SDK_JETTY).ifPresent(j -> {
+      if (g.serverCpuMicrosPerRequest().median() > j.serverCpuMicrosPerRequest().median()) {
+        md.append(String.format(Locale.ROOT, "- **End to end, the SDK servlet transport on Jetty uses less server CPU per call** "
+            + "(%,.0f vs %,.0f µs at %d connections). See docs/benchmarks.md for where Gatehouse's goes.%n",
+            j.serverCpuMicrosPerRequest().median(), g.serverCpuMicrosPerRequest().median(), g.connections()));
       }
-      if (g.bytesPerIdleSession() > s.bytesPerIdleSession()) {
+    }));
+    e2e.memory(Target.GATEHOUSE_PLAIN).ifPresent(g -> e2e.memory(Target.SDK_JETTY).ifPresent(j -> {
+      if (g.bytesPerIdleSession().median() > j.bytesPerIdleSession().median()) {
         md.append(String.format(Locale.ROOT, "- **An idle session costs more heap in Gatehouse** (%,.0f vs %,.0f bytes): next to the "
             + "SDK's session it keeps the owning principal (sessions are bound to their creator), the last-use time for "
-            + "idle expiry and stream bookkeeping.%n",
-            g.bytesPerIdleSession(), s.bytesPerIdleSession()));
+            + "idle expiry and stream bookkeeping.%n", g.bytesPerIdleSession().median(), j.bytesPerIdleSession().median()));
       }
-      if (g.bytesPerSseStream() > s.bytesPerSseStream()) {
+      if (g.bytesPerSseStream().median() > j.bytesPerSseStream().median()) {
         md.append(String.format(Locale.ROOT, "- **An open SSE stream costs more heap in Gatehouse** (%,.0f vs %,.0f bytes).%n",
-            g.bytesPerSseStream(), s.bytesPerSseStream()));
+            g.bytesPerSseStream().median(), j.bytesPerSseStream().median()));
       }
     }));
     e2e(Target.GATEHOUSE_AUTH).ifPresent(a -> e2e(Target.GATEHOUSE_PLAIN).ifPresent(p -> {
-      double extra = a.serverCpuMicrosPerRequest() - p.serverCpuMicrosPerRequest();
-      if (extra > 0.15 * p.serverCpuMicrosPerRequest()) {
-        md.append(String.format(Locale.ROOT, "- **Auth on costs up to %.0f µs of server CPU per request** in this run (%.0f vs %.0f µs): "
-            + "revocation cache hit, RBAC, rate limiter, audit events and meters on every request (the certificate itself is "
-            + "checked once per connection). Short e2e windows also count the JIT compiling the extra code (compiler threads "
-            + "took ~30 %% of the auth-on target's CPU in an 8 s profiled run), so this is an upper bound; in steady state "
-            + "the auth stages are ~7 %% of server CPU samples.", extra, a.serverCpuMicrosPerRequest(), p.serverCpuMicrosPerRequest()));
-      } else {
-        md.append(String.format(Locale.ROOT, "- Auth on vs off differs by %.0f µs of server CPU per request in this run (%.0f vs %.0f µs), "
-            + "within the noise of this machine.", extra, a.serverCpuMicrosPerRequest(), p.serverCpuMicrosPerRequest()));
+      double on = a.serverCpuMicrosPerRequest().median();
+      double off = p.serverCpuMicrosPerRequest().median();
+      if (on > 1.05 * off) {
+        md.append(String.format(Locale.ROOT, "- **Auth on costs %.0f µs of server CPU per call more than auth off** (%,.0f vs %,.0f µs, "
+            + "%.2f×, at %d connections): revocation cache hit, RBAC, rate limiter, audit event and meters on every call (the "
+            + "certificate itself is checked once per connection). See docs/benchmarks.md for the JFR breakdown.%n",
+            on - off, on, off, on / off, a.connections()));
       }
-      md.append(" See docs/benchmarks.md for the JFR breakdown.\n");
     }));
     md.append('\n');
   }
@@ -400,21 +511,42 @@ public final class Report {
 
   private BarChart e2eChart() {
     LoadHarness.Settings s = info.e2eSettings();
-    BarChart chart = new BarChart("MCP tools/call over keep-alive mTLS: requests per second",
-        s.clients() + " clients, " + s.measure().toSeconds() + " s, " + main.jdk() + ", " + info.cores() + " cores",
-        "requests per second (higher is better); label: p50 / p99 latency, server CPU per request", false,
-        List.of(new BarChart.Series("req/s", new Color(40, 140, 90))));
-    for (LoadHarness.Result r : e2e) {
-      chart.row(r.target().label(), List.of(r.ok()
-          ? new BarChart.Bar(r.requestsPerSecond(), String.format(Locale.ROOT, "%,.0f req/s   p50 %s ms / p99 %s ms   %,.0f µs CPU/req",
-              r.requestsPerSecond(), ms(r.p50()), ms(r.p99()), r.serverCpuMicrosPerRequest()))
-          : new BarChart.Bar(0, "failed: " + r.failure())), null);
+    List<Color> colors = List.of(new Color(40, 140, 90), new Color(40, 100, 180), new Color(200, 120, 40),
+        new Color(120, 60, 160));
+    List<BarChart.Series> series = new ArrayList<>();
+    for (int i = 0; i < e2e.connections().size(); i++) {
+      series.add(new BarChart.Series(e2e.connections().get(i) + " connections", colors.get(i % colors.size())));
+    }
+    BarChart chart = new BarChart("MCP tools/call over keep-alive mTLS: requests per second"
+            + (steady() ? "" : " — NOT steady state (--quick)"),
+        (steady() ? "steady state, " : "NOT steady state, ") + "median of " + s.rounds() + " interleaved round"
+            + (s.rounds() == 1 ? "" : "s") + ", " + secs(s.measure()) + " measured each, " + main.jdk() + ", "
+            + info.cores() + " cores",
+        "requests per second (higher is better); label: p99 latency, server CPU per call", false, series);
+    for (Target t : e2e.targets()) {
+      List<BarChart.Bar> bars = new ArrayList<>();
+      for (int c : e2e.connections()) {
+        bars.add(e2e.row(t, c).map(r -> new BarChart.Bar(r.requestsPerSecond().median(), String.format(Locale.ROOT,
+                "%,.0f req/s   p99 %s ms   %,.0f µs CPU/call", r.requestsPerSecond().median(), ms(r.p99().median()),
+                r.serverCpuMicrosPerRequest().median())))
+            .orElse(new BarChart.Bar(0, "failed")));
+      }
+      chart.row(t.label(), bars, null);
     }
     return chart;
   }
 
-  private Optional<LoadHarness.Result> e2e(Target target) {
-    return e2e.stream().filter(r -> r.target() == target && r.ok()).findFirst();
+  /** {@code target} at the smallest connection count measured. */
+  private Optional<E2eSummary.Row> e2e(Target target) {
+    return e2e.connections().isEmpty() ? Optional.empty() : e2e.row(target, e2e.connections().get(0));
+  }
+
+  private static String times(Optional<Double> ratio) {
+    return ratio.map(r -> String.format(Locale.ROOT, "%.2f×", r)).orElse("—");
+  }
+
+  private static String secs(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : String.format(Locale.ROOT, "%.2f s", d.toMillis() / 1000.0);
   }
 
   private Optional<Double> ratio(String a, String b) {

@@ -106,7 +106,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     }
     if (message instanceof McpSchema.JSONRPCRequest r) {
       SseStream stream = SseStream.create(ctx, provider.jsonMapper)
-          .open(provider.limits.sseKeepAlive());
+          .openForResponse(provider.limits.sseKeepAlive());
       entry.openStreams.incrementAndGet();
       stream.onClose(entry.openStreams::decrementAndGet);
       observeToolCall(request, r, stream);

@@ -35,6 +35,10 @@ import reactor.core.publisher.MonoSink;
  * past the channel's write-buffer high-water mark has its connection closed at the next send or
  * ping, so a slow client can neither grow server memory nor park the sender's thread. Comment
  * pings keep intermediaries from timing out.
+ *
+ * <p>Flushes are coalesced: a message is written at once and flushed by a task queued behind it,
+ * and a graceful close on the event loop flushes straight away; so a request stream's head, its
+ * response and its end leave in one flush (one TLS record, one socket write) instead of three.
  */
 final class SseStream implements McpStreamableServerTransport {
   private static final Logger log = LoggerFactory.getLogger(SseStream.class);
@@ -46,7 +50,9 @@ final class SseStream implements McpStreamableServerTransport {
   // Removed again in end(): a kept-alive connection serves many streams, and a listener left on
   // its close future would keep every finished stream reachable until the connection closes.
   private final GenericFutureListener<Future<? super Void>> onChannelClose = f -> end(false);
+  private final Runnable flushTask = this::flushPending;
   private ScheduledFuture<?> keepAlive;
+  private boolean flushPending; // event loop only
   private volatile boolean closed;
   private volatile Consumer<McpSchema.JSONRPCResponse> responses;
 
@@ -61,20 +67,35 @@ final class SseStream implements McpStreamableServerTransport {
   }
 
   /**
-   * Writes the response head and starts pings. Call on the channel's event loop: sends queued
-   * by the SDK before this returns are written after the head.
+   * Writes and flushes the response head and starts pings: for a listening stream, whose client
+   * learns from the head that notifications will reach it. Call on the channel's event loop:
+   * sends queued by the SDK before this returns are written after the head.
    */
   SseStream open(Duration keepAliveInterval) {
+    start(keepAliveInterval);
+    ctx.flush();
+    return this;
+  }
+
+  /**
+   * As {@link #open}, but the head waits for the first message (or ping, or the end) and leaves
+   * with it: for the stream answering one POST, whose client waits for the answer anyway.
+   */
+  SseStream openForResponse(Duration keepAliveInterval) {
+    start(keepAliveInterval);
+    return this;
+  }
+
+  private void start(Duration keepAliveInterval) {
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     head.headers()
         .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
         .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-    ctx.writeAndFlush(head);
+    ctx.write(head, ctx.voidPromise());
     long nanos = keepAliveInterval.toNanos();
     keepAlive = ctx.executor().scheduleAtFixedRate(
         () -> write(PING, null), nanos, nanos, TimeUnit.NANOSECONDS);
     ctx.channel().closeFuture().addListener(onChannelClose);
-    return this;
   }
 
   /** Runs {@code action} once, on the event loop, when the stream ends for any reason. */
@@ -115,10 +136,19 @@ final class SseStream implements McpStreamableServerTransport {
 
   @Override
   public Mono<Void> closeGracefully() {
-    return Mono.create(sink -> ctx.executor().execute(() -> {
-      end(true);
-      sink.success();
-    }));
+    return Mono.create(sink -> {
+      if (ctx.executor().inEventLoop()) {
+        // The SDK closes a request stream right after its response was accepted, on this loop:
+        // ending here lets the response and the end share one flush.
+        end(true);
+        sink.success();
+      } else {
+        ctx.executor().execute(() -> {
+          end(true);
+          sink.success();
+        });
+      }
+    });
   }
 
   @Override
@@ -154,9 +184,20 @@ final class SseStream implements McpStreamableServerTransport {
     }
     // Accepted once queued within the bound: waiting for the socket would park the sender's
     // thread on a slow reader; the next send or ping finds the channel unwritable instead.
-    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+    ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+    if (!flushPending) {
+      flushPending = true;
+      ctx.executor().execute(flushTask);
+    }
     if (sink != null) {
       sink.success();
+    }
+  }
+
+  private void flushPending() {
+    if (flushPending) {
+      flushPending = false;
+      ctx.flush();
     }
   }
 
@@ -169,8 +210,11 @@ final class SseStream implements McpStreamableServerTransport {
     if (keepAlive != null) {
       keepAlive.cancel(false);
     }
+    flushPending = false; // the flush below covers whatever is pending
     if (writeEnd && ctx.channel().isActive()) {
       ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    } else {
+      ctx.flush();
     }
     onClose.forEach(Runnable::run);
     onClose.clear();

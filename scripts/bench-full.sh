@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Regenerates benchmarks/RESULTS.md and its charts with the full, steady-state method
+# (docs/benchmarks.md, "Regenerating RESULTS.md"), then profiles the auth-on and auth-off targets
+# under steady load with JFR and prints where their CPU goes.
+#
+#   scripts/bench-full.sh                 every JMH suite (both JDKs) + e2e at 8 and 64 connections
+#   BENCH_CONNECTIONS=8,64,256 scripts/bench-full.sh   also 256 connections (~5 min more)
+#   BENCH_ROUNDS=3 scripts/bench-full.sh  three interleaved e2e rounds instead of two
+#   BENCH_NO_PROFILE=1 scripts/bench-full.sh           skip the JFR profile at the end
+#   BENCH_FORCE=1 scripts/bench-full.sh   run even though the machine is busy
+#
+# About 45-50 minutes on 2 cores (JMH ~23 min, e2e ~20 min, profiles ~5 min). The machine must be
+# otherwise idle: a busy machine gives numbers that mean nothing, so the script refuses to start
+# when the 1-minute load average is above half the core count (BENCH_FORCE=1 overrides; RESULTS.md
+# records the load average either way). The profiles go to benchmarks/target/jfr/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cores=$(nproc)
+load=$(cut -d' ' -f1 /proc/loadavg)
+if [ "${BENCH_FORCE:-0}" != 1 ] && awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c / 2) }'; then
+  echo "bench-full: load average $load on $cores cores: the machine is busy, numbers would be noise." >&2
+  echo "bench-full: wait until it is idle, or set BENCH_FORCE=1." >&2
+  exit 1
+fi
+
+mvn -B -q -DskipTests -pl benchmarks -am package
+jar=benchmarks/target/benchmarks.jar
+
+GATEHOUSE_NO_BUILD=1 ./gatehouse bench --connections "${BENCH_CONNECTIONS:-8,64}" --rounds "${BENCH_ROUNDS:-2}"
+
+if [ "${BENCH_NO_PROFILE:-0}" != 1 ]; then
+  # One more steady-state visit of the auth-on target (at least 40 s of load first); JFR records
+  # its measured window at 64 connections inside the target JVM.
+  profiles="$PWD/benchmarks/target/jfr"
+  rm -rf "$profiles"
+  java "-Dgatehouse.bench.profileDir=$profiles" -cp "$jar" io.gatehouse.bench.e2e.LoadHarness \
+    --rounds 1 --connections 64 GATEHOUSE_AUTH GATEHOUSE_PLAIN
+  for f in "$profiles"/*.jfr; do
+    echo "== $f"
+    java -cp "$jar" io.gatehouse.bench.report.JfrSplit "$f"
+  done
+fi
