@@ -127,6 +127,16 @@ class SealedSessionsTest {
   }
 
   @Test
+  void capabilitiesTooLargeForAnIdAreRefusedAtSealing() {
+    SealedSessions s = sessions(SessionKeys.parse("k1:" + key()));
+    SessionState huge = s.newState(ALICE, "2025-06-18", McpSchema.ClientCapabilities.builder()
+        .experimental(Map.of("blob", "x".repeat(SealedSessions.MAX_ID_CHARS))).build(),
+        new McpSchema.Implementation("client", "1"));
+    assertThatThrownBy(() -> s.seal(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("too large");
+  }
+
+  @Test
   void keyTextIsValidatedWithoutEchoingTheKey() {
     String secret = Base64.getEncoder().encodeToString(new byte[16]);
     assertThatThrownBy(() -> SessionKeys.parse("k1:" + secret))
