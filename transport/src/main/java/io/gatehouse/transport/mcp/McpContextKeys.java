@@ -19,6 +19,12 @@ public final class McpContextKeys {
   /** The MCP protocol revision of the request ({@code MCP-Protocol-Version}, or its default). */
   public static final String PROTOCOL_VERSION = "gatehouse.protocol_version";
 
+  /**
+   * The session's {@code Mcp-Session-Id} as the client sends it (the sealed id, the same on every
+   * node; the SDK's {@code exchange.sessionId()} is this node's own), absent on initialize.
+   */
+  public static final String SESSION_ID = "gatehouse.session_id";
+
   private McpContextKeys() {}
 
   /** The principal in {@code context}, if any. */

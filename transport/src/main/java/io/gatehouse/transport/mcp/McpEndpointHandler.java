@@ -7,6 +7,7 @@ import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
 import io.gatehouse.transport.http.ProtocolVersionStage;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider.SessionEntry;
+import io.gatehouse.transport.mcp.session.SessionState;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.HttpHeaders;
@@ -168,42 +169,39 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request", "malformed initialize");
       return;
     }
+    String owner = SessionEntry.ownerKey(principal);
+    // The version the SDK answers with: the client's when spoken here, else the latest.
+    List<String> versions = provider.protocolVersions();
+    String version = versions.contains(init.protocolVersion())
+        ? init.protocolVersion() : versions.get(versions.size() - 1);
+    SessionState state =
+        provider.sealed.newState(owner, version, init.capabilities(), init.clientInfo());
+    String id;
+    try {
+      id = provider.sealed.seal(state);
+    } catch (IllegalArgumentException tooLarge) {
+      error(ctx, HttpResponseStatus.BAD_REQUEST, "invalid_request", tooLarge.getMessage());
+      return;
+    }
     McpStreamableServerSession.McpStreamableServerSessionInit started;
     SessionEntry entry;
     // Check and insert atomically, so concurrent initializes cannot overshoot the limits.
     synchronized (provider.sessions) {
-      String owner = SessionEntry.ownerKey(principal);
-      List<SessionEntry> owned = provider.sessions.values().stream()
-          .filter(e -> e.owner.equals(owner)).toList();
-      // Clients that never DELETE (most SDK clients, inspectors, bridges) must not lock their
-      // principal out: the principal's least recently used sessions make room (they answer 404,
-      // as the spec expects of an expired session). Only the global bound refuses.
-      int excess = owned.size() - provider.limits.maxSessionsPerPrincipal() + 1;
-      if (excess > 0) {
-        // lastActive moves under other requests: sort a snapshot of it, not the live field.
-        long now = System.nanoTime();
-        owned.stream().map(e -> Map.entry(e.lastActive - now, e))
-            .sorted(Map.Entry.comparingByKey()).limit(excess)
-            .forEach(evicted -> {
-              provider.close(evicted.getValue());
-              log.debug("evicted the least recently used MCP session of a principal at its limit");
-            });
-      }
-      if (provider.sessions.size() >= provider.limits.maxSessions()) {
+      if (!provider.makeRoom(owner)) {
         retryLater(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too_many_sessions",
             "the server holds its maximum number of sessions");
         return;
       }
       started = provider.sessionFactory.startSession(init);
-      entry = new SessionEntry(started.session(), principal);
+      entry = new SessionEntry(id, started.session(), principal, state.issuedAt());
       entry.lease = lease;
-      provider.sessions.put(started.session().getId(), entry);
+      provider.sessions.put(id, entry);
     }
     offLoop(started.initResult(), context).subscribe(
         result -> {
           FullHttpResponse response = HttpResponses.json(HttpResponseStatus.OK,
               json(McpSchema.JSONRPCResponse.result(request.id(), result)));
-          response.headers().set(HttpHeaders.MCP_SESSION_ID, entry.session.getId());
+          response.headers().set(HttpHeaders.MCP_SESSION_ID, entry.id);
           ctx.writeAndFlush(response);
         },
         err -> {
@@ -290,6 +288,11 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     String version = request.attr(ProtocolVersionStage.VERSION).get();
     values.put(McpContextKeys.PROTOCOL_VERSION,
         version == null ? ProtocolVersionStage.DEFAULT_VERSION : version);
+    String session = request.header(HttpHeaders.MCP_SESSION_ID);
+    if (session != null) {
+      // Only seen by the SDK once the session was found for this principal.
+      values.put(McpContextKeys.SESSION_ID, session);
+    }
     return McpTransportContext.create(values);
   }
 

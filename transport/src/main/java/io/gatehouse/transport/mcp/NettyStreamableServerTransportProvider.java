@@ -3,16 +3,21 @@ package io.gatehouse.transport.mcp;
 import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.mcp.session.SealedSessions;
+import io.gatehouse.transport.mcp.session.SessionKeys;
+import io.gatehouse.transport.mcp.session.SessionState;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.netty.channel.ChannelHandler;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,6 +37,10 @@ import reactor.core.scheduler.Schedulers;
  * limits.maxSessionsPerPrincipal} a new session evicts the principal's least recently used one.
  * Connections, their streams and sessions are bound to the credential that used them ({@link
  * CredentialBindings}).
+ *
+ * <p>Session ids are sealed state ({@link SealedSessions}): a node that receives a valid id it
+ * does not hold re-creates the SDK session, bound to the same principal, so nodes sharing the
+ * session keys ({@link SessionKeys#fromEnvironment}) serve each other's sessions.
  */
 public final class NettyStreamableServerTransportProvider
     implements McpStreamableServerTransportProvider {
@@ -56,6 +65,7 @@ public final class NettyStreamableServerTransportProvider
   final CredentialBindings credentials = new CredentialBindings();
   private final Disposable sweeper;
   private final Disposable revalidator;
+  volatile SealedSessions sealed;
 
   /** A provider using the SDK's default JSON mapper (Jackson 3). */
   public NettyStreamableServerTransportProvider(TransportConfig.Limits limits) {
@@ -66,6 +76,7 @@ public final class NettyStreamableServerTransportProvider
       TransportConfig.Limits limits, McpJsonMapper jsonMapper) {
     this.limits = limits;
     this.jsonMapper = jsonMapper;
+    setSessionKeys(SessionKeys.fromEnvironment(System.getenv()));
     Duration idle = limits.sessionIdleTimeout();
     Duration period = idle.dividedBy(4).compareTo(Duration.ofMinutes(1)) > 0
         ? Duration.ofMinutes(1) : idle.dividedBy(4).plusMillis(1);
@@ -73,6 +84,20 @@ public final class NettyStreamableServerTransportProvider
         .subscribe(t -> sweep(System.nanoTime() - idle.toNanos()));
     this.revalidator = Flux.interval(CredentialBindings.REVALIDATION_PERIOD, Schedulers.parallel())
         .subscribe(t -> revalidate());
+  }
+
+  /**
+   * Seals session ids under {@code keys} from now on (ids sealed before open only if {@code keys}
+   * still holds their key). Nodes behind one balancer need the same keys.
+   */
+  public void setSessionKeys(SessionKeys keys) {
+    this.sealed = new SealedSessions(keys, jsonMapper, Clock.systemUTC(),
+        SealedSessions.DEFAULT_MAX_AGE);
+    if (keys.generated()) {
+      log.info("MCP session ids sealed under a random per-process key: sessions live on this node"
+          + " only; several nodes need a shared key in {} or {} (see docs/deployment.md)",
+          SessionKeys.ENV_KEYS, SessionKeys.ENV_KEYS_FILE);
+    }
   }
 
   /** The JSON mapper the transport and the SDK share. */
@@ -126,7 +151,12 @@ public final class NettyStreamableServerTransportProvider
 
   @Override
   public Mono<Void> notifyClient(String sessionId, String method, Object params) {
-    SessionEntry entry = sessions.get(sessionId);
+    SessionEntry entry = sessionId == null ? null : sessions.get(sessionId);
+    if (entry == null && sessionId != null) {
+      // The SDK names sessions by its own id (exchange.sessionId()), not the sealed one.
+      entry = sessions.values().stream()
+          .filter(e -> sessionId.equals(e.session.getId())).findFirst().orElse(null);
+    }
     return entry == null
         ? Mono.error(new IllegalArgumentException("no such MCP session"))
         : entry.session.sendNotification(method, params);
@@ -155,18 +185,85 @@ public final class NettyStreamableServerTransportProvider
     });
   }
 
-  /** The session {@code id} if {@code principal} owns it; null otherwise (both mean 404). */
+  /**
+   * The session {@code id} if {@code principal} owns it, re-created from its sealed state when
+   * this node does not hold it; null otherwise (all mean 404).
+   */
   SessionEntry find(String id, Principal principal) {
-    SessionEntry entry = id == null ? null : sessions.get(id);
-    if (entry == null || !entry.owner.equals(SessionEntry.ownerKey(principal))) {
+    if (id == null) {
+      return null;
+    }
+    String owner = SessionEntry.ownerKey(principal);
+    SessionEntry entry = sessions.get(id);
+    if (entry == null) {
+      entry = recreate(id, owner, principal);
+    }
+    if (entry == null || !entry.owner.equals(owner)) {
+      return null;
+    }
+    if (sealed.expired(entry.issuedAt)) {
+      close(entry);
       return null;
     }
     entry.lastActive = System.nanoTime();
     return entry;
   }
 
+  /** The SDK session for a valid sealed {@code id} this node does not hold, or null. */
+  private SessionEntry recreate(String id, String owner, Principal principal) {
+    SealedSessions seal = sealed;
+    McpStreamableServerSession.Factory factory = sessionFactory;
+    Optional<SessionState> state = seal.open(id, owner);
+    if (state.isEmpty() || factory == null) {
+      return null;
+    }
+    synchronized (sessions) {
+      SessionEntry raced = sessions.get(id);
+      if (raced != null) {
+        return raced;
+      }
+      if (!makeRoom(owner)) {
+        return null;
+      }
+      // The SDK's initialize handler only computes the result the client already has: the
+      // session is created with the sealed capabilities and client info, ready for requests.
+      McpStreamableServerSession session =
+          factory.startSession(state.get().initializeRequest()).session();
+      SessionEntry entry = new SessionEntry(id, session, principal, state.get().issuedAt());
+      sessions.put(id, entry);
+      log.debug("re-created an MCP session from its sealed id");
+      return entry;
+    }
+  }
+
+  /**
+   * Makes room for one more session of {@code owner}: evicts its least recently used sessions at
+   * the per-principal limit; false when the global limit is reached. Hold the sessions' lock.
+   */
+  boolean makeRoom(String owner) {
+    List<SessionEntry> owned = sessions.values().stream()
+        .filter(e -> e.owner.equals(owner)).toList();
+    // Clients that never DELETE (most SDK clients, inspectors, bridges) must not lock their
+    // principal out: the principal's least recently used sessions make room (they answer 404,
+    // as the spec expects of an expired session). Only the global bound refuses.
+    int excess = owned.size() - limits.maxSessionsPerPrincipal() + 1;
+    if (excess > 0) {
+      // lastActive moves under other requests: sort a snapshot of it, not the live field.
+      long now = System.nanoTime();
+      owned.stream().map(e -> Map.entry(e.lastActive - now, e))
+          .sorted(Map.Entry.comparingByKey()).limit(excess)
+          .forEach(evicted -> {
+            close(evicted.getValue());
+            log.debug("evicted the least recently used MCP session of a principal at its limit");
+          });
+    }
+    return sessions.size() < limits.maxSessions();
+  }
+
+  /** Removes {@code entry}; this node will not re-create it from its sealed id. */
   void remove(SessionEntry entry) {
-    sessions.remove(entry.session.getId(), entry);
+    sealed.closed(entry.id);
+    sessions.remove(entry.id, entry);
     entry.closeListening();
   }
 
@@ -219,7 +316,11 @@ public final class NettyStreamableServerTransportProvider
 
   /** A live session, its owner and its open streams. */
   static final class SessionEntry {
+    /** The sealed id clients send (not the SDK's {@code session.getId()}). */
+    final String id;
     final McpStreamableServerSession session;
+    /** When initialize created the session (epoch seconds), as sealed in its id. */
+    final long issuedAt;
     final String owner;
     final AtomicInteger openStreams = new AtomicInteger();
     final AtomicReference<SseStream> listening = new AtomicReference<>();
@@ -227,8 +328,10 @@ public final class NettyStreamableServerTransportProvider
     /** The credential lease of the session's latest request; null without an auth pipeline. */
     volatile CredentialLease lease;
 
-    SessionEntry(McpStreamableServerSession session, Principal owner) {
+    SessionEntry(String id, McpStreamableServerSession session, Principal owner, long issuedAt) {
+      this.id = id;
       this.session = session;
+      this.issuedAt = issuedAt;
       this.owner = ownerKey(owner);
     }
 

@@ -23,10 +23,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The PROXY protocol v2 (HAProxy) at the front of the pipeline, chosen per connection by its peer
- * address: a trusted proxy must send the binary v2 header first (Netty's {@link
- * HAProxyMessageDecoder}), and its TCP source address becomes the connection's {@link
- * ClientAddress}; a LOCAL header (the proxy's own health check) keeps the proxy's address. Any
+ * The PROXY protocol (HAProxy) at the front of the pipeline, chosen per connection by its peer
+ * address: a trusted proxy must send a header first, the binary v2 or the v1 text (nginx's
+ * {@code proxy_protocol on} sends only v1; trust comes from the peer address, not the version),
+ * parsed by Netty's {@link HAProxyMessageDecoder}, and its TCP source address becomes the
+ * connection's {@link ClientAddress}; a LOCAL header (the proxy's own health check) keeps the proxy's address. Any
  * other peer that sends a PROXY header (v1 or v2) is disconnected, so nobody can claim another
  * source; a peer that sends none is served directly.
  */
@@ -71,12 +72,6 @@ final class ProxyProtocolHandlers {
         return;
       }
       try {
-        if (header.protocolVersion() != HAProxyProtocolVersion.V2) {
-          log.debug("closing connection from {}: PROXY protocol v1 from a trusted proxy (v2 only)",
-              ctx.channel().remoteAddress());
-          ctx.close();
-          return;
-        }
         if (header.command() == HAProxyCommand.PROXY) {
           HAProxyProxiedProtocol proto = header.proxiedProtocol();
           if (proto != HAProxyProxiedProtocol.TCP4 && proto != HAProxyProxiedProtocol.TCP6) {

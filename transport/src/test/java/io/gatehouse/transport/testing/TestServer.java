@@ -101,7 +101,7 @@ public final class TestServer implements AutoCloseable {
     tools.add(tool("whoami", (exchange, req) -> text(
         McpContextKeys.principal(exchange.transportContext()).orElseThrow().id() + "|"
             + exchange.transportContext().get(McpContextKeys.PROTOCOL_VERSION) + "|"
-            + exchange.sessionId() + "|"
+            + exchange.transportContext().get(McpContextKeys.SESSION_ID) + "|"
             + String.join(",", new java.util.TreeSet<>(McpContextKeys.principal(
                 exchange.transportContext()).orElseThrow().roles())))));
     tools.add(tool("progress", (exchange, req) -> {

@@ -1,0 +1,233 @@
+package io.gatehouse.transport.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.config.AuthConfig;
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.mcp.session.SessionKeys;
+import io.gatehouse.transport.testing.RawHttp;
+import io.gatehouse.transport.testing.RealCa;
+import io.gatehouse.transport.testing.TestServer;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two Gatehouse transport nodes on loopback behind a real nginx (stream module: TLS passed
+ * through, round robin, no affinity, PROXY protocol to the nodes), sharing one real CA service
+ * ({@code ca serve}), one policy file and one session key (issue 13, docs/deployment.md). The
+ * legacy SDK client keeps one session while its requests land on both nodes; a certificate revoked
+ * at the CA is refused by both nodes within the revocation cache bound; a policy edit reaches both.
+ */
+class TwoNodesBehindNginxTest {
+  /** The revocation cache bound of both nodes. */
+  static final Duration CACHE_BOUND = Duration.ofSeconds(1);
+  /** Cache bound + OCSP round trip + a loaded 2-core machine. */
+  static final Duration REFUSED_WITHIN = Duration.ofSeconds(8);
+  static final String POLICY = """
+      roles:
+        viewer:
+          tools: ["echo", "whoami"]
+      """;
+
+  @TempDir static Path dir;
+  static RealCa ca;
+  static Path policy;
+  static final List<TestServer> nodes = new ArrayList<>();
+  static final List<GatehouseAuth> auths = new ArrayList<>();
+  static Nginx nginx;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca = RealCa.start(dir.resolve("ca"));
+    policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    SessionKeys shared = SessionKeys.parse("k1:" + Base64.getEncoder().encodeToString(key));
+    for (int i = 0; i < 2; i++) {
+      AuthConfig auth = AuthConfig.defaults()
+          .withPolicy(policy)
+          .withRevocation(AuthConfig.Revocation.defaults().withMaxCacheTtl(CACHE_BOUND))
+          .withLockout(new AuthConfig.Lockout(1000, null, null, null))
+          .withAudit(AuthConfig.Audit.toFile(dir.resolve("audit-" + i + ".log")))
+          .withResource(URI.create("https://localhost:8443/mcp"));
+      TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0)
+          .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())
+              .withClientAuth(TransportConfig.ClientAuthMode.NONE, ca.chainPem()))
+          .withAuth(auth)
+          .withProxyProtocol(new TransportConfig.ProxyProtocol(List.of(Nginx.PROXY_ADDRESS)));
+      GatehouseAuth gatehouseAuth = GatehouseAuth.fromConfig(config);
+      auths.add(gatehouseAuth);
+      TestServer node = TestServer.start(config, gatehouseAuth);
+      node.transport.setSessionKeys(shared);
+      nodes.add(node);
+    }
+    nginx = Nginx.start(dir.resolve("nginx"), nodes.stream().map(TestServer::port).toList());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (nginx != null) {
+      nginx.close();
+    }
+    nodes.forEach(TestServer::close);
+    auths.forEach(GatehouseAuth::close);
+    if (ca != null) {
+      ca.close();
+    }
+  }
+
+  /** The SDK's legacy (session) client through nginx, one connection per request. */
+  static McpSyncClient legacyClient(SSLContext tls) {
+    HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
+        .builder("https://localhost:" + nginx.port())
+        .endpoint("/mcp")
+        .clientBuilder(ConnectionPerRequestClient.builder())
+        .customizeClient(b -> b.sslContext(tls))
+        .connectTimeout(Duration.ofSeconds(10))
+        .build();
+    return McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  static int whoamiCalls(TestServer node) {
+    AtomicInteger n = node.calls.get("whoami");
+    return n == null ? 0 : n.get();
+  }
+
+  @Test
+  void aLegacySessionIsServedByBothNodesThroughTheBalancer() throws Exception {
+    RealCa.Identity alice = ca.client("alice", "viewer");
+    int[] before = {whoamiCalls(nodes.get(0)), whoamiCalls(nodes.get(1))};
+    try (McpSyncClient client = legacyClient(ca.clientContext(alice))) {
+      McpSchema.InitializeResult init = client.initialize();
+      assertThat(init.protocolVersion()).startsWith("2025-");
+      List<String> sessions = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String who = text(client.callTool(McpSchema.CallToolRequest.builder("whoami").build()));
+        // principal|protocol version|Mcp-Session-Id|roles
+        assertThat(who).startsWith("spiffe://").contains("/alice|").endsWith("|viewer");
+        sessions.add(who.split("\\|")[2]);
+      }
+      int onA = whoamiCalls(nodes.get(0)) - before[0];
+      int onB = whoamiCalls(nodes.get(1)) - before[1];
+      assertThat(onA + onB).isEqualTo(8);
+      assertThat(onA).as("calls served by node A").isPositive();
+      assertThat(onB).as("calls served by node B").isPositive();
+      // One client session throughout, re-created by the node that had not seen it.
+      assertThat(sessions).hasSize(8).doesNotContainNull();
+      assertThat(sessions.stream().distinct().count()).isEqualTo(1);
+      // Filtered per principal on whichever node answers (the policy test may have added "add").
+      assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name)
+          .contains("echo", "whoami").doesNotContain("forbidden", "wait", "progress");
+    }
+    // The nodes saw the client's own address (PROXY protocol), never nginx's.
+    for (int i = 0; i < 2; i++) {
+      String audit = Files.readString(dir.resolve("audit-" + i + ".log"));
+      assertThat(audit).contains("/alice").contains("\"remote\":\"127.0.0.1\"")
+          .doesNotContain("\"remote\":\"" + Nginx.PROXY_ADDRESS + "\"");
+    }
+    // TODO(issue 13, modern path): a 2026-07-28 (stateless) client through the same balancer,
+    // every request alternating nodes, once the modern transport lands on main.
+  }
+
+  @Test
+  void aCertificateRevokedAtTheCaIsRefusedByBothNodes() throws Exception {
+    RealCa.Identity dave = ca.client("dave", "viewer");
+    SSLContext tls = ca.clientContext(dave);
+    for (TestServer node : nodes) {
+      assertThat(status(tls, node.port())).isEqualTo(404);
+    }
+    assertThat(status(tls, nginx.port())).isEqualTo(404);
+    ca.revoke(dave);
+    long revoked = System.nanoTime();
+    for (TestServer node : nodes) {
+      assertThat(eventually(REFUSED_WITHIN, () -> status(tls, node.port()) == 401))
+          .as("node on port %d refuses the revoked certificate", node.port()).isTrue();
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - revoked)).isLessThan(REFUSED_WITHIN);
+    // Through the balancer, whichever node answers: two connections, round robin, both refused.
+    assertThat(status(tls, nginx.port())).isEqualTo(401);
+    assertThat(status(tls, nginx.port())).isEqualTo(401);
+  }
+
+  @Test
+  void aPolicyChangeOnTheSharedFileReachesBothNodes() throws Exception {
+    RealCa.Identity erin = ca.client("erin", "viewer");
+    SSLContext tls = ca.clientContext(erin);
+    String session = sessionIdOf(tls);
+    for (TestServer node : nodes) {
+      assertThat(callAdd(tls, node.port(), session)).isEqualTo(403);
+    }
+    Files.writeString(policy, POLICY.replace("[\"echo\", \"whoami\"]",
+        "[\"echo\", \"whoami\", \"add\"]"));
+    for (TestServer node : nodes) {
+      assertThat(eventually(Duration.ofSeconds(10), () -> callAdd(tls, node.port(), session) == 200))
+          .as("node on port %d reloaded the policy", node.port()).isTrue();
+    }
+  }
+
+  /** A new session of the identity behind {@code tls}, initialized through the balancer. */
+  static String sessionIdOf(SSLContext tls) throws Exception {
+    try (RawHttp raw = RawHttp.connect(tls, nginx.port())) {
+      RawHttp.Response init = raw.exchange(RawHttp.request("POST", "/mcp", RawHttp.mcpHeaders(null),
+          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+              + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"));
+      assertThat(init.status()).isEqualTo(200);
+      return init.header("Mcp-Session-Id");
+    }
+  }
+
+  /** {@code tools/call add} on {@code session}, straight to the node on {@code port}. */
+  static int callAdd(SSLContext tls, int port, String session) {
+    Map<String, String> headers = new LinkedHashMap<>(RawHttp.mcpHeaders(session));
+    try (RawHttp raw = RawHttp.connect(tls, port)) {
+      return raw.exchange(RawHttp.request("POST", "/mcp", headers,
+          "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"add\","
+              + "\"arguments\":{\"a\":1,\"b\":2}}}")).status();
+    } catch (Exception e) {
+      return -1;
+    }
+  }
+
+  static int status(SSLContext tls, int port) {
+    try (RawHttp raw = RawHttp.connect(tls, port)) {
+      return raw.exchange(RawHttp.request("GET", "/nothing", Map.of(), null)).status();
+    } catch (Exception refusedHandshake) {
+      return -1;
+    }
+  }
+
+  static String text(McpSchema.CallToolResult result) {
+    return ((McpSchema.TextContent) result.content().get(0)).text();
+  }
+
+  static boolean eventually(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(100);
+    }
+    return condition.getAsBoolean();
+  }
+}
