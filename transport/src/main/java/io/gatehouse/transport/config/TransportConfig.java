@@ -53,7 +53,24 @@ public record TransportConfig(
             : allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     shutdownGrace = positive(shutdownGrace, Duration.ofSeconds(10), "shutdownGrace");
-    auth = auth == null ? AuthConfig.defaults() : auth;
+  }
+
+  /**
+   * The {@code auth} section, or its defaults when the config has none (see {@link
+   * #authConfigured()}: a server refuses to start without one).
+   */
+  @Override
+  public AuthConfig auth() {
+    return auth == null ? AuthConfig.defaults() : auth;
+  }
+
+  /**
+   * Whether the config has an {@code auth} section. Without one, {@code Gatehouse.server(..)}
+   * refuses to start unless {@code insecureNoAuthentication()} is named; with one, it can never
+   * start unauthenticated.
+   */
+  public boolean authConfigured() {
+    return auth != null;
   }
 
   /** A config without an {@code auth} section (it takes the defaults). */

@@ -127,6 +127,10 @@ public final class GatehouseAuth implements AutoCloseable {
       if (revocation != null) {
         resources.add(revocation);
       }
+      if (cert.enabled() && config.revocation().mode() != AuthConfig.RevocationMode.FAIL_CLOSED) {
+        log.warn("auth.revocation.mode: {}: a certificate whose revocation status is unknown is"
+            + " admitted", config.revocation().mode().toString().toLowerCase(java.util.Locale.ROOT));
+      }
     } catch (RuntimeException e) {
       close();
       throw e;
