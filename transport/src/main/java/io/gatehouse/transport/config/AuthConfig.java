@@ -1,6 +1,15 @@
 package io.gatehouse.transport.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.audit.AuditLog;
+import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
+import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
+import io.gatehouse.transport.auth.jwt.JwtKeys;
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
+import io.gatehouse.transport.auth.ratelimit.RateLimiter;
+import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,8 +125,7 @@ public record AuthConfig(
   public record Certificate(Boolean enabled, String trustDomain, Duration clockSkew) {
     public Certificate {
       enabled = enabled == null || enabled;
-      clockSkew = within(clockSkew, Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(5),
-          "auth.certificate.clockSkew");
+      clockSkew = ClientCertificateAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
     }
 
     /** On, any trust domain, 60 s skew. */
@@ -157,21 +165,14 @@ public record AuthConfig(
     public Jwt {
       enabled = enabled != null && enabled;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
-      jwksCacheTtl = within(jwksCacheTtl, Duration.ofMinutes(5), Duration.ofSeconds(10),
-          Duration.ofDays(1), "auth.jwt.jwksCacheTtl");
-      jwksRefreshAhead = within(jwksRefreshAhead, Duration.ofSeconds(30), Duration.ZERO,
-          Duration.ofHours(1), "auth.jwt.jwksRefreshAhead");
-      jwksMinRefetchInterval = within(jwksMinRefetchInterval, Duration.ofSeconds(30),
-          Duration.ofSeconds(1), Duration.ofHours(1), "auth.jwt.jwksMinRefetchInterval");
-      jwksConnectTimeout = within(jwksConnectTimeout, Duration.ofSeconds(2), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.jwt.jwksConnectTimeout");
-      jwksFetchDeadline = within(jwksFetchDeadline, Duration.ofSeconds(5), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.jwt.jwksFetchDeadline");
-      clockSkew = within(clockSkew, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(60),
-          "auth.jwt.clockSkew");
-      tokenCacheTtl = within(tokenCacheTtl, Duration.ofSeconds(60), Duration.ZERO,
-          Duration.ofMinutes(10), "auth.jwt.tokenCacheTtl");
-      tokenCacheSize = TransportConfig.positive(tokenCacheSize, 10_000, "auth.jwt.tokenCacheSize");
+      jwksCacheTtl = JwtKeys.CACHE_TTL.orDefault(jwksCacheTtl);
+      jwksRefreshAhead = JwtKeys.REFRESH_AHEAD.orDefault(jwksRefreshAhead);
+      jwksMinRefetchInterval = JwtKeys.MIN_REFETCH_INTERVAL.orDefault(jwksMinRefetchInterval);
+      jwksConnectTimeout = JwtKeys.CONNECT_TIMEOUT.orDefault(jwksConnectTimeout);
+      jwksFetchDeadline = JwtKeys.FETCH_DEADLINE.orDefault(jwksFetchDeadline);
+      clockSkew = JwtAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
+      tokenCacheTtl = JwtAuthenticator.TOKEN_CACHE_TTL.orDefault(tokenCacheTtl);
+      tokenCacheSize = JwtAuthenticator.TOKEN_CACHE_SIZE.orDefault(tokenCacheSize);
       if (enabled) {
         if (issuer == null || issuer.isBlank()) {
           throw new IllegalArgumentException("auth.jwt.issuer is required when jwt is enabled");
@@ -211,7 +212,7 @@ public record AuthConfig(
   public record ApiKey(Boolean enabled, Path file) {
     public ApiKey {
       enabled = enabled != null && enabled;
-      file = file == null ? Path.of("certs/apikeys.json") : file;
+      file = file == null ? Path.of(ApiKeyStore.DEFAULT_PATH) : file;
     }
   }
 
@@ -251,16 +252,10 @@ public record AuthConfig(
       Long cacheSize, Duration connectTimeout, Duration requestTimeout, Boolean nonce) {
     public Revocation {
       mode = mode == null ? RevocationMode.FAIL_CLOSED : mode;
-      maxCacheTtl = within(maxCacheTtl, Duration.ofMinutes(5), Duration.ofSeconds(1),
-          Duration.ofHours(24), "auth.revocation.maxCacheTtl");
-      cacheSize = cacheSize == null ? 100_000L : cacheSize;
-      if (cacheSize < 1) {
-        throw new IllegalArgumentException("auth.revocation.cacheSize must be positive");
-      }
-      connectTimeout = within(connectTimeout, Duration.ofSeconds(2), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.revocation.connectTimeout");
-      requestTimeout = within(requestTimeout, Duration.ofSeconds(5), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.revocation.requestTimeout");
+      maxCacheTtl = RevocationChecker.MAX_CACHE_TTL.orDefault(maxCacheTtl);
+      cacheSize = RevocationChecker.CACHE_SIZE.orDefault(cacheSize);
+      connectTimeout = RevocationChecker.CONNECT_TIMEOUT.orDefault(connectTimeout);
+      requestTimeout = RevocationChecker.REQUEST_TIMEOUT.orDefault(requestTimeout);
       nonce = nonce != null && nonce;
     }
 
@@ -302,10 +297,7 @@ public record AuthConfig(
    */
   public record RateLimits(Long maxKeys) {
     public RateLimits {
-      maxKeys = maxKeys == null ? 100_000L : maxKeys;
-      if (maxKeys < 1) {
-        throw new IllegalArgumentException("auth.rateLimits.maxKeys must be positive");
-      }
+      maxKeys = RateLimiter.MAX_KEYS.orDefault(maxKeys);
     }
   }
 
@@ -319,15 +311,10 @@ public record AuthConfig(
    */
   public record Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources) {
     public Lockout {
-      maxFailures = TransportConfig.positive(maxFailures, 10, "auth.lockout.maxFailures");
-      window = within(window, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(24),
-          "auth.lockout.window");
-      duration = within(duration, Duration.ofMinutes(5), Duration.ofSeconds(1),
-          Duration.ofHours(24), "auth.lockout.duration");
-      maxSources = maxSources == null ? 100_000L : maxSources;
-      if (maxSources < 1) {
-        throw new IllegalArgumentException("auth.lockout.maxSources must be positive");
-      }
+      maxFailures = AuthFailureLockout.MAX_FAILURES.orDefault(maxFailures);
+      window = AuthFailureLockout.WINDOW.orDefault(window);
+      duration = AuthFailureLockout.DURATION.orDefault(duration);
+      maxSources = AuthFailureLockout.MAX_SOURCES.orDefault(maxSources);
     }
 
     /** 10 failures per minute lock a source for 5 minutes. */
@@ -346,12 +333,9 @@ public record AuthConfig(
    */
   public record Audit(Path file, Long maxFileBytes, Integer backups, Integer queueCapacity) {
     public Audit {
-      maxFileBytes = maxFileBytes == null ? 10L << 20 : maxFileBytes;
-      if (maxFileBytes < 4096) {
-        throw new IllegalArgumentException("auth.audit.maxFileBytes must be at least 4096");
-      }
-      backups = TransportConfig.positive(backups, 5, "auth.audit.backups");
-      queueCapacity = TransportConfig.positive(queueCapacity, 10_000, "auth.audit.queueCapacity");
+      maxFileBytes = AuditLog.MAX_FILE_BYTES.orDefault(maxFileBytes);
+      backups = AuditLog.BACKUPS.orDefault(backups);
+      queueCapacity = AuditLog.QUEUE_CAPACITY.orDefault(queueCapacity);
     }
 
     /** SLF4J only. */
@@ -368,30 +352,13 @@ public record AuthConfig(
   /**
    * The authentication threads.
    *
-   * @param threads default: the number of processors, at least 2
-   * @param queue requests waiting for a thread before new ones get 503; default 1024
+   * @param threads unset: the number of processors, at least 2
+   * @param queue requests waiting for a thread before new ones get 503
    */
   public record Executor(Integer threads, Integer queue) {
     public Executor {
-      threads = TransportConfig.positive(threads,
-          Math.max(2, Runtime.getRuntime().availableProcessors()), "auth.executor.threads");
-      queue = TransportConfig.positive(queue, 1024, "auth.executor.queue");
+      threads = GatehouseAuth.THREADS.orDefault(threads);
+      queue = GatehouseAuth.QUEUE.orDefault(queue);
     }
-  }
-
-  private static Duration within(Duration value, Duration fallback, Duration min, Duration max,
-      String name) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(name + " must be between " + text(min) + " and "
-          + text(max) + ", got " + text(value));
-    }
-    return value;
-  }
-
-  private static String text(Duration d) {
-    return d.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 }

@@ -12,7 +12,7 @@ import java.util.Locale;
  * docs/transport.md}.
  *
  * @param bind address to listen on (default {@code 127.0.0.1})
- * @param port TCP port (default 8443; 0 picks a free port)
+ * @param port TCP port ({@link #PORT})
  * @param plainHttp serve plain HTTP instead of TLS; refused unless {@code bind} is a loopback
  *     address (for tests and behind a TLS-terminating proxy on the same host)
  * @param tls certificate, key, trust bundle, client-auth mode and provider
@@ -37,13 +37,17 @@ public record TransportConfig(
 
   /** Default {@code Host} allow-list: the loopback names. */
   public static final List<String> LOOPBACK_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
+  /** Default listening address: loopback only, so nothing is exposed by accident. */
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  /** TCP port; 0 picks a free one. */
+  public static final Setting<Integer> PORT = Setting.port("server.port", 8443);
+  /** How long graceful shutdown waits for in-flight requests. */
+  public static final Setting<Duration> SHUTDOWN_GRACE =
+      Setting.positiveDuration("server.shutdownGrace", Duration.ofSeconds(10));
 
   public TransportConfig {
-    bind = bind == null || bind.isBlank() ? "127.0.0.1" : bind;
-    port = port == null ? 8443 : port;
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be 0..65535, got " + port);
-    }
+    bind = bind == null || bind.isBlank() ? DEFAULT_BIND : bind;
+    port = PORT.orDefault(port);
     plainHttp = plainHttp != null && plainHttp;
     tls = tls == null ? Tls.none() : tls;
     limits = limits == null ? Limits.defaults() : limits;
@@ -52,7 +56,7 @@ public record TransportConfig(
             ? LOOPBACK_HOSTS
             : allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
-    shutdownGrace = positive(shutdownGrace, Duration.ofSeconds(10), "shutdownGrace");
+    shutdownGrace = SHUTDOWN_GRACE.orDefault(shutdownGrace);
   }
 
   /**
@@ -79,7 +83,7 @@ public record TransportConfig(
     this(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, null);
   }
 
-  /** All defaults: TLS on 127.0.0.1:8443, without certificate paths (they must be set). */
+  /** All defaults: TLS on loopback, without certificate paths (they must be set). */
   public static TransportConfig defaults() {
     return new TransportConfig(null, null, null, null, null, null, null, null, null);
   }
@@ -118,26 +122,6 @@ public record TransportConfig(
   public TransportConfig withAuth(AuthConfig auth) {
     return new TransportConfig(
         bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
-  }
-
-  static Duration positive(Duration value, Duration fallback, String name) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive");
-    }
-    return value;
-  }
-
-  static int positive(Integer value, int fallback, String name) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be positive, got " + value);
-    }
-    return value;
   }
 
   /** TLS provider: the JDK's JSSE, or BoringSSL through netty-tcnative. */
@@ -230,18 +214,35 @@ public record TransportConfig(
       Duration sessionIdleTimeout,
       Duration sseKeepAlive,
       Integer sseMaxBufferedBytes) {
+    public static final Setting<Integer> MAX_BODY_BYTES =
+        Setting.integer("server.limits.maxBodyBytes", 4 << 20, 1, null);
+    public static final Setting<Integer> MAX_HEADER_BYTES =
+        Setting.integer("server.limits.maxHeaderBytes", 16 << 10, 1, null);
+    public static final Setting<Integer> MAX_HEADER_COUNT =
+        Setting.integer("server.limits.maxHeaderCount", 64, 1, null);
+    public static final Setting<Duration> REQUEST_READ_TIMEOUT =
+        Setting.positiveDuration("server.limits.requestReadTimeout", Duration.ofSeconds(30));
+    public static final Setting<Integer> MAX_SESSIONS =
+        Setting.integer("server.limits.maxSessions", 10_000, 1, null);
+    public static final Setting<Integer> MAX_SESSIONS_PER_PRINCIPAL =
+        Setting.integer("server.limits.maxSessionsPerPrincipal", 32, 1, null);
+    public static final Setting<Duration> SESSION_IDLE_TIMEOUT =
+        Setting.positiveDuration("server.limits.sessionIdleTimeout", Duration.ofMinutes(30));
+    public static final Setting<Duration> SSE_KEEP_ALIVE =
+        Setting.positiveDuration("server.limits.sseKeepAlive", Duration.ofSeconds(15));
+    public static final Setting<Integer> SSE_MAX_BUFFERED_BYTES =
+        Setting.integer("server.limits.sseMaxBufferedBytes", 1 << 20, 1, null);
+
     public Limits {
-      maxBodyBytes = positive(maxBodyBytes, 4 << 20, "maxBodyBytes");
-      maxHeaderBytes = positive(maxHeaderBytes, 16 << 10, "maxHeaderBytes");
-      maxHeaderCount = positive(maxHeaderCount, 64, "maxHeaderCount");
-      requestReadTimeout =
-          positive(requestReadTimeout, Duration.ofSeconds(30), "requestReadTimeout");
-      maxSessions = positive(maxSessions, 10_000, "maxSessions");
-      maxSessionsPerPrincipal = positive(maxSessionsPerPrincipal, 32, "maxSessionsPerPrincipal");
-      sessionIdleTimeout =
-          positive(sessionIdleTimeout, Duration.ofMinutes(30), "sessionIdleTimeout");
-      sseKeepAlive = positive(sseKeepAlive, Duration.ofSeconds(15), "sseKeepAlive");
-      sseMaxBufferedBytes = positive(sseMaxBufferedBytes, 1 << 20, "sseMaxBufferedBytes");
+      maxBodyBytes = MAX_BODY_BYTES.orDefault(maxBodyBytes);
+      maxHeaderBytes = MAX_HEADER_BYTES.orDefault(maxHeaderBytes);
+      maxHeaderCount = MAX_HEADER_COUNT.orDefault(maxHeaderCount);
+      requestReadTimeout = REQUEST_READ_TIMEOUT.orDefault(requestReadTimeout);
+      maxSessions = MAX_SESSIONS.orDefault(maxSessions);
+      maxSessionsPerPrincipal = MAX_SESSIONS_PER_PRINCIPAL.orDefault(maxSessionsPerPrincipal);
+      sessionIdleTimeout = SESSION_IDLE_TIMEOUT.orDefault(sessionIdleTimeout);
+      sseKeepAlive = SSE_KEEP_ALIVE.orDefault(sseKeepAlive);
+      sseMaxBufferedBytes = SSE_MAX_BUFFERED_BYTES.orDefault(sseMaxBufferedBytes);
     }
 
     /** All defaults. */

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.audit;
 
+import io.gatehouse.transport.config.Setting;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import java.io.IOException;
@@ -356,12 +357,21 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** Roll the file when it would grow past this size. */
+  public static final Setting<Long> MAX_FILE_BYTES =
+      Setting.count("auth.audit.maxFileBytes", 10L << 20, 4096, null);
+  /** Rolled files kept ({@code audit.log.1} newest); at least one, so a roll never loses events. */
+  public static final Setting<Integer> BACKUPS = Setting.integer("auth.audit.backups", 5, 1, 100);
+  /** Events waiting for the writer before new ones are dropped. */
+  public static final Setting<Integer> QUEUE_CAPACITY =
+      Setting.integer("auth.audit.queueCapacity", 10_000, 1, 1_000_000);
+
   /** Settings for an {@link AuditLog}. */
   public static final class Builder {
     private Path file;
-    private long maxFileBytes = 10L * 1024 * 1024;
-    private int backups = 5;
-    private int queueCapacity = 10_000;
+    private long maxFileBytes = MAX_FILE_BYTES.defaultValue();
+    private int backups = BACKUPS.defaultValue();
+    private int queueCapacity = QUEUE_CAPACITY.defaultValue();
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -374,28 +384,19 @@ public final class AuditLog implements AutoCloseable {
 
     /** Roll the file when it would grow past this size; at least 4 KiB. Default 10 MiB. */
     public Builder maxFileBytes(long maxFileBytes) {
-      if (maxFileBytes < 4096) {
-        throw new IllegalArgumentException("maxFileBytes must be at least 4096: " + maxFileBytes);
-      }
-      this.maxFileBytes = maxFileBytes;
+      this.maxFileBytes = MAX_FILE_BYTES.check(maxFileBytes);
       return this;
     }
 
     /** Rolled files kept ({@code audit.log.1} newest); 0 to 100. Default 5. */
     public Builder backups(int backups) {
-      if (backups < 0 || backups > 100) {
-        throw new IllegalArgumentException("backups must be between 0 and 100: " + backups);
-      }
-      this.backups = backups;
+      this.backups = BACKUPS.check(backups);
       return this;
     }
 
     /** Events waiting for the writer before new ones are dropped; 1 to 1,000,000. Default 10,000. */
     public Builder queueCapacity(int queueCapacity) {
-      if (queueCapacity < 1 || queueCapacity > 1_000_000) {
-        throw new IllegalArgumentException("queueCapacity must be between 1 and 1000000: " + queueCapacity);
-      }
-      this.queueCapacity = queueCapacity;
+      this.queueCapacity = QUEUE_CAPACITY.check(queueCapacity);
       return this;
     }
 

@@ -107,10 +107,10 @@ final class AuthenticateStage implements RequestStage {
     if (result instanceof AuthResult.Rejected rejected) {
       audit.authenticationRefused(rejected.method(), remote, rejected.reason());
       metrics.decision(rejected.method(), "deny");
-      return refusals.unauthorized(rejected.tokenPresented());
+      return refusals.unauthorized(rejected);
     }
     audit.authenticationRefused(AuthMethod.NONE, remote, "no credentials");
     metrics.decision(AuthMethod.NONE, "deny");
-    return refusals.unauthorized(false);
+    return refusals.authenticationRequired();
   }
 }

@@ -58,7 +58,7 @@ final class AuthorizeStage implements RequestStage {
   public CompletionStage<StageResult> apply(GatehouseRequest request) {
     Principal principal = RequestPrincipal.get(request).orElse(null);
     if (principal == null) {
-      return refusals.unauthorized(false);
+      return refusals.authenticationRequired();
     }
     Policy current = policy.current();
     InetSocketAddress remote = request.remoteAddress();

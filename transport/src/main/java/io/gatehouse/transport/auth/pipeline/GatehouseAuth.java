@@ -18,6 +18,7 @@ import io.gatehouse.transport.auth.ratelimit.RateLimiter;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationPolicy;
 import io.gatehouse.transport.config.AuthConfig;
+import io.gatehouse.transport.config.Setting;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
@@ -68,6 +69,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
+  /** Threads authentication runs on (never the event loop); unset: processors, at least 2. */
+  public static final Setting<Integer> THREADS =
+      Setting.integer("auth.executor.threads", null, 1, 1024);
+  /** Requests waiting for an authentication thread before new ones get 503. */
+  public static final Setting<Integer> QUEUE =
+      Setting.integer("auth.executor.queue", 1024, 1, null);
 
   private final AuthConfig config;
   private final Path trustBundle; // null: certificates off
@@ -92,7 +99,7 @@ public final class GatehouseAuth implements AutoCloseable {
     this.configuredClientAuth = transport.tls().clientAuth();
     this.resourceUri = config.resource() != null ? config.resource()
         : URI.create((transport.plainHttp() ? "http" : "https") + "://localhost:"
-            + (transport.port() == 0 ? 8443 : transport.port()) + "/mcp");
+            + (transport.port() == 0 ? TransportConfig.PORT.defaultValue() : transport.port()) + "/mcp");
     this.resource = resourceUri.toString();
     this.refusals = new Refusals(base(resourceUri) + ProtectedResourceMetadataStage.PATH);
     this.metrics = new AuthMetrics(registry == null ? new CompositeMeterRegistry() : registry);
@@ -364,7 +371,9 @@ public final class GatehouseAuth implements AutoCloseable {
 
   private static ThreadPoolExecutor executor(AuthConfig.Executor e) {
     AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(e.threads(), e.threads(), 60,
+    int threads = e.threads() != null ? e.threads()
+        : Math.max(2, Runtime.getRuntime().availableProcessors());
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60,
         TimeUnit.SECONDS, new ArrayBlockingQueue<>(e.queue()), r -> {
           Thread t = new Thread(r, "gatehouse-auth-" + n.incrementAndGet());
           t.setDaemon(true);

@@ -99,7 +99,7 @@ final class RevocationStage implements RequestStage {
       audit.authenticationRefused(principal, remote,
           decision == null ? "issuer of the certificate not found" : decision.detail());
       metrics.decision(AuthMethod.CERTIFICATE, "deny");
-      return refusals.unauthorized(false);
+      return refusals.authenticationRequired();
     }
     if (changed) {
       if (decision.isWarning()) {
