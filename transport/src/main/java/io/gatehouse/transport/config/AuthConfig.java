@@ -20,7 +20,8 @@ import java.util.Locale;
  * The {@code auth:} section of the transport config: which authentication methods are on, how
  * revocation, policy, rate limits, lockout and audit behave. Safe defaults: client certificates on,
  * JWT and API keys off, revocation fail-closed, no policy (the pipeline refuses to start without
- * one). Keys and defaults are documented in {@code docs/authentication.md}.
+ * one). Each default and bound is a {@link Setting} constant of the component that owns it;
+ * every key is documented in {@code docs/configuration.md}.
  *
  * @param resource this server's MCP endpoint URL as clients reach it (RFC 9728 {@code resource},
  *     JWT audience default); default {@code https://localhost:<port>/mcp}
@@ -120,7 +121,7 @@ public record AuthConfig(
    *
    * @param enabled default true
    * @param trustDomain accept only SPIFFE IDs in this trust domain; default any
-   * @param clockSkew tolerance on validity; default 60s, at most 5m
+   * @param clockSkew tolerance on validity
    */
   public record Certificate(Boolean enabled, String trustDomain, Duration clockSkew) {
     public Certificate {
@@ -149,14 +150,14 @@ public record AuthConfig(
    * @param algorithms JWS allow-list; default {@code [ES256]}
    * @param keyFile PEM, JWK or JWK set file
    * @param jwksUrl JWK set URL (HTTPS, or HTTP to a loopback address)
-   * @param jwksCacheTtl default 5m
-   * @param jwksRefreshAhead default 30s
-   * @param jwksMinRefetchInterval default 30s
-   * @param jwksConnectTimeout default 2s
-   * @param jwksFetchDeadline default 5s
-   * @param clockSkew default 60s, at most 60s
-   * @param tokenCacheTtl default 60s, at most 10m, 0 disables
-   * @param tokenCacheSize default 10000
+   * @param jwksCacheTtl see the owning component's {@link Setting}
+   * @param jwksRefreshAhead see the owning component's {@link Setting}
+   * @param jwksMinRefetchInterval see the owning component's {@link Setting}
+   * @param jwksConnectTimeout see the owning component's {@link Setting}
+   * @param jwksFetchDeadline see the owning component's {@link Setting}
+   * @param clockSkew see the owning component's {@link Setting}
+   * @param tokenCacheTtl see the owning component's {@link Setting}
+   * @param tokenCacheSize see the owning component's {@link Setting}
    */
   public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
       Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
@@ -242,10 +243,10 @@ public record AuthConfig(
    *
    * @param mode default fail-closed
    * @param responderUrl replaces each certificate's AIA OCSP URL when set
-   * @param maxCacheTtl upper bound on trusting an answer; default 5m, 1s..24h
-   * @param cacheSize cached answers; default 100000
-   * @param connectTimeout default 2s
-   * @param requestTimeout default 5s
+   * @param maxCacheTtl upper bound on trusting an answer
+   * @param cacheSize cached answers
+   * @param connectTimeout see the owning component's {@link Setting}
+   * @param requestTimeout see the owning component's {@link Setting}
    * @param nonce send and require a nonce; default false
    */
   public record Revocation(RevocationMode mode, URI responderUrl, Duration maxCacheTtl,
@@ -293,7 +294,7 @@ public record AuthConfig(
   /**
    * Rate-limiter bounds; the rates themselves are in the policy file.
    *
-   * @param maxKeys most (principal, tool) buckets kept; default 100000
+   * @param maxKeys most (principal, tool) buckets kept
    */
   public record RateLimits(Long maxKeys) {
     public RateLimits {
@@ -304,10 +305,10 @@ public record AuthConfig(
   /**
    * Lockout after failed authentications from one source.
    *
-   * @param maxFailures failures within {@code window} that lock; default 10
-   * @param window default 1m
-   * @param duration how long a source stays locked; default 5m
-   * @param maxSources sources tracked; default 100000
+   * @param maxFailures failures within {@code window} that lock
+   * @param window see the owning component's {@link Setting}
+   * @param duration how long a source stays locked
+   * @param maxSources sources tracked
    */
   public record Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources) {
     public Lockout {
@@ -327,9 +328,9 @@ public record AuthConfig(
    * The audit log.
    *
    * @param file JSON-lines file (mode 0600, rolled); unset: SLF4J logger {@code gatehouse.audit} only
-   * @param maxFileBytes roll size; default 10 MiB
-   * @param backups rolled files kept; default 5
-   * @param queueCapacity events queued before dropping; default 10000
+   * @param maxFileBytes roll size
+   * @param backups rolled files kept
+   * @param queueCapacity events queued before dropping
    */
   public record Audit(Path file, Long maxFileBytes, Integer backups, Integer queueCapacity) {
     public Audit {

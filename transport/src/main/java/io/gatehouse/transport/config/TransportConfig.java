@@ -190,19 +190,18 @@ public record TransportConfig(
   /**
    * Resource limits; each bounds what one client can make the server hold.
    *
-   * @param maxBodyBytes largest request body (413 above; default 4 MiB)
-   * @param maxHeaderBytes largest header block (431 above; default 16 KiB)
-   * @param maxHeaderCount most header fields in a request (431 above; default 64)
+   * @param maxBodyBytes largest request body (413 above)
+   * @param maxHeaderBytes largest header block (431 above)
+   * @param maxHeaderCount most header fields in a request (431 above)
    * @param requestReadTimeout time a connection has to deliver a complete request after it opens
    *     or after the previous response ends; bounds idle keep-alive connections and slow-loris
-   *     clients alike; also the TLS handshake timeout (default 30s)
-   * @param maxSessions MCP sessions in total (503 above; default 10000)
-   * @param maxSessionsPerPrincipal MCP sessions one principal may hold (429 above; default 32)
+   *     clients alike; also the TLS handshake timeout
+   * @param maxSessions MCP sessions in total (503 above)
+   * @param maxSessionsPerPrincipal MCP sessions one principal may hold (429 above)
    * @param sessionIdleTimeout a session without requests or open streams this long is closed
-   *     (default 30m)
-   * @param sseKeepAlive interval of SSE comment pings on open streams (default 15s)
+   * @param sseKeepAlive interval of SSE comment pings on open streams
    * @param sseMaxBufferedBytes unsent bytes a slow SSE reader may queue before its connection is
-   *     closed (default 1 MiB)
+   *     closed
    */
   public record Limits(
       Integer maxBodyBytes,
