@@ -6,7 +6,6 @@ import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
-import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.ratelimit.RateLimitDecision;
 import io.gatehouse.transport.http.GatehouseRequest;
@@ -35,21 +34,17 @@ final class AuthenticateStage implements RequestStage {
   private final boolean certificatesFirst;
   private final boolean checksRevocation;
   private final AuthFailureLockout lockout;
-  private final AuditLog audit;
-  private final AuthMetrics metrics;
-  private final Refusals refusals;
+  private final Decisions decisions;
   private final Executor executor;
   private final Clock clock;
 
   AuthenticateStage(AuthenticationChain chain, boolean checksRevocation, AuthFailureLockout lockout,
-      AuditLog audit, AuthMetrics metrics, Refusals refusals, Executor executor, Clock clock) {
+      Decisions decisions, Executor executor, Clock clock) {
     this.chain = chain;
     this.certificatesFirst = chain.methods().get(0) == AuthMethod.CERTIFICATE;
     this.checksRevocation = checksRevocation;
     this.lockout = lockout;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.refusals = refusals;
+    this.decisions = decisions;
     this.executor = executor;
     this.clock = clock;
   }
@@ -64,10 +59,7 @@ final class AuthenticateStage implements RequestStage {
     InetSocketAddress remote = request.remoteAddress();
     RateLimitDecision gate = lockout.check(remote.getAddress());
     if (!gate.allowed()) {
-      audit.authenticationRefused(AuthMethod.NONE, remote, "source locked out");
-      metrics.decision(AuthMethod.NONE, "locked_out");
-      return refusals.tooMany(gate.retryAfterSeconds(),
-          "too many failed authentications from this address");
+      return decisions.lockedOut(remote, gate.retryAfterSeconds());
     }
     ConnectionAuth connection = ConnectionAuth.of(request.channel(), request.sslSession().orElse(null));
     Principal known = certificatesFirst ? connection.certificatePrincipal(clock.instant()) : null;
@@ -80,7 +72,7 @@ final class AuthenticateStage implements RequestStage {
     try {
       result = CompletableFuture.supplyAsync(() -> chain.authenticate(auth), executor);
     } catch (RejectedExecutionException e) {
-      return refusals.busy();
+      return decisions.refusals().busy();
     }
     // One request per connection is in flight, and each hand-off (to the executor, back to the
     // event loop) orders memory, so the connection state needs no locks.
@@ -97,20 +89,15 @@ final class AuthenticateStage implements RequestStage {
         connection.certificateNotAfter = connection.chain.get(0).getNotAfter().toInstant();
       }
       if (principal.method() != AuthMethod.CERTIFICATE || !checksRevocation) {
-        audit.authenticated(principal, remote);
-        metrics.decision(principal.method(), "allow");
+        decisions.authenticated(principal, remote);
       }
       RequestPrincipal.set(request, principal);
       return StageResult.proceedNow();
     }
     lockout.recordFailure(remote.getAddress());
     if (result instanceof AuthResult.Rejected rejected) {
-      audit.authenticationRefused(rejected.method(), remote, rejected.reason());
-      metrics.decision(rejected.method(), "deny");
-      return refusals.unauthorized(rejected);
+      return decisions.rejected(rejected, remote);
     }
-    audit.authenticationRefused(AuthMethod.NONE, remote, "no credentials");
-    metrics.decision(AuthMethod.NONE, "deny");
-    return refusals.authenticationRequired();
+    return decisions.noCredentials(remote);
   }
 }

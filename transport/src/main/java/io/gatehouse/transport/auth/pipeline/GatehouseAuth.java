@@ -3,13 +3,12 @@ package io.gatehouse.transport.auth.pipeline;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.Authenticator;
-import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
-import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ApiKeyAuthentication;
 import io.gatehouse.transport.auth.audit.AuditLog;
-import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
+import io.gatehouse.transport.auth.cert.CertificateAuthentication;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
-import io.gatehouse.transport.auth.jwt.JwtKeys;
+import io.gatehouse.transport.auth.jwt.JwtAuthentication;
 import io.gatehouse.transport.auth.policy.Policy;
 import io.gatehouse.transport.auth.policy.PolicyException;
 import io.gatehouse.transport.auth.policy.ReloadingPolicy;
@@ -44,28 +43,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The auth pipeline, assembled from the {@code auth:} section of the transport config: the one
- * place that turns configuration into authenticators, revocation checker, policy, rate limiter,
- * lockout, audit log and meters, and installs them into a {@link GatehouseServer}.
- *
- * <pre>{@code
- * TransportConfig config = TransportConfigLoader.load(path);
- * try (GatehouseAuth auth = GatehouseAuth.fromConfig(config, meterRegistry)) {
- *   var transport = new NettyStreamableServerTransportProvider(config.limits());
- *   McpSyncServer mcp = McpServer.sync(transport).tools(...)
- *       .addToolFilter(auth.toolListFilter())          // tools/list shows permitted tools only
- *       .build();
- *   try (GatehouseServer server = auth.metricsEndpoint(prometheus::scrape)   // optional
- *       .install(GatehouseServer.builder(config, transport), RegisteredTools.of(mcp))
- *       .start()) { ... }
- * }
- * }</pre>
+ * The auth pipeline, assembled from the {@code auth:} section of the transport config: turns
+ * configuration into authenticators (each method's own factory: {@link CertificateAuthentication},
+ * {@link JwtAuthentication}, {@link ApiKeyAuthentication}), revocation checker, policy, rate
+ * limiter, lockout, audit log and meters, and installs them into a server. {@link
+ * io.gatehouse.transport.server.Gatehouse#server} does that, in one order; embedders do not call
+ * {@link #install} themselves.
  *
  * <p>Installs: RFC 9728 metadata (PUBLIC), authentication with lockout (AUTHENTICATE), OCSP
  * (REVOCATION, unless {@code revocation.mode: off} or certificates are off), RBAC and rate limits
  * and, when configured, {@code /metrics} (AUTHORIZE); TLS client auth REQUIRE when certificates
  * are the only method, OPTIONAL with a fallback, with a trust manager that also requires EKU
- * clientAuth; handshake-failure, session, stream and tool-call meters.
+ * clientAuth; handshake-failure, session, stream and tool-call meters. Every decision goes to one
+ * {@link Decisions} sink, which writes the audit log and the meters together.
  */
 public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
@@ -93,6 +83,7 @@ public final class GatehouseAuth implements AutoCloseable {
   private final String resource;
   private final URI resourceUri;
   private Supplier<String> scrape;
+  private boolean installed;
 
   private GatehouseAuth(TransportConfig transport, MeterRegistry registry) {
     this.config = transport.auth();
@@ -182,6 +173,9 @@ public final class GatehouseAuth implements AutoCloseable {
    * principals granted the {@code metrics} resource. Call before {@link #install}.
    */
   public GatehouseAuth metricsEndpoint(Supplier<String> scrape) {
+    if (installed) {
+      throw new IllegalStateException("metricsEndpoint must be set before install");
+    }
     this.scrape = Objects.requireNonNull(scrape, "scrape");
     return this;
   }
@@ -194,6 +188,10 @@ public final class GatehouseAuth implements AutoCloseable {
    * @return {@code server}, to call {@code start()} on
    */
   public GatehouseServer.Builder install(GatehouseServer.Builder server, RegisteredTools tools) {
+    if (installed) {
+      throw new IllegalStateException("the auth pipeline is installed in one server only");
+    }
+    installed = true;
     if (trustBundle != null) {
       server.clientAuth(clientAuthMode())
           .clientTrustManager(ClientCertificateTrust.forBundle(trustBundle));
@@ -205,16 +203,17 @@ public final class GatehouseAuth implements AutoCloseable {
     server.stage(PipelineSlot.PUBLIC, new ProtectedResourceMetadataStage(resource,
         resourceUri.getRawPath() == null ? "" : resourceUri.getRawPath(), authorizationServers(),
         config.scopesSupported(), config.jwt().enabled()));
+    Decisions decisions = new Decisions(audit, metrics, refusals);
     server.stage(PipelineSlot.AUTHENTICATE, new AuthenticateStage(chain, revocation != null,
-        lockout, audit, metrics, refusals, executor, Clock.systemUTC()));
+        lockout, decisions, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
-          new RevocationStage(revocation, trustAnchors, lockout, audit, metrics, refusals));
+          new RevocationStage(revocation, trustAnchors, lockout, decisions));
     }
     Map<String, String> httpResources =
         scrape == null ? Map.of() : Map.of(MetricsStage.PATH, Policy.METRICS);
     server.stage(PipelineSlot.AUTHORIZE,
-        new AuthorizeStage(policy, limiter, tools, httpResources, audit, metrics, refusals));
+        new AuthorizeStage(policy, limiter, tools, httpResources, decisions));
     if (scrape != null) {
       server.stage(PipelineSlot.AUTHORIZE, new MetricsStage(scrape, executor));
     }
@@ -254,64 +253,21 @@ public final class GatehouseAuth implements AutoCloseable {
     resources.clear();
   }
 
+  /** The enabled methods in chain order: certificate first, then JWT, then API key. */
   private List<Authenticator> authenticators() {
     List<Authenticator> list = new ArrayList<>();
-    AuthConfig.Certificate cert = config.certificate();
-    if (cert.enabled()) {
-      ClientCertificateAuthenticator.Builder b =
-          ClientCertificateAuthenticator.builder().clockSkew(cert.clockSkew());
-      if (cert.trustDomain() != null) {
-        b.trustDomain(cert.trustDomain());
-      }
-      list.add(b.build());
+    if (config.certificate().enabled()) {
+      list.add(CertificateAuthentication.fromConfig(config.certificate()));
     }
-    AuthConfig.Jwt jwt = config.jwt();
-    if (jwt.enabled()) {
-      JwtKeys keys = jwtKeys(jwt);
-      resources.add(keys);
-      JwtAuthenticator authenticator = JwtAuthenticator.builder()
-          .issuer(jwt.issuer())
-          .audience(jwt.audience() != null ? jwt.audience() : resource)
-          .keys(keys)
-          .algorithms(jwt.algorithms())
-          .clockSkew(jwt.clockSkew())
-          .cacheTtl(jwt.tokenCacheTtl())
-          .cacheSize(jwt.tokenCacheSize())
-          .build();
-      resources.add(authenticator);
-      list.add(authenticator);
+    if (config.jwt().enabled()) {
+      JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
+      resources.add(jwt);
+      list.add(jwt);
     }
     if (config.apiKey().enabled()) {
-      try {
-        list.add(new ApiKeyAuthenticator(ApiKeyStore.open(config.apiKey().file())));
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "auth.apiKey.file " + config.apiKey().file() + ": " + e.getMessage(), e);
-      }
+      list.add(ApiKeyAuthentication.fromConfig(config.apiKey()));
     }
     return list;
-  }
-
-  private static JwtKeys jwtKeys(AuthConfig.Jwt jwt) {
-    if (jwt.keyFile() != null) {
-      try {
-        return JwtKeys.fromFile(jwt.keyFile());
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "auth.jwt.keyFile " + jwt.keyFile() + ": " + e.getMessage(), e);
-      }
-    }
-    try {
-      return JwtKeys.jwksUrl(jwt.jwksUrl())
-          .cacheTtl(jwt.jwksCacheTtl())
-          .refreshAhead(jwt.jwksRefreshAhead())
-          .minRefetchInterval(jwt.jwksMinRefetchInterval())
-          .connectTimeout(jwt.jwksConnectTimeout())
-          .fetchDeadline(jwt.jwksFetchDeadline())
-          .build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("auth.jwt.jwksUrl: " + e.getMessage(), e);
-    }
   }
 
   private static ReloadingPolicy openPolicy(Path file) {

@@ -3,7 +3,6 @@ package io.gatehouse.transport.auth.pipeline;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
-import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationDecision;
@@ -38,18 +37,16 @@ final class RevocationStage implements RequestStage {
   private final RevocationChecker checker;
   private final List<X509Certificate> trustBundle;
   private final AuthFailureLockout lockout;
-  private final AuditLog audit;
+  private final Decisions decisions;
   private final AuthMetrics metrics;
-  private final Refusals refusals;
 
   RevocationStage(RevocationChecker checker, List<X509Certificate> trustBundle,
-      AuthFailureLockout lockout, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
+      AuthFailureLockout lockout, Decisions decisions) {
     this.checker = checker;
     this.trustBundle = trustBundle;
     this.lockout = lockout;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.refusals = refusals;
+    this.decisions = decisions;
+    this.metrics = decisions.metrics();
   }
 
   @Override
@@ -96,19 +93,15 @@ final class RevocationStage implements RequestStage {
     connection.auditedStatus = status;
     if (!admitted) {
       lockout.recordFailure(remote.getAddress());
-      audit.authenticationRefused(principal, remote,
+      return decisions.revoked(principal, remote,
           decision == null ? "issuer of the certificate not found" : decision.detail());
-      metrics.decision(AuthMethod.CERTIFICATE, "deny");
-      return refusals.authenticationRequired();
     }
     if (changed) {
       if (decision.isWarning()) {
-        audit.authenticatedWithWarning(principal, remote,
+        decisions.authenticatedWithWarning(principal, remote,
             "revocation status unavailable: " + decision.detail());
-        metrics.decision(AuthMethod.CERTIFICATE, "warn");
       } else {
-        audit.authenticated(principal, remote);
-        metrics.decision(AuthMethod.CERTIFICATE, "allow");
+        decisions.authenticated(principal, remote);
       }
     }
     return StageResult.proceedNow();
