@@ -77,43 +77,133 @@ public record AuthConfig(
 
   /** All defaults (certificates only; a policy file must still be configured). */
   public static AuthConfig defaults() {
-    return new AuthConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    return builder().build();
   }
 
   /** This config with {@code file} as the policy. */
   public AuthConfig withPolicy(Path file) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, new PolicyFile(file), rateLimits, lockout, audit, executor);
+    return toBuilder().policy(new PolicyFile(file)).build();
   }
 
   /** This config with other authentication methods. */
   public AuthConfig withMethods(Certificate certificate, Jwt jwt, ApiKey apiKey) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().certificate(certificate).jwt(jwt).apiKey(apiKey).build();
   }
 
   /** This config with other revocation settings. */
   public AuthConfig withRevocation(Revocation revocation) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().revocation(revocation).build();
   }
 
   /** This config with other lockout settings. */
   public AuthConfig withLockout(Lockout lockout) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().lockout(lockout).build();
   }
 
   /** This config with another audit log. */
   public AuthConfig withAudit(Audit audit) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().audit(audit).build();
   }
 
   /** This config with another resource URL. */
   public AuthConfig withResource(URI resource) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().resource(resource).build();
+  }
+
+  /** A builder starting from this config: set what changes, keep the rest. */
+  public Builder toBuilder() {
+    return new Builder().resource(resource).authorizationServers(authorizationServers)
+        .scopesSupported(scopesSupported).certificate(certificate).jwt(jwt).apiKey(apiKey)
+        .revocation(revocation).policy(policy).rateLimits(rateLimits).lockout(lockout)
+        .audit(audit).executor(executor);
+  }
+
+  /** A builder with every key unset (its default). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link AuthConfig}; unset keys take their defaults, checked in the record. */
+  public static final class Builder {
+    private URI resource;
+    private List<String> authorizationServers;
+    private List<String> scopesSupported;
+    private Certificate certificate;
+    private Jwt jwt;
+    private ApiKey apiKey;
+    private Revocation revocation;
+    private PolicyFile policy;
+    private RateLimits rateLimits;
+    private Lockout lockout;
+    private Audit audit;
+    private Executor executor;
+
+    private Builder() {}
+
+    public Builder resource(URI resource) {
+      this.resource = resource;
+      return this;
+    }
+
+    public Builder authorizationServers(List<String> authorizationServers) {
+      this.authorizationServers = authorizationServers;
+      return this;
+    }
+
+    public Builder scopesSupported(List<String> scopesSupported) {
+      this.scopesSupported = scopesSupported;
+      return this;
+    }
+
+    public Builder certificate(Certificate certificate) {
+      this.certificate = certificate;
+      return this;
+    }
+
+    public Builder jwt(Jwt jwt) {
+      this.jwt = jwt;
+      return this;
+    }
+
+    public Builder apiKey(ApiKey apiKey) {
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    public Builder revocation(Revocation revocation) {
+      this.revocation = revocation;
+      return this;
+    }
+
+    public Builder policy(PolicyFile policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    public Builder rateLimits(RateLimits rateLimits) {
+      this.rateLimits = rateLimits;
+      return this;
+    }
+
+    public Builder lockout(Lockout lockout) {
+      this.lockout = lockout;
+      return this;
+    }
+
+    public Builder audit(Audit audit) {
+      this.audit = audit;
+      return this;
+    }
+
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    public AuthConfig build() {
+      return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt,
+          apiKey, revocation, policy, rateLimits, lockout, audit, executor);
+    }
   }
 
   /**
@@ -185,22 +275,129 @@ public record AuthConfig(
       }
     }
 
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().enabled(enabled).issuer(issuer).audience(audience)
+          .algorithms(algorithms).keyFile(keyFile).jwksUrl(jwksUrl).jwksCacheTtl(jwksCacheTtl)
+          .jwksRefreshAhead(jwksRefreshAhead).jwksMinRefetchInterval(jwksMinRefetchInterval)
+          .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
+          .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Jwt}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private Boolean enabled;
+      private String issuer;
+      private String audience;
+      private List<String> algorithms;
+      private Path keyFile;
+      private URI jwksUrl;
+      private Duration jwksCacheTtl;
+      private Duration jwksRefreshAhead;
+      private Duration jwksMinRefetchInterval;
+      private Duration jwksConnectTimeout;
+      private Duration jwksFetchDeadline;
+      private Duration clockSkew;
+      private Duration tokenCacheTtl;
+      private Integer tokenCacheSize;
+
+      private Builder() {}
+
+      public Builder enabled(Boolean enabled) {
+        this.enabled = enabled;
+        return this;
+      }
+
+      public Builder issuer(String issuer) {
+        this.issuer = issuer;
+        return this;
+      }
+
+      public Builder audience(String audience) {
+        this.audience = audience;
+        return this;
+      }
+
+      public Builder algorithms(List<String> algorithms) {
+        this.algorithms = algorithms;
+        return this;
+      }
+
+      public Builder keyFile(Path keyFile) {
+        this.keyFile = keyFile;
+        return this;
+      }
+
+      public Builder jwksUrl(URI jwksUrl) {
+        this.jwksUrl = jwksUrl;
+        return this;
+      }
+
+      public Builder jwksCacheTtl(Duration jwksCacheTtl) {
+        this.jwksCacheTtl = jwksCacheTtl;
+        return this;
+      }
+
+      public Builder jwksRefreshAhead(Duration jwksRefreshAhead) {
+        this.jwksRefreshAhead = jwksRefreshAhead;
+        return this;
+      }
+
+      public Builder jwksMinRefetchInterval(Duration jwksMinRefetchInterval) {
+        this.jwksMinRefetchInterval = jwksMinRefetchInterval;
+        return this;
+      }
+
+      public Builder jwksConnectTimeout(Duration jwksConnectTimeout) {
+        this.jwksConnectTimeout = jwksConnectTimeout;
+        return this;
+      }
+
+      public Builder jwksFetchDeadline(Duration jwksFetchDeadline) {
+        this.jwksFetchDeadline = jwksFetchDeadline;
+        return this;
+      }
+
+      public Builder clockSkew(Duration clockSkew) {
+        this.clockSkew = clockSkew;
+        return this;
+      }
+
+      public Builder tokenCacheTtl(Duration tokenCacheTtl) {
+        this.tokenCacheTtl = tokenCacheTtl;
+        return this;
+      }
+
+      public Builder tokenCacheSize(Integer tokenCacheSize) {
+        this.tokenCacheSize = tokenCacheSize;
+        return this;
+      }
+
+      public Jwt build() {
+        return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
+            jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
+            clockSkew, tokenCacheTtl, tokenCacheSize);
+      }
+    }
+
     /** Off. */
     public static Jwt disabled() {
-      return new Jwt(false, null, null, null, null, null, null, null, null, null, null, null,
-          null, null);
+      return builder().enabled(false).build();
     }
 
     /** On, with a key file (PEM, JWK or JWK set) and the default algorithm ES256. */
     public static Jwt withKeyFile(String issuer, Path keyFile) {
-      return new Jwt(true, issuer, null, null, keyFile, null, null, null, null, null, null, null,
-          null, null);
+      return builder().enabled(true).issuer(issuer).keyFile(keyFile).build();
     }
 
     /** On, with a JWK set URL and the default algorithm ES256. */
     public static Jwt withJwksUrl(String issuer, URI jwksUrl) {
-      return new Jwt(true, issuer, null, null, null, jwksUrl, null, null, null, null, null, null,
-          null, null);
+      return builder().enabled(true).issuer(issuer).jwksUrl(jwksUrl).build();
     }
   }
 
@@ -260,27 +457,89 @@ public record AuthConfig(
       nonce = nonce != null && nonce;
     }
 
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().mode(mode).responderUrl(responderUrl).maxCacheTtl(maxCacheTtl)
+          .cacheSize(cacheSize).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
+          .nonce(nonce);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Revocation}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private RevocationMode mode;
+      private URI responderUrl;
+      private Duration maxCacheTtl;
+      private Long cacheSize;
+      private Duration connectTimeout;
+      private Duration requestTimeout;
+      private Boolean nonce;
+
+      private Builder() {}
+
+      public Builder mode(RevocationMode mode) {
+        this.mode = mode;
+        return this;
+      }
+
+      public Builder responderUrl(URI responderUrl) {
+        this.responderUrl = responderUrl;
+        return this;
+      }
+
+      public Builder maxCacheTtl(Duration maxCacheTtl) {
+        this.maxCacheTtl = maxCacheTtl;
+        return this;
+      }
+
+      public Builder cacheSize(Long cacheSize) {
+        this.cacheSize = cacheSize;
+        return this;
+      }
+
+      public Builder connectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        return this;
+      }
+
+      public Builder requestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+        return this;
+      }
+
+      public Builder nonce(Boolean nonce) {
+        this.nonce = nonce;
+        return this;
+      }
+
+      public Revocation build() {
+        return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout,
+            requestTimeout, nonce);
+      }
+    }
+
     /** Fail-closed with the AIA responder and default timeouts. */
     public static Revocation defaults() {
-      return new Revocation(null, null, null, null, null, null, null);
+      return builder().build();
     }
 
     /** This config in {@code mode}. */
     public Revocation withMode(RevocationMode mode) {
-      return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout,
-          requestTimeout, nonce);
+      return toBuilder().mode(mode).build();
     }
 
     /** This config with another max cache TTL. */
     public Revocation withMaxCacheTtl(Duration ttl) {
-      return new Revocation(mode, responderUrl, ttl, cacheSize, connectTimeout, requestTimeout,
-          nonce);
+      return toBuilder().maxCacheTtl(ttl).build();
     }
 
     /** This config with another request timeout. */
     public Revocation withRequestTimeout(Duration timeout) {
-      return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout, timeout,
-          nonce);
+      return toBuilder().requestTimeout(timeout).build();
     }
   }
 
@@ -327,7 +586,8 @@ public record AuthConfig(
   /**
    * The audit log.
    *
-   * @param file JSON-lines file (mode 0600, rolled); unset: SLF4J logger {@code gatehouse.audit} only
+   * @param file JSON-lines file (mode 0600,
+       rolled); unset: SLF4J logger {@code gatehouse.audit} only
    * @param maxFileBytes roll size
    * @param backups rolled files kept
    * @param queueCapacity events queued before dropping

@@ -85,43 +85,114 @@ public record TransportConfig(
 
   /** All defaults: TLS on loopback, without certificate paths (they must be set). */
   public static TransportConfig defaults() {
-    return new TransportConfig(null, null, null, null, null, null, null, null, null);
+    return builder().build();
   }
 
   /** This config listening on {@code bind:port}. */
   public TransportConfig withAddress(String bind, int port) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+    return toBuilder().bind(bind).port(port).build();
   }
 
   /** This config serving plain HTTP (loopback only). */
   public TransportConfig withPlainHttp() {
-    return new TransportConfig(
-        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+    return toBuilder().plainHttp(true).build();
   }
 
   /** This config with {@code tls}. */
   public TransportConfig withTls(Tls tls) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+    return toBuilder().tls(tls).build();
   }
 
   /** This config with {@code limits}. */
   public TransportConfig withLimits(Limits limits) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+    return toBuilder().limits(limits).build();
   }
 
   /** This config with the given Host and Origin allow-lists. */
   public TransportConfig withAllowed(List<String> hosts, List<String> origins) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace, auth);
+    return toBuilder().allowedHosts(hosts).allowedOrigins(origins).build();
   }
 
   /** This config with {@code auth}. */
   public TransportConfig withAuth(AuthConfig auth) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth);
+    return toBuilder().auth(auth).build();
+  }
+
+  /** A builder starting from this config: set what changes, keep the rest. */
+  public Builder toBuilder() {
+    return new Builder().bind(bind).port(port).plainHttp(plainHttp).tls(tls).limits(limits)
+        .allowedHosts(allowedHosts).allowedOrigins(allowedOrigins).shutdownGrace(shutdownGrace)
+        .auth(this.auth);
+  }
+
+  /** A builder with every key unset (its default). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link TransportConfig}; unset keys take their defaults, checked in the record. */
+  public static final class Builder {
+    private String bind;
+    private Integer port;
+    private Boolean plainHttp;
+    private Tls tls;
+    private Limits limits;
+    private List<String> allowedHosts;
+    private List<String> allowedOrigins;
+    private Duration shutdownGrace;
+    private AuthConfig auth;
+
+    private Builder() {}
+
+    public Builder bind(String bind) {
+      this.bind = bind;
+      return this;
+    }
+
+    public Builder port(Integer port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder plainHttp(Boolean plainHttp) {
+      this.plainHttp = plainHttp;
+      return this;
+    }
+
+    public Builder tls(Tls tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    public Builder limits(Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public Builder allowedHosts(List<String> allowedHosts) {
+      this.allowedHosts = allowedHosts;
+      return this;
+    }
+
+    public Builder allowedOrigins(List<String> allowedOrigins) {
+      this.allowedOrigins = allowedOrigins;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    public Builder auth(AuthConfig auth) {
+      this.auth = auth;
+      return this;
+    }
+
+    public TransportConfig build() {
+      return new TransportConfig(bind, port, plainHttp, tls, limits, allowedHosts,
+          allowedOrigins, shutdownGrace, auth);
+    }
   }
 
   /** TLS provider: the JDK's JSSE, or BoringSSL through netty-tcnative. */
@@ -246,37 +317,113 @@ public record TransportConfig(
 
     /** All defaults. */
     public static Limits defaults() {
-      return new Limits(null, null, null, null, null, null, null, null, null);
+      return builder().build();
     }
 
     /** These limits with a different body limit. */
     public Limits withMaxBodyBytes(int v) {
-      return new Limits(v, maxHeaderBytes, maxHeaderCount, requestReadTimeout, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxBodyBytes(v).build();
     }
 
     /** These limits with different header limits. */
     public Limits withHeaders(int bytes, int count) {
-      return new Limits(maxBodyBytes, bytes, count, requestReadTimeout, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxHeaderBytes(bytes).maxHeaderCount(count).build();
     }
 
     /** These limits with a different request read timeout. */
     public Limits withRequestReadTimeout(Duration v) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, v, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().requestReadTimeout(v).build();
     }
 
     /** These limits with different session limits. */
     public Limits withSessions(int total, int perPrincipal, Duration idleTimeout) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout, total,
-          perPrincipal, idleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxSessions(total).maxSessionsPerPrincipal(perPrincipal)
+          .sessionIdleTimeout(idleTimeout).build();
     }
 
     /** These limits with different SSE keep-alive and buffer bounds. */
     public Limits withSse(Duration keepAlive, int maxBufferedBytes) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout,
-          maxSessions, maxSessionsPerPrincipal, sessionIdleTimeout, keepAlive, maxBufferedBytes);
+      return toBuilder().sseKeepAlive(keepAlive).sseMaxBufferedBytes(maxBufferedBytes).build();
+    }
+
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().maxBodyBytes(maxBodyBytes).maxHeaderBytes(maxHeaderBytes)
+          .maxHeaderCount(maxHeaderCount).requestReadTimeout(requestReadTimeout)
+          .maxSessions(maxSessions).maxSessionsPerPrincipal(maxSessionsPerPrincipal)
+          .sessionIdleTimeout(sessionIdleTimeout).sseKeepAlive(sseKeepAlive)
+          .sseMaxBufferedBytes(sseMaxBufferedBytes);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Limits}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private Integer maxBodyBytes;
+      private Integer maxHeaderBytes;
+      private Integer maxHeaderCount;
+      private Duration requestReadTimeout;
+      private Integer maxSessions;
+      private Integer maxSessionsPerPrincipal;
+      private Duration sessionIdleTimeout;
+      private Duration sseKeepAlive;
+      private Integer sseMaxBufferedBytes;
+
+      private Builder() {}
+
+      public Builder maxBodyBytes(Integer maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+        return this;
+      }
+
+      public Builder maxHeaderBytes(Integer maxHeaderBytes) {
+        this.maxHeaderBytes = maxHeaderBytes;
+        return this;
+      }
+
+      public Builder maxHeaderCount(Integer maxHeaderCount) {
+        this.maxHeaderCount = maxHeaderCount;
+        return this;
+      }
+
+      public Builder requestReadTimeout(Duration requestReadTimeout) {
+        this.requestReadTimeout = requestReadTimeout;
+        return this;
+      }
+
+      public Builder maxSessions(Integer maxSessions) {
+        this.maxSessions = maxSessions;
+        return this;
+      }
+
+      public Builder maxSessionsPerPrincipal(Integer maxSessionsPerPrincipal) {
+        this.maxSessionsPerPrincipal = maxSessionsPerPrincipal;
+        return this;
+      }
+
+      public Builder sessionIdleTimeout(Duration sessionIdleTimeout) {
+        this.sessionIdleTimeout = sessionIdleTimeout;
+        return this;
+      }
+
+      public Builder sseKeepAlive(Duration sseKeepAlive) {
+        this.sseKeepAlive = sseKeepAlive;
+        return this;
+      }
+
+      public Builder sseMaxBufferedBytes(Integer sseMaxBufferedBytes) {
+        this.sseMaxBufferedBytes = sseMaxBufferedBytes;
+        return this;
+      }
+
+      public Limits build() {
+        return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout,
+            maxSessions, maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive,
+            sseMaxBufferedBytes);
+      }
     }
   }
 }
