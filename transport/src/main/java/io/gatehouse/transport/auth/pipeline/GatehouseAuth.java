@@ -61,7 +61,7 @@ public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
   /** Threads authentication runs on (never the event loop); unset: processors, at least 2. */
   public static final Setting<Integer> THREADS =
-      Setting.integer("auth.executor.threads", null, 1, 1024);
+      Setting.integer("auth.executor.threads", null, 1, null);
   /** Requests waiting for an authentication thread before new ones get 503. */
   public static final Setting<Integer> QUEUE =
       Setting.integer("auth.executor.queue", 1024, 1, null);
