@@ -1,38 +1,23 @@
 package io.gatehouse.bench.support;
 
-import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
-import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;
-import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
-import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Path;
 
 /**
  * A Gatehouse server on an ephemeral loopback port with mTLS required and the {@link EchoTool},
  * the real MCP SDK server behind it; with the auth pipeline assembled from the config's
- * {@code auth:} section ({@link GatehouseAuth}), or without any auth stage.
+ * {@code auth:} section, or with {@code insecureNoAuthentication()}.
  */
 public final class GatehouseTarget implements AutoCloseable {
-  private final GatehouseAuth auth;
-  private final McpSyncServer mcp;
   private final GatehouseServer server;
 
   private GatehouseTarget(TransportConfig config, boolean withAuth) {
-    auth = withAuth ? GatehouseAuth.fromConfig(config) : null;
-    NettyStreamableServerTransportProvider transport = new NettyStreamableServerTransportProvider(config.limits());
-    var spec = McpServer.sync(transport)
-        .serverInfo("gatehouse-bench", "1.0")
-        .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(EchoTool.spec());
-    if (auth != null) {
-      spec.addToolFilter(auth.toolListFilter());
-    }
-    mcp = spec.build();
-    GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
-    server = (auth == null ? builder : auth.install(builder, RegisteredTools.of(mcp))).start();
+    Gatehouse.Builder builder = Gatehouse.server(config)
+        .tools(EchoTool.spec())
+        .mcp(spec -> spec.serverInfo("gatehouse-bench", "1.0"));
+    server = (withAuth ? builder : builder.insecureNoAuthentication()).start();
   }
 
   /**
@@ -47,7 +32,7 @@ public final class GatehouseTarget implements AutoCloseable {
             .withProvider(provider));
   }
 
-  /** Starts {@code config} without auth stages: mTLS only, every caller anonymous. */
+  /** Starts {@code config} with insecureNoAuthentication(): mTLS only, every caller anonymous. */
   public static GatehouseTarget withoutAuth(TransportConfig config) {
     return new GatehouseTarget(config, false);
   }
@@ -65,9 +50,5 @@ public final class GatehouseTarget implements AutoCloseable {
   @Override
   public void close() {
     server.close();
-    mcp.close();
-    if (auth != null) {
-      auth.close();
-    }
   }
 }

@@ -123,6 +123,6 @@ public record CaConfig(
 
   /** Writes {@code ca.json} atomically. */
   public void write(Path file) throws CaException {
-    SecureFiles.writeAtomically(file, JSON.writeValueAsBytes(this), false);
+    SecureFiles.writePublic(file, JSON.writeValueAsBytes(this));
   }
 }

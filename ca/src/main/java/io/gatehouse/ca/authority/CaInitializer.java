@@ -106,13 +106,13 @@ public final class CaInitializer {
       addExtension(builder, Extension.authorityKeyIdentifier, false, rootKey.authorityKeyIdentifier());
       X509Certificate intermediate = rootKey.sign(builder);
       PemFiles.writeEncryptedKey(layout.intermediateKey(), pair.getPrivate(), passphrase);
-      SecureFiles.writeAtomically(layout.intermediateCertificate(), PemFiles.encode(intermediate), false);
+      SecureFiles.writePublic(layout.intermediateCertificate(), PemFiles.encode(intermediate));
       chain = new X509Certificate[] {intermediate, rootKey.certificate()};
     } else {
       chain = new X509Certificate[] {rootKey.certificate()};
     }
-    SecureFiles.writeAtomically(layout.rootCertificate(), PemFiles.encode(rootKey.certificate()), false);
-    SecureFiles.writeAtomically(layout.chain(), PemFiles.encode((Object[]) chain), false);
+    SecureFiles.writePublic(layout.rootCertificate(), PemFiles.encode(rootKey.certificate()));
+    SecureFiles.writePublic(layout.chain(), PemFiles.encode((Object[]) chain));
     config.write(layout.config());
     return movedAside;
   }

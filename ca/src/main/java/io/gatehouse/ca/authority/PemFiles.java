@@ -71,7 +71,7 @@ public final class PemFiles {
               .setRandom(Crypto.random())
               .setProvider(Crypto.BC)
               .build(passphrase);
-      SecureFiles.writeAtomically(file, encode(new JcaPKCS8Generator(key, encryptor).generate()), true);
+      SecureFiles.writeSecret(file, encode(new JcaPKCS8Generator(key, encryptor).generate()));
     } catch (OperatorCreationException | IOException e) {
       throw new CaException("cannot encrypt key for " + file, e);
     }
@@ -80,7 +80,7 @@ public final class PemFiles {
   /** Writes an unencrypted PKCS#8 key, mode 0600, atomically. */
   public static void writeKey(Path file, PrivateKey key) throws CaException {
     try {
-      SecureFiles.writeAtomically(file, encode(new JcaPKCS8Generator(key, null).generate()), true);
+      SecureFiles.writeSecret(file, encode(new JcaPKCS8Generator(key, null).generate()));
     } catch (IOException e) {
       throw new CaException("cannot encode key for " + file, e);
     }

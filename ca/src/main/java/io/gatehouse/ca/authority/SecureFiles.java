@@ -28,17 +28,25 @@ public final class SecureFiles {
   private SecureFiles() {}
 
   /**
-   * Atomically replaces {@code target} with {@code content}.
-   *
-   * @param secret true for private keys, passphrases and bundles: mode 0600 from creation
+   * Atomically replaces {@code target} with a secret {@code content} (private keys, passphrases,
+   * PKCS#12 bundles, tokens): mode 0600 from creation, never readable by others in between.
    */
-  public static void writeAtomically(Path target, byte[] content, boolean secret)
-      throws CaException {
+  public static void writeSecret(Path target, byte[] content) throws CaException {
+    writeAtomically(target, content, SECRET);
+  }
+
+  /** Atomically replaces {@code target} with public {@code content} (certificates, CRLs): 0644. */
+  public static void writePublic(Path target, byte[] content) throws CaException {
+    writeAtomically(target, content, PUBLIC);
+  }
+
+  private static void writeAtomically(Path target, byte[] content,
+      Set<PosixFilePermission> permissions) throws CaException {
     Path dir = directoryOf(target);
     ensureDirectory(dir);
     Path temp = null;
     try {
-      temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", attributes(secret));
+      temp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp", PosixFilePermissions.asFileAttribute(permissions));
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(content);
         while (buffer.hasRemaining()) {
@@ -108,9 +116,5 @@ public final class SecureFiles {
   private static Path directoryOf(Path target) {
     Path parent = target.toAbsolutePath().getParent();
     return parent == null ? Path.of(".") : parent;
-  }
-
-  private static FileAttribute<Set<PosixFilePermission>> attributes(boolean secret) {
-    return PosixFilePermissions.asFileAttribute(secret ? SECRET : PUBLIC);
   }
 }

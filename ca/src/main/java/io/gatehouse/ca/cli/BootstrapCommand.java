@@ -74,8 +74,8 @@ final class BootstrapCommand implements Callable<Integer> {
         throw new CaException(layout.rootCertificate() + " pins a different root: remove it to re-bootstrap");
       }
     }
-    SecureFiles.writeAtomically(layout.rootCertificate(), PemFiles.encode(root), false);
-    SecureFiles.writeAtomically(layout.chain(), PemFiles.encode(ordered.toArray()), false);
+    SecureFiles.writePublic(layout.rootCertificate(), PemFiles.encode(root));
+    SecureFiles.writePublic(layout.chain(), PemFiles.encode(ordered.toArray()));
     PrintWriter out = spec.commandLine().getOut();
     out.println("Pinned root " + root.getSubjectX500Principal().getName() + " (SHA-256 " + expected + ")");
     out.println("Wrote " + layout.rootCertificate() + " and " + layout.chain());

@@ -40,7 +40,7 @@ final class CrlCommand implements Callable<Integer> {
       SecureFiles.ensureDirectory(target.toAbsolutePath().getParent());
       X509CRL crl = CrlBuilder.build(ca.store(), environment.unlock(ca),
           environment.clock().instant(), CrlBuilder.VALIDITY);
-      SecureFiles.writeAtomically(target, pem ? PemFiles.encode(crl) : crl.getEncoded(), false);
+      SecureFiles.writePublic(target, pem ? PemFiles.encode(crl) : crl.getEncoded());
       spec.commandLine().getOut().println("Wrote CRL (" + (crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size())
           + " revoked) to " + target + ", next update " + crl.getNextUpdate().toInstant());
     }

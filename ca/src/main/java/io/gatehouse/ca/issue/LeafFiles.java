@@ -69,9 +69,9 @@ public record LeafFiles(Path certificate, Path key, Path pkcs12) {
       PemFiles.writeKey(key, privateKey);
     }
     if (pkcs12 != null) {
-      SecureFiles.writeAtomically(pkcs12, pkcs12(leaf, intermediates, privateKey, p12Password), true);
+      SecureFiles.writeSecret(pkcs12, pkcs12(leaf, intermediates, privateKey, p12Password));
     }
-    SecureFiles.writeAtomically(certificate, PemFiles.encode(chain.toArray()), false);
+    SecureFiles.writePublic(certificate, PemFiles.encode(chain.toArray()));
   }
 
   private List<Path> all() {

@@ -83,7 +83,7 @@ public final class JwtSigningKey {
     byte[] published = key.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     try {
       if (!Files.exists(jwks) || !Arrays.equals(Files.readAllBytes(jwks), published)) {
-        SecureFiles.writeAtomically(jwks, published, false);
+        SecureFiles.writePublic(jwks, published);
       }
     } catch (java.io.IOException e) {
       throw new CaException("cannot read " + jwks + ": " + SecureFiles.reason(e), e);

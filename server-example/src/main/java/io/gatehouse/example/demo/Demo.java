@@ -279,7 +279,7 @@ public final class Demo implements AutoCloseable {
       new SecureRandom().nextBytes(random);
       passphrase = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
       SecureFiles.ensureDirectory(demoDir);
-      SecureFiles.writeAtomically(passphraseFile(), (passphrase + "\n").getBytes(StandardCharsets.UTF_8), true);
+      SecureFiles.writeSecret(passphraseFile(), (passphrase + "\n").getBytes(StandardCharsets.UTF_8));
       where = "passphrase generated into " + passphraseFile() + " (mode 0600)";
     } else {
       throw new StepFailure(layout.caDir() + " exists but its passphrase is unknown: set "
@@ -350,7 +350,7 @@ public final class Demo implements AutoCloseable {
         token = gatehouse("token", "--dir", options.dir().toString(), "--name", identity.name(),
             "--role", identity.role(), "--ttl", "1h", "--aud", mcpUrl()).strip();
         SecureFiles.ensureDirectory(demoDir);
-        SecureFiles.writeAtomically(tokenFile(identity), (token + "\n").getBytes(StandardCharsets.UTF_8), true);
+        SecureFiles.writeSecret(tokenFile(identity), (token + "\n").getBytes(StandardCharsets.UTF_8));
         jwtFor = identity.name() + " (" + identity.role() + ", no certificate)";
       }
     }
@@ -390,13 +390,13 @@ public final class Demo implements AutoCloseable {
           Clock.systemUTC());
     }
     if (!Files.exists(policyFile())) {
-      SecureFiles.writeAtomically(policyFile(), DemoFiles.shippedPolicy(), false);
+      SecureFiles.writePublic(policyFile(), DemoFiles.shippedPolicy());
     }
     String ocsp = caUrl() + "/ocsp";
     String responderOverride = ocsp.equals(ca.config().ocspUrl()) ? null : ocsp;
-    SecureFiles.writeAtomically(serverConfigFile(), DemoFiles.serverConfig(this, port,
+    SecureFiles.writePublic(serverConfigFile(), DemoFiles.serverConfig(this, port,
         ca.config().tokenIssuer(), ca.config().trustDomain(), responderOverride)
-        .getBytes(StandardCharsets.UTF_8), false);
+        .getBytes(StandardCharsets.UTF_8));
     server = ExampleServer.start(ServerConfig.load(serverConfigFile(), Map.of()));
     return "Started the CA service on " + caUrl() + " (OCSP, CRL, JWKS) and the MCP server on "
         + mcpUrl() + " (client certificate optional: JWT fallback)";

@@ -1,6 +1,7 @@
 package io.gatehouse.example.demo;
 
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.transport.auth.audit.AuditLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -67,15 +68,20 @@ final class DemoFiles {
    * log, waiting briefly for the asynchronous writer; null when none appears.
    */
   static String auditReason(Path auditLog, String serial) throws InterruptedException {
-    for (int attempt = 0; attempt < 20; attempt++) {
+    // Refusals are aggregated into their own file (audit.refusals.log) once their second has
+    // passed, so look there first and allow a little over a second.
+    List<Path> files = List.of(AuditLog.refusalsFile(auditLog), auditLog);
+    for (int attempt = 0; attempt < 50; attempt++) {
       try {
-        List<String> lines = Files.exists(auditLog) ? Files.readAllLines(auditLog, StandardCharsets.UTF_8) : List.of();
-        for (int i = lines.size() - 1; i >= 0; i--) {
-          JsonNode event = JSON.readTree(lines.get(i));
-          if ("authentication".equals(event.path("event").asString())
-              && "deny".equals(event.path("decision").asString())
-              && serial.equals(event.path("cert_serial").asString())) {
-            return event.path("reason").asString();
+        for (Path file : files) {
+          List<String> lines = Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+          for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode event = JSON.readTree(lines.get(i));
+            if ("authentication".equals(event.path("event").asString())
+                && "deny".equals(event.path("decision").asString())
+                && serial.equals(event.path("cert_serial").asString())) {
+              return event.path("reason").asString();
+            }
           }
         }
       } catch (IOException | RuntimeException e) {

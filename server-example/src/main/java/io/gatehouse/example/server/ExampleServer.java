@@ -2,9 +2,7 @@ package io.gatehouse.example.server;
 
 import io.gatehouse.example.config.ServerConfig;
 import io.gatehouse.example.tools.ExampleTools;
-import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
-import io.gatehouse.transport.auth.pipeline.RegisteredTools;
-import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -12,34 +10,28 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
-import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
  * The example MCP server: configuration in, running server out. It only wires: the transport
- * (TLS, limits), the auth pipeline ({@link GatehouseAuth}: authenticators, revocation, policy,
- * rate limits, audit, meters), the example tools with the policy's {@code tools/list} filter, and a
- * Micrometer Prometheus registry served on {@code /metrics}.
+ * (TLS, limits) with the auth pipeline ({@link Gatehouse}: authenticators, revocation, policy,
+ * tool-list filter, rate limits, audit, meters), the example tools, and a Micrometer Prometheus
+ * registry served on {@code /metrics}.
  */
 public final class ExampleServer implements AutoCloseable {
   /** The MCP server name reported at initialize. */
   public static final String NAME = "gatehouse-example";
 
-  private final GatehouseAuth auth;
-  private final McpSyncServer mcp;
   private final GatehouseServer server;
   private final PrometheusMeterRegistry registry;
   private final int toolCount;
   private final String mcpUrl;
 
-  private ExampleServer(GatehouseAuth auth, McpSyncServer mcp, GatehouseServer server,
-      PrometheusMeterRegistry registry, int toolCount, String mcpUrl) {
-    this.auth = auth;
-    this.mcp = mcp;
+  private ExampleServer(GatehouseServer server, PrometheusMeterRegistry registry, int toolCount,
+      String mcpUrl) {
     this.server = server;
     this.registry = registry;
     this.toolCount = toolCount;
@@ -58,35 +50,23 @@ public final class ExampleServer implements AutoCloseable {
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    GatehouseAuth auth = null;
-    McpSyncServer mcp = null;
     try {
-      auth = GatehouseAuth.fromConfig(config.server(), registry);
-      var transport = new NettyStreamableServerTransportProvider(config.server().limits());
       List<SyncToolSpecification> tools = new ExampleTools().specifications();
-      mcp = McpServer.sync(transport)
-          .serverInfo(NAME, version())
-          .instructions("Internal HR, project and CRM tools. Read tools are get_*, list_*, search_*;"
-              + " the others change data and record who called them. Call whoami to see your roles.")
-          // listChanged: after a policy reload, clients are told to list the tools again.
-          .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
+      Gatehouse.Builder builder = Gatehouse.server(config.server())
           .tools(tools)
-          .addToolFilter(auth.toolListFilter())
-          .build();
+          .mcp(spec -> spec.serverInfo(NAME, version())
+              .instructions("Internal HR, project and CRM tools. Read tools are get_*, list_*,"
+                  + " search_*; the others change data and record who called them. Call whoami to"
+                  + " see your roles.")
+              // listChanged: after a policy reload, clients are told to list the tools again.
+              .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build()))
+          .metrics(registry);
       if (config.metrics().enabled()) {
-        auth.metricsEndpoint(registry::scrape);
+        builder.metricsEndpoint(registry::scrape);
       }
-      GatehouseServer server =
-          auth.install(GatehouseServer.builder(config.server(), transport), RegisteredTools.of(mcp))
-              .start();
-      return new ExampleServer(auth, mcp, server, registry, tools.size(), url(config, server.port()));
+      GatehouseServer server = builder.start();
+      return new ExampleServer(server, registry, tools.size(), url(config, server.port()));
     } catch (RuntimeException e) {
-      if (mcp != null) {
-        mcp.close();
-      }
-      if (auth != null) {
-        auth.close();
-      }
       registry.close();
       throw e;
     }
@@ -121,12 +101,10 @@ public final class ExampleServer implements AutoCloseable {
     return toolCount;
   }
 
-  /** Graceful shutdown: the transport drains, then the MCP server, auth pipeline and metrics close. */
+  /** Graceful shutdown: the server drains and closes its MCP server and auth pipeline; then metrics. */
   @Override
   public void close() {
     server.close();
-    mcp.close();
-    auth.close();
     registry.close();
   }
 }

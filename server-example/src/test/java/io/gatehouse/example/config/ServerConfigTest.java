@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.gatehouse.transport.config.AuthConfig;
+import io.gatehouse.transport.config.EnvironmentOverrides;
 import io.gatehouse.transport.config.TransportConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -26,12 +26,29 @@ public sealed interface AuthResult
   }
 
   /**
-   * The credential is bad.
+   * The credential (certificate, API key) is bad: the 401 asks for authentication.
    *
    * @param reason a one-line reason for the audit log; never contains the credential itself
    */
-  static AuthResult rejected(AuthMethod method, String reason, boolean tokenPresented) {
-    return new Rejected(method, reason, tokenPresented);
+  static AuthResult rejected(AuthMethod method, String reason) {
+    return new Rejected(method, reason, Challenge.AUTHENTICATION_REQUIRED);
+  }
+
+  /**
+   * The bearer token is bad: the 401 says {@code error="invalid_token"} (RFC 6750 §3.1).
+   *
+   * @param reason a one-line reason for the audit log; never contains the token itself
+   */
+  static AuthResult rejectedToken(AuthMethod method, String reason) {
+    return new Rejected(method, reason, Challenge.INVALID_TOKEN);
+  }
+
+  /** What the 401 for a rejected credential tells the client. */
+  enum Challenge {
+    /** {@code WWW-Authenticate: Bearer resource_metadata=...}: authenticate. */
+    AUTHENTICATION_REQUIRED,
+    /** {@code error="invalid_token"}: a bearer token was sent and refused. */
+    INVALID_TOKEN
   }
 
   /** No credential of the authenticator's kind. */
@@ -64,13 +81,18 @@ public sealed interface AuthResult
    *
    * @param method the method whose credential was refused
    * @param reason why, for the audit log (no secrets, one line)
-   * @param tokenPresented true when a bearer token was sent, so the 401's {@code WWW-Authenticate}
-   *     carries {@code error="invalid_token"} (RFC 6750 §3.1)
+   * @param challenge what the 401's {@code WWW-Authenticate} tells the client
    */
-  record Rejected(AuthMethod method, String reason, boolean tokenPresented) implements AuthResult {
+  record Rejected(AuthMethod method, String reason, Challenge challenge) implements AuthResult {
     public Rejected {
       Objects.requireNonNull(method, "method");
       Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(challenge, "challenge");
+    }
+
+    /** Whether a bearer token was sent (and refused). */
+    public boolean tokenPresented() {
+      return challenge == Challenge.INVALID_TOKEN;
     }
   }
 }

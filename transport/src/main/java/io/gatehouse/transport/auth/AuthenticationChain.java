@@ -78,7 +78,7 @@ public final class AuthenticationChain {
         result = authenticator.authenticate(request);
       } catch (RuntimeException e) {
         log.error("{} authenticator failed; refusing the request", authenticator.method(), e);
-        return AuthResult.rejected(authenticator.method(), "internal error", false);
+        return AuthResult.rejected(authenticator.method(), "internal error");
       }
       if (!(result instanceof AuthResult.NotPresent)) {
         return result;

@@ -1,6 +1,15 @@
 package io.gatehouse.transport.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.audit.AuditLog;
+import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
+import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
+import io.gatehouse.transport.auth.jwt.JwtKeys;
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
+import io.gatehouse.transport.auth.ratelimit.RateLimiter;
+import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +20,8 @@ import java.util.Locale;
  * The {@code auth:} section of the transport config: which authentication methods are on, how
  * revocation, policy, rate limits, lockout and audit behave. Safe defaults: client certificates on,
  * JWT and API keys off, revocation fail-closed, no policy (the pipeline refuses to start without
- * one). Keys and defaults are documented in {@code docs/authentication.md}.
+ * one). Each default and bound is a {@link Setting} constant of the component that owns it;
+ * every key is documented in {@code docs/configuration.md}.
  *
  * @param resource this server's MCP endpoint URL as clients reach it (RFC 9728 {@code resource},
  *     JWT audience default); required with JWT (checked by {@code GatehouseAuth}), else default
@@ -68,43 +78,133 @@ public record AuthConfig(
 
   /** All defaults (certificates only; a policy file must still be configured). */
   public static AuthConfig defaults() {
-    return new AuthConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    return builder().build();
   }
 
   /** This config with {@code file} as the policy. */
   public AuthConfig withPolicy(Path file) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, new PolicyFile(file), rateLimits, lockout, audit, executor);
+    return toBuilder().policy(new PolicyFile(file)).build();
   }
 
   /** This config with other authentication methods. */
   public AuthConfig withMethods(Certificate certificate, Jwt jwt, ApiKey apiKey) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().certificate(certificate).jwt(jwt).apiKey(apiKey).build();
   }
 
   /** This config with other revocation settings. */
   public AuthConfig withRevocation(Revocation revocation) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().revocation(revocation).build();
   }
 
   /** This config with other lockout settings. */
   public AuthConfig withLockout(Lockout lockout) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().lockout(lockout).build();
   }
 
   /** This config with another audit log. */
   public AuthConfig withAudit(Audit audit) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().audit(audit).build();
   }
 
   /** This config with another resource URL. */
   public AuthConfig withResource(URI resource) {
-    return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt, apiKey,
-        revocation, policy, rateLimits, lockout, audit, executor);
+    return toBuilder().resource(resource).build();
+  }
+
+  /** A builder starting from this config: set what changes, keep the rest. */
+  public Builder toBuilder() {
+    return new Builder().resource(resource).authorizationServers(authorizationServers)
+        .scopesSupported(scopesSupported).certificate(certificate).jwt(jwt).apiKey(apiKey)
+        .revocation(revocation).policy(policy).rateLimits(rateLimits).lockout(lockout)
+        .audit(audit).executor(executor);
+  }
+
+  /** A builder with every key unset (its default). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link AuthConfig}; unset keys take their defaults, checked in the record. */
+  public static final class Builder {
+    private URI resource;
+    private List<String> authorizationServers;
+    private List<String> scopesSupported;
+    private Certificate certificate;
+    private Jwt jwt;
+    private ApiKey apiKey;
+    private Revocation revocation;
+    private PolicyFile policy;
+    private RateLimits rateLimits;
+    private Lockout lockout;
+    private Audit audit;
+    private Executor executor;
+
+    private Builder() {}
+
+    public Builder resource(URI resource) {
+      this.resource = resource;
+      return this;
+    }
+
+    public Builder authorizationServers(List<String> authorizationServers) {
+      this.authorizationServers = authorizationServers;
+      return this;
+    }
+
+    public Builder scopesSupported(List<String> scopesSupported) {
+      this.scopesSupported = scopesSupported;
+      return this;
+    }
+
+    public Builder certificate(Certificate certificate) {
+      this.certificate = certificate;
+      return this;
+    }
+
+    public Builder jwt(Jwt jwt) {
+      this.jwt = jwt;
+      return this;
+    }
+
+    public Builder apiKey(ApiKey apiKey) {
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    public Builder revocation(Revocation revocation) {
+      this.revocation = revocation;
+      return this;
+    }
+
+    public Builder policy(PolicyFile policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    public Builder rateLimits(RateLimits rateLimits) {
+      this.rateLimits = rateLimits;
+      return this;
+    }
+
+    public Builder lockout(Lockout lockout) {
+      this.lockout = lockout;
+      return this;
+    }
+
+    public Builder audit(Audit audit) {
+      this.audit = audit;
+      return this;
+    }
+
+    public Builder executor(Executor executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    public AuthConfig build() {
+      return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt,
+          apiKey, revocation, policy, rateLimits, lockout, audit, executor);
+    }
   }
 
   /**
@@ -112,13 +212,12 @@ public record AuthConfig(
    *
    * @param enabled default true
    * @param trustDomain accept only SPIFFE IDs in this trust domain; default any
-   * @param clockSkew tolerance on validity; default 60s, at most 5m
+   * @param clockSkew tolerance on validity
    */
   public record Certificate(Boolean enabled, String trustDomain, Duration clockSkew) {
     public Certificate {
       enabled = enabled == null || enabled;
-      clockSkew = within(clockSkew, Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(5),
-          "auth.certificate.clockSkew");
+      clockSkew = ClientCertificateAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
     }
 
     /** On, any trust domain, 60 s skew. */
@@ -142,14 +241,14 @@ public record AuthConfig(
    * @param algorithms JWS allow-list; default {@code [ES256]}
    * @param keyFile PEM, JWK or JWK set file
    * @param jwksUrl JWK set URL; HTTPS (the JVM's trust store)
-   * @param jwksCacheTtl default 5m
-   * @param jwksRefreshAhead default 30s
-   * @param jwksMinRefetchInterval default 30s
-   * @param jwksConnectTimeout default 2s
-   * @param jwksFetchDeadline default 5s
-   * @param clockSkew default 60s, at most 60s
-   * @param tokenCacheTtl default 60s, at most 10m, 0 disables
-   * @param tokenCacheSize default 10000
+   * @param jwksCacheTtl see the owning component's {@link Setting}
+   * @param jwksRefreshAhead see the owning component's {@link Setting}
+   * @param jwksMinRefetchInterval see the owning component's {@link Setting}
+   * @param jwksConnectTimeout see the owning component's {@link Setting}
+   * @param jwksFetchDeadline see the owning component's {@link Setting}
+   * @param clockSkew see the owning component's {@link Setting}
+   * @param tokenCacheTtl see the owning component's {@link Setting}
+   * @param tokenCacheSize see the owning component's {@link Setting}
    * @param insecurePlainHttpJwks allow an {@code http://} {@code jwksUrl} to a loopback address;
    *     default false. Insecure (any local process that binds the port can mint tokens); warned
    *     about at every start
@@ -163,21 +262,14 @@ public record AuthConfig(
       enabled = enabled != null && enabled;
       insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
-      jwksCacheTtl = within(jwksCacheTtl, Duration.ofMinutes(5), Duration.ofSeconds(10),
-          Duration.ofDays(1), "auth.jwt.jwksCacheTtl");
-      jwksRefreshAhead = within(jwksRefreshAhead, Duration.ofSeconds(30), Duration.ZERO,
-          Duration.ofHours(1), "auth.jwt.jwksRefreshAhead");
-      jwksMinRefetchInterval = within(jwksMinRefetchInterval, Duration.ofSeconds(30),
-          Duration.ofSeconds(1), Duration.ofHours(1), "auth.jwt.jwksMinRefetchInterval");
-      jwksConnectTimeout = within(jwksConnectTimeout, Duration.ofSeconds(2), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.jwt.jwksConnectTimeout");
-      jwksFetchDeadline = within(jwksFetchDeadline, Duration.ofSeconds(5), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.jwt.jwksFetchDeadline");
-      clockSkew = within(clockSkew, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(60),
-          "auth.jwt.clockSkew");
-      tokenCacheTtl = within(tokenCacheTtl, Duration.ofSeconds(60), Duration.ZERO,
-          Duration.ofMinutes(10), "auth.jwt.tokenCacheTtl");
-      tokenCacheSize = TransportConfig.positive(tokenCacheSize, 10_000, "auth.jwt.tokenCacheSize");
+      jwksCacheTtl = JwtKeys.CACHE_TTL.orDefault(jwksCacheTtl);
+      jwksRefreshAhead = JwtKeys.REFRESH_AHEAD.orDefault(jwksRefreshAhead);
+      jwksMinRefetchInterval = JwtKeys.MIN_REFETCH_INTERVAL.orDefault(jwksMinRefetchInterval);
+      jwksConnectTimeout = JwtKeys.CONNECT_TIMEOUT.orDefault(jwksConnectTimeout);
+      jwksFetchDeadline = JwtKeys.FETCH_DEADLINE.orDefault(jwksFetchDeadline);
+      clockSkew = JwtAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
+      tokenCacheTtl = JwtAuthenticator.TOKEN_CACHE_TTL.orDefault(tokenCacheTtl);
+      tokenCacheSize = JwtAuthenticator.TOKEN_CACHE_SIZE.orDefault(tokenCacheSize);
       if (enabled) {
         if (issuer == null || issuer.isBlank()) {
           throw new IllegalArgumentException("auth.jwt.issuer is required when jwt is enabled");
@@ -189,29 +281,142 @@ public record AuthConfig(
       }
     }
 
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().enabled(enabled).issuer(issuer).audience(audience)
+          .algorithms(algorithms).keyFile(keyFile).jwksUrl(jwksUrl).jwksCacheTtl(jwksCacheTtl)
+          .jwksRefreshAhead(jwksRefreshAhead).jwksMinRefetchInterval(jwksMinRefetchInterval)
+          .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
+          .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
+          .insecurePlainHttpJwks(insecurePlainHttpJwks);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Jwt}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private Boolean enabled;
+      private String issuer;
+      private String audience;
+      private List<String> algorithms;
+      private Path keyFile;
+      private URI jwksUrl;
+      private Duration jwksCacheTtl;
+      private Duration jwksRefreshAhead;
+      private Duration jwksMinRefetchInterval;
+      private Duration jwksConnectTimeout;
+      private Duration jwksFetchDeadline;
+      private Duration clockSkew;
+      private Duration tokenCacheTtl;
+      private Integer tokenCacheSize;
+      private Boolean insecurePlainHttpJwks;
+
+      private Builder() {}
+
+      public Builder enabled(Boolean enabled) {
+        this.enabled = enabled;
+        return this;
+      }
+
+      public Builder issuer(String issuer) {
+        this.issuer = issuer;
+        return this;
+      }
+
+      public Builder audience(String audience) {
+        this.audience = audience;
+        return this;
+      }
+
+      public Builder algorithms(List<String> algorithms) {
+        this.algorithms = algorithms;
+        return this;
+      }
+
+      public Builder keyFile(Path keyFile) {
+        this.keyFile = keyFile;
+        return this;
+      }
+
+      public Builder jwksUrl(URI jwksUrl) {
+        this.jwksUrl = jwksUrl;
+        return this;
+      }
+
+      public Builder jwksCacheTtl(Duration jwksCacheTtl) {
+        this.jwksCacheTtl = jwksCacheTtl;
+        return this;
+      }
+
+      public Builder jwksRefreshAhead(Duration jwksRefreshAhead) {
+        this.jwksRefreshAhead = jwksRefreshAhead;
+        return this;
+      }
+
+      public Builder jwksMinRefetchInterval(Duration jwksMinRefetchInterval) {
+        this.jwksMinRefetchInterval = jwksMinRefetchInterval;
+        return this;
+      }
+
+      public Builder jwksConnectTimeout(Duration jwksConnectTimeout) {
+        this.jwksConnectTimeout = jwksConnectTimeout;
+        return this;
+      }
+
+      public Builder jwksFetchDeadline(Duration jwksFetchDeadline) {
+        this.jwksFetchDeadline = jwksFetchDeadline;
+        return this;
+      }
+
+      public Builder clockSkew(Duration clockSkew) {
+        this.clockSkew = clockSkew;
+        return this;
+      }
+
+      public Builder tokenCacheTtl(Duration tokenCacheTtl) {
+        this.tokenCacheTtl = tokenCacheTtl;
+        return this;
+      }
+
+      public Builder tokenCacheSize(Integer tokenCacheSize) {
+        this.tokenCacheSize = tokenCacheSize;
+        return this;
+      }
+
+      /** Insecure: allow an {@code http://} JWKS URL to a loopback address. */
+      public Builder insecurePlainHttpJwks(Boolean insecurePlainHttpJwks) {
+        this.insecurePlainHttpJwks = insecurePlainHttpJwks;
+        return this;
+      }
+
+      public Jwt build() {
+        return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
+            jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
+            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks);
+      }
+    }
+
     /** Off. */
     public static Jwt disabled() {
-      return new Jwt(false, null, null, null, null, null, null, null, null, null, null, null,
-          null, null, null);
+      return builder().enabled(false).build();
     }
 
     /** On, with a key file (PEM, JWK or JWK set) and the default algorithm ES256. */
     public static Jwt withKeyFile(String issuer, Path keyFile) {
-      return new Jwt(true, issuer, null, null, keyFile, null, null, null, null, null, null, null,
-          null, null, null);
+      return builder().enabled(true).issuer(issuer).keyFile(keyFile).build();
     }
 
     /** On, with a JWK set URL and the default algorithm ES256. */
     public static Jwt withJwksUrl(String issuer, URI jwksUrl) {
-      return new Jwt(true, issuer, null, null, null, jwksUrl, null, null, null, null, null, null,
-          null, null, null);
+      return builder().enabled(true).issuer(issuer).jwksUrl(jwksUrl).build();
     }
 
     /** This config with plain-http JWKS to loopback allowed or not (insecure; see the field). */
     public Jwt withInsecurePlainHttpJwks(boolean allow) {
-      return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
-          jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-          clockSkew, tokenCacheTtl, tokenCacheSize, allow);
+      return toBuilder().insecurePlainHttpJwks(allow).build();
     }
   }
 
@@ -224,7 +429,7 @@ public record AuthConfig(
   public record ApiKey(Boolean enabled, Path file) {
     public ApiKey {
       enabled = enabled != null && enabled;
-      file = file == null ? Path.of("certs/apikeys.json") : file;
+      file = file == null ? Path.of(ApiKeyStore.DEFAULT_PATH) : file;
     }
   }
 
@@ -254,50 +459,106 @@ public record AuthConfig(
    *
    * @param mode default fail-closed
    * @param responderUrl replaces each certificate's AIA OCSP URL when set
-   * @param maxCacheTtl upper bound on trusting an answer; default 5m, 1s..24h
-   * @param cacheSize cached answers; default 100000
-   * @param connectTimeout default 2s
-   * @param requestTimeout default 5s
+   * @param maxCacheTtl upper bound on trusting an answer
+   * @param cacheSize cached answers
+   * @param connectTimeout see the owning component's {@link Setting}
+   * @param requestTimeout see the owning component's {@link Setting}
    * @param nonce send and require a nonce; default false
    */
   public record Revocation(RevocationMode mode, URI responderUrl, Duration maxCacheTtl,
       Long cacheSize, Duration connectTimeout, Duration requestTimeout, Boolean nonce) {
     public Revocation {
       mode = mode == null ? RevocationMode.FAIL_CLOSED : mode;
-      maxCacheTtl = within(maxCacheTtl, Duration.ofMinutes(5), Duration.ofSeconds(1),
-          Duration.ofHours(24), "auth.revocation.maxCacheTtl");
-      cacheSize = cacheSize == null ? 100_000L : cacheSize;
-      if (cacheSize < 1) {
-        throw new IllegalArgumentException("auth.revocation.cacheSize must be positive");
-      }
-      connectTimeout = within(connectTimeout, Duration.ofSeconds(2), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.revocation.connectTimeout");
-      requestTimeout = within(requestTimeout, Duration.ofSeconds(5), Duration.ofMillis(100),
-          Duration.ofSeconds(60), "auth.revocation.requestTimeout");
+      maxCacheTtl = RevocationChecker.MAX_CACHE_TTL.orDefault(maxCacheTtl);
+      cacheSize = RevocationChecker.CACHE_SIZE.orDefault(cacheSize);
+      connectTimeout = RevocationChecker.CONNECT_TIMEOUT.orDefault(connectTimeout);
+      requestTimeout = RevocationChecker.REQUEST_TIMEOUT.orDefault(requestTimeout);
       nonce = nonce != null && nonce;
+    }
+
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().mode(mode).responderUrl(responderUrl).maxCacheTtl(maxCacheTtl)
+          .cacheSize(cacheSize).connectTimeout(connectTimeout).requestTimeout(requestTimeout)
+          .nonce(nonce);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Revocation}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private RevocationMode mode;
+      private URI responderUrl;
+      private Duration maxCacheTtl;
+      private Long cacheSize;
+      private Duration connectTimeout;
+      private Duration requestTimeout;
+      private Boolean nonce;
+
+      private Builder() {}
+
+      public Builder mode(RevocationMode mode) {
+        this.mode = mode;
+        return this;
+      }
+
+      public Builder responderUrl(URI responderUrl) {
+        this.responderUrl = responderUrl;
+        return this;
+      }
+
+      public Builder maxCacheTtl(Duration maxCacheTtl) {
+        this.maxCacheTtl = maxCacheTtl;
+        return this;
+      }
+
+      public Builder cacheSize(Long cacheSize) {
+        this.cacheSize = cacheSize;
+        return this;
+      }
+
+      public Builder connectTimeout(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+        return this;
+      }
+
+      public Builder requestTimeout(Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
+        return this;
+      }
+
+      public Builder nonce(Boolean nonce) {
+        this.nonce = nonce;
+        return this;
+      }
+
+      public Revocation build() {
+        return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout,
+            requestTimeout, nonce);
+      }
     }
 
     /** Fail-closed with the AIA responder and default timeouts. */
     public static Revocation defaults() {
-      return new Revocation(null, null, null, null, null, null, null);
+      return builder().build();
     }
 
     /** This config in {@code mode}. */
     public Revocation withMode(RevocationMode mode) {
-      return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout,
-          requestTimeout, nonce);
+      return toBuilder().mode(mode).build();
     }
 
     /** This config with another max cache TTL. */
     public Revocation withMaxCacheTtl(Duration ttl) {
-      return new Revocation(mode, responderUrl, ttl, cacheSize, connectTimeout, requestTimeout,
-          nonce);
+      return toBuilder().maxCacheTtl(ttl).build();
     }
 
     /** This config with another request timeout. */
     public Revocation withRequestTimeout(Duration timeout) {
-      return new Revocation(mode, responderUrl, maxCacheTtl, cacheSize, connectTimeout, timeout,
-          nonce);
+      return toBuilder().requestTimeout(timeout).build();
     }
   }
 
@@ -311,14 +572,11 @@ public record AuthConfig(
   /**
    * Rate-limiter bounds; the rates themselves are in the policy file.
    *
-   * @param maxKeys most (principal, tool) buckets kept; default 100000
+   * @param maxKeys most (principal, tool) buckets kept
    */
   public record RateLimits(Long maxKeys) {
     public RateLimits {
-      maxKeys = maxKeys == null ? 100_000L : maxKeys;
-      if (maxKeys < 1) {
-        throw new IllegalArgumentException("auth.rateLimits.maxKeys must be positive");
-      }
+      maxKeys = RateLimiter.MAX_KEYS.orDefault(maxKeys);
     }
   }
 
@@ -326,28 +584,23 @@ public record AuthConfig(
    * Lockout after refused credentials: per (source, attempted identity), plus a per-source cap.
    *
    * @param maxFailures refused credentials for one identity from one source within {@code window}
-   *     that lock that identity there; default 10
-   * @param window default 1m
-   * @param duration how long a lock (or a shed source) lasts; default 5m
-   * @param maxSources entries tracked; default 100000
+   *     that lock that identity there
+   * @param window see the owning component's {@link Setting}
+   * @param duration how long a lock (or a shed source) lasts
+   * @param maxSources entries tracked
    * @param maxFailuresPerSource refused credentials of any identities from one source within
    *     {@code window} that shed the source with 429 (requests with a verified client certificate
-   *     excepted); default 100
+   *     excepted)
    */
   public record Lockout(Integer maxFailures, Duration window, Duration duration, Long maxSources,
       Integer maxFailuresPerSource) {
     public Lockout {
-      maxFailures = TransportConfig.positive(maxFailures, 10, "auth.lockout.maxFailures");
-      window = within(window, Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(24),
-          "auth.lockout.window");
-      duration = within(duration, Duration.ofMinutes(5), Duration.ofSeconds(1),
-          Duration.ofHours(24), "auth.lockout.duration");
-      maxSources = maxSources == null ? 100_000L : maxSources;
-      if (maxSources < 1) {
-        throw new IllegalArgumentException("auth.lockout.maxSources must be positive");
-      }
-      maxFailuresPerSource = TransportConfig.positive(maxFailuresPerSource, 100,
-          "auth.lockout.maxFailuresPerSource");
+      maxFailures = AuthFailureLockout.MAX_FAILURES.orDefault(maxFailures);
+      window = AuthFailureLockout.WINDOW.orDefault(window);
+      duration = AuthFailureLockout.DURATION.orDefault(duration);
+      maxSources = AuthFailureLockout.MAX_SOURCES.orDefault(maxSources);
+      maxFailuresPerSource =
+          AuthFailureLockout.MAX_FAILURES_PER_SOURCE.orDefault(maxFailuresPerSource);
     }
 
     /** Without a per-source cap setting (it takes its default). */
@@ -355,7 +608,7 @@ public record AuthConfig(
       this(maxFailures, window, duration, maxSources, null);
     }
 
-    /** 10 refused credentials per identity and minute lock it for 5 minutes; 100 per source shed it. */
+    /** Every lockout key at its default. */
     public static Lockout defaults() {
       return new Lockout(null, null, null, null, null);
     }
@@ -364,19 +617,17 @@ public record AuthConfig(
   /**
    * The audit log.
    *
-   * @param file JSON-lines file (mode 0600, rolled); unset: SLF4J logger {@code gatehouse.audit} only
-   * @param maxFileBytes roll size; default 10 MiB
-   * @param backups rolled files kept; default 5
-   * @param queueCapacity events queued before dropping; default 10000
+   * @param file JSON-lines file (mode 0600,
+       rolled); unset: SLF4J logger {@code gatehouse.audit} only
+   * @param maxFileBytes roll size
+   * @param backups rolled files kept
+   * @param queueCapacity events queued before dropping
    */
   public record Audit(Path file, Long maxFileBytes, Integer backups, Integer queueCapacity) {
     public Audit {
-      maxFileBytes = maxFileBytes == null ? 10L << 20 : maxFileBytes;
-      if (maxFileBytes < 4096) {
-        throw new IllegalArgumentException("auth.audit.maxFileBytes must be at least 4096");
-      }
-      backups = TransportConfig.positive(backups, 5, "auth.audit.backups");
-      queueCapacity = TransportConfig.positive(queueCapacity, 10_000, "auth.audit.queueCapacity");
+      maxFileBytes = AuditLog.MAX_FILE_BYTES.orDefault(maxFileBytes);
+      backups = AuditLog.BACKUPS.orDefault(backups);
+      queueCapacity = AuditLog.QUEUE_CAPACITY.orDefault(queueCapacity);
     }
 
     /** SLF4J only. */
@@ -393,30 +644,13 @@ public record AuthConfig(
   /**
    * The authentication threads.
    *
-   * @param threads default: the number of processors, at least 2
-   * @param queue requests waiting for a thread before new ones get 503; default 1024
+   * @param threads unset: the number of processors, at least 2
+   * @param queue requests waiting for a thread before new ones get 503
    */
   public record Executor(Integer threads, Integer queue) {
     public Executor {
-      threads = TransportConfig.positive(threads,
-          Math.max(2, Runtime.getRuntime().availableProcessors()), "auth.executor.threads");
-      queue = TransportConfig.positive(queue, 1024, "auth.executor.queue");
+      threads = GatehouseAuth.THREADS.orDefault(threads);
+      queue = GatehouseAuth.QUEUE.orDefault(queue);
     }
-  }
-
-  private static Duration within(Duration value, Duration fallback, Duration min, Duration max,
-      String name) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(name + " must be between " + text(min) + " and "
-          + text(max) + ", got " + text(value));
-    }
-    return value;
-  }
-
-  private static String text(Duration d) {
-    return d.toString().substring(2).toLowerCase(Locale.ROOT);
   }
 }

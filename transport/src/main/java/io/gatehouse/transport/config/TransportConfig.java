@@ -12,7 +12,7 @@ import java.util.Locale;
  * docs/transport.md}.
  *
  * @param bind address to listen on (default {@code 127.0.0.1})
- * @param port TCP port (default 8443; 0 picks a free port)
+ * @param port TCP port ({@link #PORT})
  * @param plainHttp serve plain HTTP instead of TLS; refused unless {@code bind} is a loopback
  *     address (for tests and behind a TLS-terminating proxy on the same host)
  * @param tls certificate, key, trust bundle, client-auth mode and provider
@@ -39,13 +39,17 @@ public record TransportConfig(
 
   /** Default {@code Host} allow-list: the loopback names. */
   public static final List<String> LOOPBACK_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
+  /** Default listening address: loopback only, so nothing is exposed by accident. */
+  public static final String DEFAULT_BIND = "127.0.0.1";
+  /** TCP port; 0 picks a free one. */
+  public static final Setting<Integer> PORT = Setting.port("server.port", 8443);
+  /** How long graceful shutdown waits for in-flight requests. */
+  public static final Setting<Duration> SHUTDOWN_GRACE =
+      Setting.positiveDuration("server.shutdownGrace", Duration.ofSeconds(10));
 
   public TransportConfig {
-    bind = bind == null || bind.isBlank() ? "127.0.0.1" : bind;
-    port = port == null ? 8443 : port;
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be 0..65535, got " + port);
-    }
+    bind = bind == null || bind.isBlank() ? DEFAULT_BIND : bind;
+    port = PORT.orDefault(port);
     plainHttp = plainHttp != null && plainHttp;
     tls = tls == null ? Tls.none() : tls;
     limits = limits == null ? Limits.defaults() : limits;
@@ -54,8 +58,7 @@ public record TransportConfig(
             ? LOOPBACK_HOSTS
             : allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
-    shutdownGrace = positive(shutdownGrace, Duration.ofSeconds(10), "shutdownGrace");
-    auth = auth == null ? AuthConfig.defaults() : auth;
+    shutdownGrace = SHUTDOWN_GRACE.orDefault(shutdownGrace);
     proxyProtocol = proxyProtocol == null ? ProxyProtocol.off() : proxyProtocol;
   }
 
@@ -67,63 +70,68 @@ public record TransportConfig(
         null);
   }
 
+  /**
+   * The {@code auth} section, or its defaults when the config has none (see {@link
+   * #authConfigured()}: a server refuses to start without one).
+   */
+  @Override
+  public AuthConfig auth() {
+    return auth == null ? AuthConfig.defaults() : auth;
+  }
+
+  /**
+   * Whether the config has an {@code auth} section. Without one, {@code Gatehouse.server(..)}
+   * refuses to start unless {@code insecureNoAuthentication()} is named; with one, it can never
+   * start unauthenticated.
+   */
+  public boolean authConfigured() {
+    return auth != null;
+  }
+
   /** A config without an {@code auth} section (it takes the defaults). */
   public TransportConfig(String bind, Integer port, Boolean plainHttp, Tls tls, Limits limits,
       List<String> allowedHosts, List<String> allowedOrigins, Duration shutdownGrace) {
     this(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, null);
   }
 
-  /** All defaults: TLS on 127.0.0.1:8443, without certificate paths (they must be set). */
+  /** All defaults: TLS on loopback, without certificate paths (they must be set). */
   public static TransportConfig defaults() {
-    return new TransportConfig(null, null, null, null, null, null, null, null, null, null);
+    return builder().build();
   }
 
   /** This config listening on {@code bind:port}. */
   public TransportConfig withAddress(String bind, int port) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().bind(bind).port(port).build();
   }
 
   /** This config serving plain HTTP (loopback only). */
   public TransportConfig withPlainHttp() {
-    return new TransportConfig(
-        bind, port, true, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().plainHttp(true).build();
   }
 
   /** This config with {@code tls}. */
   public TransportConfig withTls(Tls tls) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().tls(tls).build();
   }
 
   /** This config with {@code limits}. */
   public TransportConfig withLimits(Limits limits) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().limits(limits).build();
   }
 
   /** This config with the given Host and Origin allow-lists. */
   public TransportConfig withAllowed(List<String> hosts, List<String> origins) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, hosts, origins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().allowedHosts(hosts).allowedOrigins(origins).build();
   }
 
   /** This config with {@code auth}. */
   public TransportConfig withAuth(AuthConfig auth) {
-    return new TransportConfig(
-        bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins, shutdownGrace, auth,
-        proxyProtocol);
+    return toBuilder().auth(auth).build();
   }
 
   /** This config accepting the PROXY protocol v2 from {@code proxyProtocol}'s proxies. */
   public TransportConfig withProxyProtocol(ProxyProtocol proxyProtocol) {
-    return new TransportConfig(bind, port, plainHttp, tls, limits, allowedHosts, allowedOrigins,
-        shutdownGrace, auth, proxyProtocol);
+    return toBuilder().proxyProtocol(proxyProtocol).build();
   }
 
   /**
@@ -154,9 +162,9 @@ public record TransportConfig(
     }
 
     private static void validateCidr(String cidr) {
-      String what = "proxyProtocol.trustedProxies: \"" + cidr + "\" ";
+      String what = "server.proxyProtocol.trustedProxies: \"" + cidr + "\" ";
       if (cidr == null || cidr.isBlank()) {
-        throw new IllegalArgumentException("proxyProtocol.trustedProxies: empty entry");
+        throw new IllegalArgumentException("server.proxyProtocol.trustedProxies: empty entry");
       }
       int slash = cidr.indexOf('/');
       String address = slash < 0 ? cidr : cidr.substring(0, slash);
@@ -178,24 +186,87 @@ public record TransportConfig(
     }
   }
 
-  static Duration positive(Duration value, Duration fallback, String name) {
-    if (value == null) {
-      return fallback;
-    }
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive");
-    }
-    return value;
+  /** A builder starting from this config: set what changes, keep the rest. */
+  public Builder toBuilder() {
+    return new Builder().bind(bind).port(port).plainHttp(plainHttp).tls(tls).limits(limits)
+        .allowedHosts(allowedHosts).allowedOrigins(allowedOrigins).shutdownGrace(shutdownGrace)
+        .auth(this.auth).proxyProtocol(proxyProtocol);
   }
 
-  static int positive(Integer value, int fallback, String name) {
-    if (value == null) {
-      return fallback;
+  /** A builder with every key unset (its default). */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link TransportConfig}; unset keys take their defaults, checked in the record. */
+  public static final class Builder {
+    private String bind;
+    private Integer port;
+    private Boolean plainHttp;
+    private Tls tls;
+    private Limits limits;
+    private List<String> allowedHosts;
+    private List<String> allowedOrigins;
+    private Duration shutdownGrace;
+    private AuthConfig auth;
+    private ProxyProtocol proxyProtocol;
+
+    private Builder() {}
+
+    public Builder bind(String bind) {
+      this.bind = bind;
+      return this;
     }
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be positive, got " + value);
+
+    public Builder port(Integer port) {
+      this.port = port;
+      return this;
     }
-    return value;
+
+    public Builder plainHttp(Boolean plainHttp) {
+      this.plainHttp = plainHttp;
+      return this;
+    }
+
+    public Builder tls(Tls tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    public Builder limits(Limits limits) {
+      this.limits = limits;
+      return this;
+    }
+
+    public Builder allowedHosts(List<String> allowedHosts) {
+      this.allowedHosts = allowedHosts;
+      return this;
+    }
+
+    public Builder allowedOrigins(List<String> allowedOrigins) {
+      this.allowedOrigins = allowedOrigins;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration shutdownGrace) {
+      this.shutdownGrace = shutdownGrace;
+      return this;
+    }
+
+    public Builder auth(AuthConfig auth) {
+      this.auth = auth;
+      return this;
+    }
+
+    public Builder proxyProtocol(ProxyProtocol proxyProtocol) {
+      this.proxyProtocol = proxyProtocol;
+      return this;
+    }
+
+    public TransportConfig build() {
+      return new TransportConfig(bind, port, plainHttp, tls, limits, allowedHosts,
+          allowedOrigins, shutdownGrace, auth, proxyProtocol);
+    }
   }
 
   /** TLS provider: the JDK's JSSE, or BoringSSL through netty-tcnative. */
@@ -264,19 +335,18 @@ public record TransportConfig(
   /**
    * Resource limits; each bounds what one client can make the server hold.
    *
-   * @param maxBodyBytes largest request body (413 above; default 4 MiB)
-   * @param maxHeaderBytes largest header block (431 above; default 16 KiB)
-   * @param maxHeaderCount most header fields in a request (431 above; default 64)
+   * @param maxBodyBytes largest request body (413 above)
+   * @param maxHeaderBytes largest header block (431 above)
+   * @param maxHeaderCount most header fields in a request (431 above)
    * @param requestReadTimeout time a connection has to deliver a complete request after it opens
    *     or after the previous response ends; bounds idle keep-alive connections and slow-loris
-   *     clients alike; also the TLS handshake timeout (default 30s)
-   * @param maxSessions MCP sessions in total (503 above; default 10000)
-   * @param maxSessionsPerPrincipal MCP sessions one principal may hold (429 above; default 32)
+   *     clients alike; also the TLS handshake timeout
+   * @param maxSessions MCP sessions in total (503 above)
+   * @param maxSessionsPerPrincipal MCP sessions one principal may hold (429 above)
    * @param sessionIdleTimeout a session without requests or open streams this long is closed
-   *     (default 30m)
-   * @param sseKeepAlive interval of SSE comment pings on open streams (default 15s)
+   * @param sseKeepAlive interval of SSE comment pings on open streams
    * @param sseMaxBufferedBytes unsent bytes a slow SSE reader may queue before its connection is
-   *     closed (default 1 MiB)
+   *     closed
    */
   public record Limits(
       Integer maxBodyBytes,
@@ -288,53 +358,146 @@ public record TransportConfig(
       Duration sessionIdleTimeout,
       Duration sseKeepAlive,
       Integer sseMaxBufferedBytes) {
+    public static final Setting<Integer> MAX_BODY_BYTES =
+        Setting.integer("server.limits.maxBodyBytes", 4 << 20, 1, null);
+    public static final Setting<Integer> MAX_HEADER_BYTES =
+        Setting.integer("server.limits.maxHeaderBytes", 16 << 10, 1, null);
+    public static final Setting<Integer> MAX_HEADER_COUNT =
+        Setting.integer("server.limits.maxHeaderCount", 64, 1, null);
+    public static final Setting<Duration> REQUEST_READ_TIMEOUT =
+        Setting.positiveDuration("server.limits.requestReadTimeout", Duration.ofSeconds(30));
+    public static final Setting<Integer> MAX_SESSIONS =
+        Setting.integer("server.limits.maxSessions", 10_000, 1, null);
+    public static final Setting<Integer> MAX_SESSIONS_PER_PRINCIPAL =
+        Setting.integer("server.limits.maxSessionsPerPrincipal", 32, 1, null);
+    public static final Setting<Duration> SESSION_IDLE_TIMEOUT =
+        Setting.positiveDuration("server.limits.sessionIdleTimeout", Duration.ofMinutes(30));
+    public static final Setting<Duration> SSE_KEEP_ALIVE =
+        Setting.positiveDuration("server.limits.sseKeepAlive", Duration.ofSeconds(15));
+    public static final Setting<Integer> SSE_MAX_BUFFERED_BYTES =
+        Setting.integer("server.limits.sseMaxBufferedBytes", 1 << 20, 1, null);
+
     public Limits {
-      maxBodyBytes = positive(maxBodyBytes, 4 << 20, "maxBodyBytes");
-      maxHeaderBytes = positive(maxHeaderBytes, 16 << 10, "maxHeaderBytes");
-      maxHeaderCount = positive(maxHeaderCount, 64, "maxHeaderCount");
-      requestReadTimeout =
-          positive(requestReadTimeout, Duration.ofSeconds(30), "requestReadTimeout");
-      maxSessions = positive(maxSessions, 10_000, "maxSessions");
-      maxSessionsPerPrincipal = positive(maxSessionsPerPrincipal, 32, "maxSessionsPerPrincipal");
-      sessionIdleTimeout =
-          positive(sessionIdleTimeout, Duration.ofMinutes(30), "sessionIdleTimeout");
-      sseKeepAlive = positive(sseKeepAlive, Duration.ofSeconds(15), "sseKeepAlive");
-      sseMaxBufferedBytes = positive(sseMaxBufferedBytes, 1 << 20, "sseMaxBufferedBytes");
+      maxBodyBytes = MAX_BODY_BYTES.orDefault(maxBodyBytes);
+      maxHeaderBytes = MAX_HEADER_BYTES.orDefault(maxHeaderBytes);
+      maxHeaderCount = MAX_HEADER_COUNT.orDefault(maxHeaderCount);
+      requestReadTimeout = REQUEST_READ_TIMEOUT.orDefault(requestReadTimeout);
+      maxSessions = MAX_SESSIONS.orDefault(maxSessions);
+      maxSessionsPerPrincipal = MAX_SESSIONS_PER_PRINCIPAL.orDefault(maxSessionsPerPrincipal);
+      sessionIdleTimeout = SESSION_IDLE_TIMEOUT.orDefault(sessionIdleTimeout);
+      sseKeepAlive = SSE_KEEP_ALIVE.orDefault(sseKeepAlive);
+      sseMaxBufferedBytes = SSE_MAX_BUFFERED_BYTES.orDefault(sseMaxBufferedBytes);
     }
 
     /** All defaults. */
     public static Limits defaults() {
-      return new Limits(null, null, null, null, null, null, null, null, null);
+      return builder().build();
     }
 
     /** These limits with a different body limit. */
     public Limits withMaxBodyBytes(int v) {
-      return new Limits(v, maxHeaderBytes, maxHeaderCount, requestReadTimeout, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxBodyBytes(v).build();
     }
 
     /** These limits with different header limits. */
     public Limits withHeaders(int bytes, int count) {
-      return new Limits(maxBodyBytes, bytes, count, requestReadTimeout, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxHeaderBytes(bytes).maxHeaderCount(count).build();
     }
 
     /** These limits with a different request read timeout. */
     public Limits withRequestReadTimeout(Duration v) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, v, maxSessions,
-          maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().requestReadTimeout(v).build();
     }
 
     /** These limits with different session limits. */
     public Limits withSessions(int total, int perPrincipal, Duration idleTimeout) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout, total,
-          perPrincipal, idleTimeout, sseKeepAlive, sseMaxBufferedBytes);
+      return toBuilder().maxSessions(total).maxSessionsPerPrincipal(perPrincipal)
+          .sessionIdleTimeout(idleTimeout).build();
     }
 
     /** These limits with different SSE keep-alive and buffer bounds. */
     public Limits withSse(Duration keepAlive, int maxBufferedBytes) {
-      return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout,
-          maxSessions, maxSessionsPerPrincipal, sessionIdleTimeout, keepAlive, maxBufferedBytes);
+      return toBuilder().sseKeepAlive(keepAlive).sseMaxBufferedBytes(maxBufferedBytes).build();
+    }
+
+    /** A builder starting from this config: set what changes, keep the rest. */
+    public Builder toBuilder() {
+      return new Builder().maxBodyBytes(maxBodyBytes).maxHeaderBytes(maxHeaderBytes)
+          .maxHeaderCount(maxHeaderCount).requestReadTimeout(requestReadTimeout)
+          .maxSessions(maxSessions).maxSessionsPerPrincipal(maxSessionsPerPrincipal)
+          .sessionIdleTimeout(sessionIdleTimeout).sseKeepAlive(sseKeepAlive)
+          .sseMaxBufferedBytes(sseMaxBufferedBytes);
+    }
+
+    /** A builder with every key unset (its default). */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** Builds a {@link Limits}; unset keys take their defaults, checked in the record. */
+    public static final class Builder {
+      private Integer maxBodyBytes;
+      private Integer maxHeaderBytes;
+      private Integer maxHeaderCount;
+      private Duration requestReadTimeout;
+      private Integer maxSessions;
+      private Integer maxSessionsPerPrincipal;
+      private Duration sessionIdleTimeout;
+      private Duration sseKeepAlive;
+      private Integer sseMaxBufferedBytes;
+
+      private Builder() {}
+
+      public Builder maxBodyBytes(Integer maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+        return this;
+      }
+
+      public Builder maxHeaderBytes(Integer maxHeaderBytes) {
+        this.maxHeaderBytes = maxHeaderBytes;
+        return this;
+      }
+
+      public Builder maxHeaderCount(Integer maxHeaderCount) {
+        this.maxHeaderCount = maxHeaderCount;
+        return this;
+      }
+
+      public Builder requestReadTimeout(Duration requestReadTimeout) {
+        this.requestReadTimeout = requestReadTimeout;
+        return this;
+      }
+
+      public Builder maxSessions(Integer maxSessions) {
+        this.maxSessions = maxSessions;
+        return this;
+      }
+
+      public Builder maxSessionsPerPrincipal(Integer maxSessionsPerPrincipal) {
+        this.maxSessionsPerPrincipal = maxSessionsPerPrincipal;
+        return this;
+      }
+
+      public Builder sessionIdleTimeout(Duration sessionIdleTimeout) {
+        this.sessionIdleTimeout = sessionIdleTimeout;
+        return this;
+      }
+
+      public Builder sseKeepAlive(Duration sseKeepAlive) {
+        this.sseKeepAlive = sseKeepAlive;
+        return this;
+      }
+
+      public Builder sseMaxBufferedBytes(Integer sseMaxBufferedBytes) {
+        this.sseMaxBufferedBytes = sseMaxBufferedBytes;
+        return this;
+      }
+
+      public Limits build() {
+        return new Limits(maxBodyBytes, maxHeaderBytes, maxHeaderCount, requestReadTimeout,
+            maxSessions, maxSessionsPerPrincipal, sessionIdleTimeout, sseKeepAlive,
+            sseMaxBufferedBytes);
+      }
     }
   }
 }

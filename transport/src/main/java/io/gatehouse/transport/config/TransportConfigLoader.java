@@ -2,37 +2,16 @@ package io.gatehouse.transport.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonParser;
-import tools.jackson.databind.DeserializationContext;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.MapperFeature;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.ValueDeserializer;
-import tools.jackson.databind.module.SimpleModule;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * Reads a {@link TransportConfig} from YAML or JSON (JSON is YAML). Unknown keys are errors, so a
- * typo cannot silently leave a limit at its default. Durations are written {@code 250ms}, {@code
- * 30s}, {@code 5m}, {@code 1h}, {@code 7d} or ISO-8601 ({@code PT30S}); enums in any case.
+ * Reads a {@link TransportConfig} alone (the {@code server} section plus, nested, {@code auth})
+ * from YAML or JSON, for embedders that keep their own config file; {@link GatehouseConfigLoader}
+ * reads a whole Gatehouse config with defaults layers and environment overrides. Both bind through
+ * the same mapper: unknown keys are errors; durations are {@code 250ms}, {@code 30s}, {@code 5m},
+ * {@code 1h}, {@code 7d} or ISO-8601; enums in any case.
  */
 public final class TransportConfigLoader {
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-
-  private static final ObjectMapper MAPPER = YAMLMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-      .addModule(new SimpleModule("gatehouse-durations")
-          .addDeserializer(Duration.class, new DurationDeserializer()))
-      .build();
-
   private TransportConfigLoader() {}
 
   /**
@@ -55,57 +34,18 @@ public final class TransportConfigLoader {
     if (text.isBlank()) {
       return TransportConfig.defaults();
     }
-    return convert(() -> MAPPER.readValue(text, TransportConfig.class));
+    TransportConfig config = ConfigMapper.parse(text, TransportConfig.class);
+    return config == null ? TransportConfig.defaults() : config;
   }
 
   /** Converts an already parsed tree, e.g. the {@code transport:} section of a larger file. */
   public static TransportConfig fromTree(JsonNode tree) {
-    return convert(() -> MAPPER.treeToValue(tree, TransportConfig.class));
-  }
-
-  private interface Read {
-    TransportConfig read();
-  }
-
-  private static TransportConfig convert(Read read) {
-    try {
-      TransportConfig config = read.read();
-      return config == null ? TransportConfig.defaults() : config;
-    } catch (JacksonException e) {
-      Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : null;
-      String path = e.getPathReference();
-      String where = path == null || path.isBlank() ? "" : " at " + path;
-      throw new IllegalArgumentException(
-          (cause != null ? cause.getMessage() : e.getOriginalMessage()) + where, e);
-    }
+    TransportConfig config = ConfigMapper.bind(tree, TransportConfig.class);
+    return config == null ? TransportConfig.defaults() : config;
   }
 
   /** {@code 30s}-style or ISO-8601 durations. */
-  static Duration parseDuration(String text) {
-    String value = text.trim().toLowerCase(Locale.ROOT);
-    Matcher m = SIMPLE_DURATION.matcher(value);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
-    }
-    try {
-      return Duration.parse(text.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "invalid duration '" + text + "': use e.g. 250ms, 30s, 5m, 1h, 7d");
-    }
-  }
-
-  private static final class DurationDeserializer extends ValueDeserializer<Duration> {
-    @Override
-    public Duration deserialize(JsonParser p, DeserializationContext ctxt) {
-      return parseDuration(p.getValueAsString());
-    }
+  static java.time.Duration parseDuration(String text) {
+    return ConfigMapper.parseDuration(text);
   }
 }

@@ -79,7 +79,8 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     for (PipelineSlot slot : PipelineSlot.values()) {
       List<RequestStage> stages = slots.getOrDefault(slot, List.of());
       if (slot == PipelineSlot.AUTHENTICATE && stages.isEmpty()) {
-        stages = List.of(new AnonymousStage());
+        // Fail closed: only Gatehouse's insecureNoAuthentication() puts AnonymousStage here.
+        throw new IllegalStateException("no authentication stage: refusing to serve");
       }
       for (RequestStage stage : stages) {
         addStage(slot.name().toLowerCase(java.util.Locale.ROOT) + ":" + stage.name(), stage);

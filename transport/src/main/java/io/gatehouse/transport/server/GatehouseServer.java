@@ -1,10 +1,12 @@
 package io.gatehouse.transport.server;
 
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.InFlightRequests;
 import io.gatehouse.transport.http.ReadinessCheck;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.modelcontextprotocol.server.McpSyncServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -25,6 +27,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -37,13 +40,9 @@ import org.slf4j.LoggerFactory;
  * A running Gatehouse MCP server: Netty over TLS (or plain HTTP on loopback), serving an {@link
  * NettyStreamableServerTransportProvider} through the request pipeline.
  *
- * <pre>{@code
- * var transport = new NettyStreamableServerTransportProvider(config.limits());
- * McpSyncServer mcp = McpServer.sync(transport).tools(...).build();
- * try (GatehouseServer server = GatehouseServer.builder(config, transport)
- *     .stage(PipelineSlot.AUTHENTICATE, authenticator)
- *     .start()) { ... }
- * }</pre>
+ * <p>Start one with {@link Gatehouse#server}, which assembles authentication, the tool-list filter
+ * and metrics in one order; there is no other public way to build one. Closing it also closes
+ * the MCP server and the auth pipeline it owns.
  */
 public final class GatehouseServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseServer.class);
@@ -57,11 +56,17 @@ public final class GatehouseServer implements AutoCloseable {
   private final Channel serverChannel;
   private final List<String> pipelineNames;
   private final ReloadingSslContext tlsContext; // null: plain HTTP
+  private final List<AutoCloseable> owned;
+  private final GatehouseAuth auth;
+  private final McpSyncServer mcpServer;
   private boolean stopped;
 
   private GatehouseServer(Builder b) {
     this.config = b.config;
     this.mcp = b.mcp;
+    this.owned = List.copyOf(b.owned);
+    this.auth = b.auth;
+    this.mcpServer = b.mcpServer;
     TransportConfig.Tls tls = config.tls();
     InetAddress address = resolve(config.bind());
     if (config.plainHttp() && !address.isLoopbackAddress()) {
@@ -108,13 +113,17 @@ public final class GatehouseServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
     }
+    if (config.plainHttp()) {
+      log.warn("plainHttp: serving without TLS on {}; only for tests or behind a TLS-terminating"
+          + " proxy on this host", config.bind());
+    }
     log.info("Gatehouse MCP listening on {}://{}:{} (TLS provider {})",
         config.plainHttp() ? "http" : "https", address().getHostString(), port(),
         config.plainHttp() ? "none" : ServerTls.provider(tls.provider()));
   }
 
-  /** Starts configuring a server for {@code mcp}. */
-  public static Builder builder(
+  /** Starts configuring a server for {@code mcp}; {@link Gatehouse} is the public way in. */
+  static Builder builder(
       TransportConfig config, NettyStreamableServerTransportProvider mcp) {
     return new Builder(config, mcp);
   }
@@ -127,6 +136,21 @@ public final class GatehouseServer implements AutoCloseable {
   /** The bound port. */
   public int port() {
     return address().getPort();
+  }
+
+  /** The MCP transport this server serves. */
+  public NettyStreamableServerTransportProvider transport() {
+    return mcp;
+  }
+
+  /** The MCP SDK server behind the transport (e.g. to add tools at runtime). */
+  public McpSyncServer mcpServer() {
+    return mcpServer;
+  }
+
+  /** The auth pipeline (empty only for a server started with {@code insecureNoAuthentication()}). */
+  public Optional<GatehouseAuth> auth() {
+    return Optional.ofNullable(auth);
   }
 
   /** Names of the request-stage handlers, in pipeline order. */
@@ -177,6 +201,13 @@ public final class GatehouseServer implements AutoCloseable {
     log.debug("shutdown: connections closed");
     acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("shutdown: closing {}: {}", resource, e.toString());
+      }
+    }
     return drained;
   }
 
@@ -203,6 +234,9 @@ public final class GatehouseServer implements AutoCloseable {
     private TransportConfig.ClientAuthMode clientAuth;
     private TlsHandshakeObserver handshakes;
     private final List<ReadinessCheck> readiness = new ArrayList<>();
+    private final List<AutoCloseable> owned = new ArrayList<>();
+    private GatehouseAuth auth;
+    private McpSyncServer mcpServer;
 
     private Builder(TransportConfig config, NettyStreamableServerTransportProvider mcp) {
       this.config = Objects.requireNonNull(config, "config");
@@ -269,6 +303,22 @@ public final class GatehouseServer implements AutoCloseable {
       return this;
     }
 
+    /** Closes {@code resource} after the server stopped (in the order they were added). */
+    Builder owns(AutoCloseable resource) {
+      owned.add(Objects.requireNonNull(resource, "resource"));
+      return this;
+    }
+
+    Builder mcpServer(McpSyncServer mcpServer) {
+      this.mcpServer = mcpServer;
+      return owns(mcpServer::close);
+    }
+
+    Builder auth(GatehouseAuth auth) {
+      this.auth = auth;
+      return this;
+    }
+
     /** The MCP transport this server will serve. */
     public NettyStreamableServerTransportProvider transport() {
       return mcp;
@@ -285,7 +335,7 @@ public final class GatehouseServer implements AutoCloseable {
      * @throws IllegalArgumentException for configuration errors (one-line messages)
      * @throws IllegalStateException when the address cannot be bound
      */
-    public GatehouseServer start() {
+    GatehouseServer start() {
       return new GatehouseServer(this);
     }
   }

@@ -10,7 +10,8 @@ public enum PipelineSlot {
   PUBLIC,
   /**
    * Sets the caller with {@link io.gatehouse.transport.auth.RequestPrincipal#set} or answers 401.
-   * When empty, every request is {@link io.gatehouse.transport.auth.Principal#ANONYMOUS}.
+   * Never empty: a server without an authenticator refuses to start (see {@link
+   * Gatehouse.Builder#insecureNoAuthentication()}).
    */
   AUTHENTICATE,
   /** Refuses revoked credentials (certificates: OCSP). */

@@ -53,7 +53,6 @@ class TwoNodesBehindNginxTest {
   static RealCa ca;
   static Path policy;
   static final List<TestServer> nodes = new ArrayList<>();
-  static final List<GatehouseAuth> auths = new ArrayList<>();
   static Nginx nginx;
 
   @BeforeAll
@@ -75,9 +74,7 @@ class TwoNodesBehindNginxTest {
               .withClientAuth(TransportConfig.ClientAuthMode.NONE, ca.chainPem()))
           .withAuth(auth)
           .withProxyProtocol(new TransportConfig.ProxyProtocol(List.of(Nginx.PROXY_ADDRESS)));
-      GatehouseAuth gatehouseAuth = GatehouseAuth.fromConfig(config);
-      auths.add(gatehouseAuth);
-      TestServer node = TestServer.start(config, gatehouseAuth);
+      TestServer node = TestServer.startSecure(config); // closes its auth pipeline too
       node.transport.setSessionKeys(shared);
       nodes.add(node);
     }
@@ -90,7 +87,6 @@ class TwoNodesBehindNginxTest {
       nginx.close();
     }
     nodes.forEach(TestServer::close);
-    auths.forEach(GatehouseAuth::close);
     if (ca != null) {
       ca.close();
     }

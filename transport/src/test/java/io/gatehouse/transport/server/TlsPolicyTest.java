@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.config.TransportConfig.ClientAuthMode;
 import io.gatehouse.transport.config.TransportConfig.TlsProvider;
-import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
@@ -143,8 +142,7 @@ class TlsPolicyTest {
   @Test
   void plainHttpOnlyOnLoopback() throws IOException {
     TransportConfig exposed = TransportConfig.defaults().withAddress("0.0.0.0", 0).withPlainHttp();
-    var transport = new NettyStreamableServerTransportProvider(exposed.limits());
-    assertThatThrownBy(() -> GatehouseServer.builder(exposed, transport).start())
+    assertThatThrownBy(() -> Gatehouse.server(exposed).insecureNoAuthentication().start())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("plain HTTP is only allowed on a loopback address");
 
@@ -159,13 +157,12 @@ class TlsPolicyTest {
   @Test
   void tlsWithoutMaterialFailsWithOneClearLine() {
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0);
-    var transport = new NettyStreamableServerTransportProvider(config.limits());
-    assertThatThrownBy(() -> GatehouseServer.builder(config, transport).start())
+    assertThatThrownBy(() -> Gatehouse.server(config).insecureNoAuthentication().start())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("tls.certificate is required");
     TransportConfig missingFile = config.withTls(TransportConfig.Tls.of(
         dir.resolve("nope.crt"), dir.resolve("nope.key")));
-    assertThatThrownBy(() -> GatehouseServer.builder(missingFile, transport).start())
+    assertThatThrownBy(() -> Gatehouse.server(missingFile).insecureNoAuthentication().start())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cannot read");
   }

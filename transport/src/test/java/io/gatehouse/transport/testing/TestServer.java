@@ -1,14 +1,14 @@
 package io.gatehouse.transport.testing;
 
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
-import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.mcp.McpContextKeys;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
-import io.modelcontextprotocol.server.McpServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * A real Gatehouse server with the real MCP SDK server and a few tools, for tests:
@@ -36,38 +37,49 @@ public final class TestServer implements AutoCloseable {
   public final McpSyncServer mcp;
   public final GatehouseServer server;
 
+  public final GatehouseAuth auth; // null: started with insecureNoAuthentication()
+
   private TestServer(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages,
-      GatehouseAuth auth) {
-    transport = new NettyStreamableServerTransportProvider(config.limits());
-    McpServer.SyncSpecification<?> spec = McpServer.sync(transport)
-        .serverInfo("gatehouse-test", "1.0")
-        .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
-        .tools(tools());
-    if (auth != null) {
-      spec.addToolFilter(auth.toolListFilter());
-    }
-    mcp = spec.build();
-    GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
+      boolean secure, MeterRegistry meters, Supplier<String> scrape) {
+    Gatehouse.Builder builder = Gatehouse.server(config)
+        .tools(tools())
+        .mcp(spec -> spec.serverInfo("gatehouse-test", "1.0").capabilities(
+            McpSchema.ServerCapabilities.builder().tools(true).logging().build()));
     stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
-    if (auth != null) {
-      auth.install(builder, RegisteredTools.of(mcp));
+    if (!secure) {
+      builder.insecureNoAuthentication();
+    }
+    if (meters != null) {
+      builder.metrics(meters);
+    }
+    if (scrape != null) {
+      builder.metricsEndpoint(scrape);
     }
     server = builder.start();
+    transport = server.transport();
+    mcp = server.mcpServer();
+    auth = server.auth().orElse(null);
   }
 
-  /** Starts a server with the auth pipeline {@code auth} installed. */
-  public static TestServer start(TransportConfig config, GatehouseAuth auth) {
-    return new TestServer(config, Map.of(), auth);
+  /** Starts a server with the auth pipeline {@code config.auth()} describes. */
+  public static TestServer startSecure(TransportConfig config) {
+    return new TestServer(config, Map.of(), true, null, null);
   }
 
-  /** Starts a server with {@code config} and request stages. */
+  /** Starts a secure server registering its meters in {@code meters}, serving /metrics from scrape. */
+  public static TestServer startSecure(TransportConfig config, MeterRegistry meters,
+      Supplier<String> scrape) {
+    return new TestServer(config, Map.of(), true, meters, scrape);
+  }
+
+  /** Starts a server without authentication (insecureNoAuthentication) and extra request stages. */
   public static TestServer start(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages) {
-    return new TestServer(config, stages, null);
+    return new TestServer(config, stages, false, null, null);
   }
 
-  /** Starts a server with {@code config} and no extra stages. */
+  /** Starts a server without authentication (insecureNoAuthentication) and no extra stages. */
   public static TestServer start(TransportConfig config) {
-    return new TestServer(config, Map.of(), null);
+    return new TestServer(config, Map.of(), false, null, null);
   }
 
   /** A TLS config on an ephemeral loopback port with {@code pki}'s server certificate. */

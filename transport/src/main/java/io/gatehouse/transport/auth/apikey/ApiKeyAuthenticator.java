@@ -90,6 +90,6 @@ public final class ApiKeyAuthenticator implements Authenticator {
   }
 
   private static AuthResult reject(String reason) {
-    return AuthResult.rejected(AuthMethod.API_KEY, reason, false);
+    return AuthResult.rejected(AuthMethod.API_KEY, reason);
   }
 }

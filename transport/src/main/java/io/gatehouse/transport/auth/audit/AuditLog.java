@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.audit;
 
+import io.gatehouse.transport.config.Setting;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import java.io.IOException;
@@ -43,8 +44,9 @@ import tools.jackson.databind.node.ObjectNode;
  * to their own rolling file next to the main one ({@link #refusalsFile}: {@code audit.log} becomes
  * {@code audit.refusals.log}) with its own size budget. So a refusal flood can only rotate the
  * refusals file: it never deletes the main file's allow/deny decisions of authenticated principals
- * (docs/security.md, "Lockout and audit under flood"). Pending aggregates are bounded ({@link
- * #MAX_PENDING_REFUSALS}); past that, refusals of new keys share one line with source {@code *}.
+ * (docs/security.md, "Lockout and audit under flood"). Pending aggregates are bounded by the
+ * queue capacity (the same memory budget as queued events); past that, refusals of new keys share
+ * one line with source {@code *}.
  *
  * <p>The methods take a {@link Principal} and plain fields, never headers or credentials, so a
  * token, key or secret cannot reach the log. They never block: events go to a bounded queue
@@ -66,12 +68,12 @@ public final class AuditLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final int MAX_TEXT = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
-  /** Distinct (second, source, reason) aggregates held before new keys fold into source "*". */
-  static final int MAX_PENDING_REFUSALS = 10_000;
   private static final String OVERFLOW_SOURCE = "*";
 
   private final Clock clock;
   private final BlockingQueue<Event> queue;
+  /** Distinct (second, source, reason) aggregates held before new keys fold into source "*". */
+  private final int maxPendingRefusals;
   private final AtomicLong dropped = new AtomicLong();
   private final RollingFile file; // null: logger only
   private final RollingFile refusalsFile; // null: logger only
@@ -83,6 +85,7 @@ public final class AuditLog implements AutoCloseable {
   private AuditLog(Builder b) throws IOException {
     this.clock = b.clock;
     this.queue = new ArrayBlockingQueue<>(b.queueCapacity);
+    this.maxPendingRefusals = b.queueCapacity;
     this.file = b.file == null ? null : new RollingFile(b.file, b.maxFileBytes, b.backups);
     this.refusalsFile =
         b.file == null ? null : new RollingFile(refusalsFile(b.file), b.maxFileBytes, b.backups);
@@ -176,7 +179,7 @@ public final class AuditLog implements AutoCloseable {
         identified == null ? null : identified.id(),
         identified == null ? "" : identified.credentialId(), Event.remote(remote),
         reason == null ? "" : reason);
-    if (refusals.size() >= MAX_PENDING_REFUSALS && !refusals.containsKey(key)) {
+    if (refusals.size() >= maxPendingRefusals && !refusals.containsKey(key)) {
       key = key.overflow();
     }
     // compute() and the writer's remove() take the same bin lock, so no count is lost.
@@ -484,12 +487,21 @@ public final class AuditLog implements AutoCloseable {
     }
   }
 
+  /** Roll the file when it would grow past this size. */
+  public static final Setting<Long> MAX_FILE_BYTES =
+      Setting.count("auth.audit.maxFileBytes", 10L << 20, 4096, null);
+  /** Rolled files kept ({@code audit.log.1} newest); at least one, so a roll never loses events. */
+  public static final Setting<Integer> BACKUPS = Setting.integer("auth.audit.backups", 5, 1, 100);
+  /** Events waiting for the writer before new ones are dropped. */
+  public static final Setting<Integer> QUEUE_CAPACITY =
+      Setting.integer("auth.audit.queueCapacity", 10_000, 1, 1_000_000);
+
   /** Settings for an {@link AuditLog}. */
   public static final class Builder {
     private Path file;
-    private long maxFileBytes = 10L * 1024 * 1024;
-    private int backups = 5;
-    private int queueCapacity = 10_000;
+    private long maxFileBytes = MAX_FILE_BYTES.defaultValue();
+    private int backups = BACKUPS.defaultValue();
+    private int queueCapacity = QUEUE_CAPACITY.defaultValue();
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -505,28 +517,19 @@ public final class AuditLog implements AutoCloseable {
      * refusals file has the same budget, separately.
      */
     public Builder maxFileBytes(long maxFileBytes) {
-      if (maxFileBytes < 4096) {
-        throw new IllegalArgumentException("maxFileBytes must be at least 4096: " + maxFileBytes);
-      }
-      this.maxFileBytes = maxFileBytes;
+      this.maxFileBytes = MAX_FILE_BYTES.check(maxFileBytes);
       return this;
     }
 
     /** Rolled files kept ({@code audit.log.1} newest); 0 to 100. Default 5. */
     public Builder backups(int backups) {
-      if (backups < 0 || backups > 100) {
-        throw new IllegalArgumentException("backups must be between 0 and 100: " + backups);
-      }
-      this.backups = backups;
+      this.backups = BACKUPS.check(backups);
       return this;
     }
 
     /** Events waiting for the writer before new ones are dropped; 1 to 1,000,000. Default 10,000. */
     public Builder queueCapacity(int queueCapacity) {
-      if (queueCapacity < 1 || queueCapacity > 1_000_000) {
-        throw new IllegalArgumentException("queueCapacity must be between 1 and 1000000: " + queueCapacity);
-      }
-      this.queueCapacity = queueCapacity;
+      this.queueCapacity = QUEUE_CAPACITY.check(queueCapacity);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.cert;
 
+import io.gatehouse.transport.config.Setting;
 import io.gatehouse.ca.identity.CertificateIdentity;
 import io.gatehouse.ca.identity.IdentityFormatException;
 import io.gatehouse.ca.identity.SpiffeId;
@@ -33,7 +34,9 @@ import java.util.Objects;
 public final class ClientCertificateAuthenticator implements Authenticator {
   private static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
   private static final int KU_DIGITAL_SIGNATURE = 0;
-  private static final Duration MAX_SKEW = Duration.ofMinutes(5);
+  /** Tolerance on notBefore/notAfter. */
+  public static final Setting<Duration> CLOCK_SKEW = Setting.duration(
+      "auth.certificate.clockSkew", Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(5));
 
   private final String trustDomain;
   private final Duration skew;
@@ -114,13 +117,13 @@ public final class ClientCertificateAuthenticator implements Authenticator {
   }
 
   private static AuthResult reject(String reason) {
-    return AuthResult.rejected(AuthMethod.CERTIFICATE, reason, false);
+    return AuthResult.rejected(AuthMethod.CERTIFICATE, reason);
   }
 
   /** Configures a {@link ClientCertificateAuthenticator}. */
   public static final class Builder {
     private String trustDomain;
-    private Duration skew = Duration.ofSeconds(60);
+    private Duration skew = CLOCK_SKEW.defaultValue();
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -136,10 +139,7 @@ public final class ClientCertificateAuthenticator implements Authenticator {
 
     /** Clock skew tolerated on notBefore/notAfter; at most 5 minutes (default 60 s). */
     public Builder clockSkew(Duration skew) {
-      if (skew.isNegative() || skew.compareTo(MAX_SKEW) > 0) {
-        throw new IllegalArgumentException("clock skew must be between 0 and " + MAX_SKEW);
-      }
-      this.skew = skew;
+      this.skew = CLOCK_SKEW.check(skew);
       return this;
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.jwt;
 
+import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -59,7 +60,15 @@ import java.util.Set;
 public final class JwtAuthenticator implements Authenticator, Closeable {
   private static final Set<String> TYPES = Set.of("jwt", "at+jwt", "application/jwt",
       "application/at+jwt");
-  private static final Duration MAX_SKEW = Duration.ofSeconds(60);
+  /** Tolerance on {@code exp}, {@code nbf}, {@code iat}. */
+  public static final Setting<Duration> CLOCK_SKEW = Setting.duration(
+      "auth.jwt.clockSkew", Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(60));
+  /** How long a verified token is remembered (0 disables). */
+  public static final Setting<Duration> TOKEN_CACHE_TTL = Setting.duration(
+      "auth.jwt.tokenCacheTtl", Duration.ofSeconds(60), Duration.ZERO, Duration.ofMinutes(10));
+  /** Most verified tokens remembered. */
+  public static final Setting<Integer> TOKEN_CACHE_SIZE =
+      Setting.integer("auth.jwt.tokenCacheSize", 10_000, 1, null);
 
   private final JwsVerifier jws;
   private final JwtKeys keys;
@@ -120,7 +129,9 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     }
     boolean bearer = values.stream().anyMatch(JwtAuthenticator::isBearer);
     if (values.size() > 1) {
-      return AuthResult.rejected(AuthMethod.JWT, "duplicate Authorization header", bearer);
+      return bearer
+          ? AuthResult.rejectedToken(AuthMethod.JWT, "duplicate Authorization header")
+          : AuthResult.rejected(AuthMethod.JWT, "duplicate Authorization header");
     }
     if (!bearer) {
       return AuthResult.notPresent(); // another scheme (e.g. Basic): not ours to judge
@@ -132,8 +143,13 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
       return AuthResult.authenticated(verified.principal(),
           CredentialLease.until(verified.validUntil()));
     } catch (InvalidTokenException e) {
-      return AuthResult.rejected(AuthMethod.JWT, e.getMessage(), true);
+      return AuthResult.rejectedToken(AuthMethod.JWT, e.getMessage());
     }
+  }
+
+  /** The verification keys (the readiness check probes them). */
+  public JwtKeys keys() {
+    return keys;
   }
 
   @Override
@@ -278,9 +294,9 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     private String audience;
     private JwtKeys keys;
     private Set<JWSAlgorithm> algorithms = Set.of(JWSAlgorithm.ES256);
-    private Duration skew = MAX_SKEW;
-    private Duration cacheTtl = Duration.ofSeconds(60);
-    private int cacheSize = 10_000;
+    private Duration skew = CLOCK_SKEW.defaultValue();
+    private Duration cacheTtl = TOKEN_CACHE_TTL.defaultValue();
+    private int cacheSize = TOKEN_CACHE_SIZE.defaultValue();
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -322,28 +338,19 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
 
     /** Clock skew for {@code exp}, {@code nbf}, {@code iat}; 0–60 s (default 60 s). */
     public Builder clockSkew(Duration skew) {
-      if (skew.isNegative() || skew.compareTo(MAX_SKEW) > 0) {
-        throw new IllegalArgumentException("clock skew must be between 0 and 60 s");
-      }
-      this.skew = skew;
+      this.skew = CLOCK_SKEW.check(skew);
       return this;
     }
 
     /** How long a verified token is remembered (default 60 s, at most 10 min, 0 disables). */
     public Builder cacheTtl(Duration ttl) {
-      if (ttl.isNegative() || ttl.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("token cache TTL must be between 0 and 10 min");
-      }
-      this.cacheTtl = ttl;
+      this.cacheTtl = TOKEN_CACHE_TTL.check(ttl);
       return this;
     }
 
     /** Most verified tokens remembered (default 10,000). */
     public Builder cacheSize(int size) {
-      if (size < 1) {
-        throw new IllegalArgumentException("token cache size must be positive");
-      }
-      this.cacheSize = size;
+      this.cacheSize = TOKEN_CACHE_SIZE.check(size);
       return this;
     }
 

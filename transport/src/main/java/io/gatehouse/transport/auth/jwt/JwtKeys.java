@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.jwt;
 
+import io.gatehouse.transport.config.Setting;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -192,14 +193,30 @@ public final class JwtKeys implements Closeable {
     throw new IOException("unsupported key type in PEM key file: " + key.getAlgorithm());
   }
 
+  /** How long a fetched key set is used. */
+  public static final Setting<Duration> CACHE_TTL = Setting.duration(
+      "auth.jwt.jwksCacheTtl", Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofDays(1));
+  /** How long before expiry the background refresh starts. */
+  public static final Setting<Duration> REFRESH_AHEAD = Setting.duration(
+      "auth.jwt.jwksRefreshAhead", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+  /** Unknown-{@code kid} refetches happen at most this often. */
+  public static final Setting<Duration> MIN_REFETCH_INTERVAL = Setting.duration(
+      "auth.jwt.jwksMinRefetchInterval", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1));
+  /** TCP connect timeout of a fetch. */
+  public static final Setting<Duration> CONNECT_TIMEOUT = Setting.duration(
+      "auth.jwt.jwksConnectTimeout", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(60));
+  /** Deadline of a whole fetch, headers and body. */
+  public static final Setting<Duration> FETCH_DEADLINE = Setting.duration(
+      "auth.jwt.jwksFetchDeadline", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(60));
+
   /** Configures a JWKS URL source. */
   public static final class JwksUrlBuilder {
     private final URI url;
-    private Duration cacheTtl = Duration.ofMinutes(5);
-    private Duration refreshAhead = Duration.ofSeconds(30);
-    private Duration minRefetchInterval = Duration.ofSeconds(30);
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration fetchDeadline = Duration.ofSeconds(5);
+    private Duration cacheTtl = CACHE_TTL.defaultValue();
+    private Duration refreshAhead = REFRESH_AHEAD.defaultValue();
+    private Duration minRefetchInterval = MIN_REFETCH_INTERVAL.defaultValue();
+    private Duration connectTimeout = CONNECT_TIMEOUT.defaultValue();
+    private Duration fetchDeadline = FETCH_DEADLINE.defaultValue();
     private SSLContext sslContext;
     private boolean insecurePlainHttp;
 
@@ -209,31 +226,31 @@ public final class JwtKeys implements Closeable {
 
     /** How long a fetched key set is used (default 5 min). */
     public JwksUrlBuilder cacheTtl(Duration ttl) {
-      this.cacheTtl = ttl;
+      this.cacheTtl = CACHE_TTL.check(ttl);
       return this;
     }
 
     /** How long before expiry the background refresh starts (default 30 s). */
     public JwksUrlBuilder refreshAhead(Duration refreshAhead) {
-      this.refreshAhead = refreshAhead;
+      this.refreshAhead = REFRESH_AHEAD.check(refreshAhead);
       return this;
     }
 
     /** Interval within which at most two fetches happen, whatever the traffic (default 30 s). */
     public JwksUrlBuilder minRefetchInterval(Duration interval) {
-      this.minRefetchInterval = interval;
+      this.minRefetchInterval = MIN_REFETCH_INTERVAL.check(interval);
       return this;
     }
 
     /** TCP connect timeout (default 2 s). */
     public JwksUrlBuilder connectTimeout(Duration timeout) {
-      this.connectTimeout = timeout;
+      this.connectTimeout = CONNECT_TIMEOUT.check(timeout);
       return this;
     }
 
     /** Deadline for a whole fetch, headers and body (default 5 s). */
     public JwksUrlBuilder fetchDeadline(Duration deadline) {
-      this.fetchDeadline = deadline;
+      this.fetchDeadline = FETCH_DEADLINE.check(deadline);
       return this;
     }
 

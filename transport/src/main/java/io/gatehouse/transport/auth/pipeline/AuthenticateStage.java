@@ -7,7 +7,6 @@ import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
-import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.ratelimit.RateLimitDecision;
 import io.gatehouse.transport.http.GatehouseRequest;
@@ -56,21 +55,17 @@ final class AuthenticateStage implements RequestStage {
   private final boolean certificatesFirst;
   private final boolean checksRevocation;
   private final AuthFailureLockout lockout;
-  private final AuditLog audit;
-  private final AuthMetrics metrics;
-  private final Refusals refusals;
+  private final Decisions decisions;
   private final Executor executor;
   private final Clock clock;
 
   AuthenticateStage(AuthenticationChain chain, boolean checksRevocation, AuthFailureLockout lockout,
-      AuditLog audit, AuthMetrics metrics, Refusals refusals, Executor executor, Clock clock) {
+      Decisions decisions, Executor executor, Clock clock) {
     this.chain = chain;
     this.certificatesFirst = chain.methods().get(0) == AuthMethod.CERTIFICATE;
     this.checksRevocation = checksRevocation;
     this.lockout = lockout;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.refusals = refusals;
+    this.decisions = decisions;
     this.executor = executor;
     this.clock = clock;
   }
@@ -94,10 +89,7 @@ final class AuthenticateStage implements RequestStage {
     if (!verifiedCertificate) {
       RateLimitDecision gate = lockout.checkSource(remote.getAddress());
       if (!gate.allowed()) {
-        audit.authenticationRefused(AuthMethod.NONE, remote, "source over its cap of refused credentials");
-        metrics.decision(AuthMethod.NONE, "locked_out");
-        return refusals.tooMany(gate.retryAfterSeconds(),
-            "too many failed authentications from this address");
+        return decisions.sourceLockedOut(remote, gate.retryAfterSeconds());
       }
     }
     AuthRequest auth = AuthRequest.of(request.headers()::getAll, connection.chain, remote);
@@ -105,7 +97,7 @@ final class AuthenticateStage implements RequestStage {
     try {
       attempt = CompletableFuture.supplyAsync(() -> attempt(auth), executor);
     } catch (RejectedExecutionException e) {
-      return refusals.busy();
+      return decisions.refusals().busy();
     }
     // One request per connection is in flight, and each hand-off (to the executor, back to the
     // event loop) orders memory, so the connection state needs no locks.
@@ -132,10 +124,7 @@ final class AuthenticateStage implements RequestStage {
       if (!gate.allowed()) {
         AuthMethod method = result instanceof AuthResult.Rejected r ? r.method()
             : ((AuthResult.Authenticated) result).principal().method();
-        audit.authenticationRefused(method, remote, "identity locked out from this source");
-        metrics.decision(method, "locked_out");
-        return refusals.tooMany(gate.retryAfterSeconds(),
-            "too many failed authentications for this identity from this address");
+        return decisions.identityLockedOut(method, remote, gate.retryAfterSeconds());
       }
     }
     if (result instanceof AuthResult.Authenticated ok) {
@@ -146,8 +135,7 @@ final class AuthenticateStage implements RequestStage {
         connection.certificateLease = ok.lease();
       }
       if (principal.method() != AuthMethod.CERTIFICATE || !checksRevocation) {
-        audit.authenticated(principal, remote);
-        metrics.decision(principal.method(), "allow");
+        decisions.authenticated(principal, remote);
       }
       RequestPrincipal.set(request, principal);
       CredentialLease.set(request, ok.lease());
@@ -157,14 +145,10 @@ final class AuthenticateStage implements RequestStage {
       if (!serverSide(rejected.reason())) {
         lockout.recordFailure(remote.getAddress(), attempt.identity());
       }
-      audit.authenticationRefused(rejected.method(), remote, rejected.reason());
-      metrics.decision(rejected.method(), "deny");
-      return refusals.unauthorized(rejected.tokenPresented());
+      return decisions.rejected(rejected, remote);
     }
     // No credential at all: refused, but never counted (anyone behind the same NAT would pay).
-    audit.authenticationRefused(AuthMethod.NONE, remote, "no credentials");
-    metrics.decision(AuthMethod.NONE, "deny");
-    return refusals.unauthorized(false);
+    return decisions.noCredentials(remote);
   }
 
   private static boolean serverSide(String reason) {

@@ -2,7 +2,6 @@ package io.gatehouse.transport.auth.pipeline;
 
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
-import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.policy.Policy;
 import io.gatehouse.transport.auth.policy.ReloadingPolicy;
 import io.gatehouse.transport.auth.ratelimit.RateLimitDecision;
@@ -33,20 +32,16 @@ final class AuthorizeStage implements RequestStage {
   private final RateLimiter limiter;
   private final RegisteredTools tools;
   private final Map<String, String> resources;
-  private final AuditLog audit;
-  private final AuthMetrics metrics;
-  private final Refusals refusals;
+  private final Decisions decisions;
 
   /** @param resources HTTP paths that are policy resources, e.g. {@code /metrics → metrics} */
   AuthorizeStage(ReloadingPolicy policy, RateLimiter limiter, RegisteredTools tools,
-      Map<String, String> resources, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
+      Map<String, String> resources, Decisions decisions) {
     this.policy = policy;
     this.limiter = limiter;
     this.tools = tools;
     this.resources = Map.copyOf(resources);
-    this.audit = audit;
-    this.metrics = metrics;
-    this.refusals = refusals;
+    this.decisions = decisions;
   }
 
   @Override
@@ -58,14 +53,13 @@ final class AuthorizeStage implements RequestStage {
   public CompletionStage<StageResult> apply(GatehouseRequest request) {
     Principal principal = RequestPrincipal.get(request).orElse(null);
     if (principal == null) {
-      return refusals.unauthorized(false);
+      return decisions.refusals().authenticationRequired();
     }
     Policy current = policy.current();
     InetSocketAddress remote = request.remoteAddress();
     String resource = resources.get(request.path());
     if (resource != null && !current.mayAccess(principal, resource)) {
-      audit.resourceAccess(principal, resource, AuditLog.Decision.DENY, "not permitted", remote);
-      return refusals.forbidden("resource:" + resource, "resource '" + resource + "'");
+      return decisions.resourceDenied(principal, resource, remote);
     }
     boolean toolCall = request.path().equals(NettyStreamableServerTransportProvider.PATH)
         && request.jsonRpcMethod().filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent();
@@ -77,31 +71,25 @@ final class AuthorizeStage implements RequestStage {
     long start = System.nanoTime();
     RateLimitDecision budget = limiter.acquire(principal, current);
     if (!budget.allowed()) {
-      if (toolCall) {
-        audit.toolCall(principal, tool, AuditLog.Decision.DENY, "rate limited", remote);
-        metrics.toolCall(tag(tool), "rate_limited", System.nanoTime() - start);
-      }
-      return refusals.tooMany(budget.retryAfterSeconds(), "request rate limit exceeded");
+      return decisions.rateLimited(principal, tool, toolCall ? tag(tool) : null, start,
+          budget.retryAfterSeconds(), "request rate limit exceeded", remote);
     }
     if (resource != null) {
-      audit.resourceAccess(principal, resource, AuditLog.Decision.ALLOW, "", remote);
+      decisions.resourceAllowed(principal, resource, remote);
       return StageResult.proceedNow();
     }
     if (!toolCall) {
       return StageResult.proceedNow();
     }
     if (!tools.contains(tool) || !current.mayCall(principal, tool)) {
-      audit.toolCall(principal, tool, AuditLog.Decision.DENY, "not permitted", remote);
-      metrics.toolCall(tag(tool), "forbidden", System.nanoTime() - start);
-      return refusals.forbidden("tool:" + tool, "tool '" + tool + "'");
+      return decisions.toolDenied(principal, tool, tag(tool), start, remote);
     }
     RateLimitDecision toolBudget = limiter.acquireTool(principal, tool, current);
     if (!toolBudget.allowed()) {
-      audit.toolCall(principal, tool, AuditLog.Decision.DENY, "rate limited", remote);
-      metrics.toolCall(tool, "rate_limited", System.nanoTime() - start);
-      return refusals.tooMany(toolBudget.retryAfterSeconds(), "tool rate limit exceeded");
+      return decisions.rateLimited(principal, tool, tool, start, toolBudget.retryAfterSeconds(),
+          "tool rate limit exceeded", remote);
     }
-    audit.toolCall(principal, tool, AuditLog.Decision.ALLOW, "", remote);
+    decisions.toolAllowed(principal, tool, remote);
     return StageResult.proceedNow();
   }
 

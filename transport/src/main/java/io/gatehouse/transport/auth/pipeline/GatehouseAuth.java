@@ -3,13 +3,13 @@ package io.gatehouse.transport.auth.pipeline;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.Authenticator;
-import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
-import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ApiKeyAuthentication;
 import io.gatehouse.transport.auth.audit.AuditLog;
-import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
+import io.gatehouse.transport.auth.cert.CertificateAuthentication;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
 import io.gatehouse.transport.auth.cert.TrustedIssuers;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
+import io.gatehouse.transport.auth.jwt.JwtAuthentication;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
 import io.gatehouse.transport.auth.policy.Policy;
 import io.gatehouse.transport.auth.policy.PolicyException;
@@ -19,6 +19,7 @@ import io.gatehouse.transport.auth.ratelimit.RateLimiter;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationPolicy;
 import io.gatehouse.transport.config.AuthConfig;
+import io.gatehouse.transport.config.Setting;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
@@ -45,32 +46,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The auth pipeline, assembled from the {@code auth:} section of the transport config: the one
- * place that turns configuration into authenticators, revocation checker, policy, rate limiter,
- * lockout, audit log and meters, and installs them into a {@link GatehouseServer}.
- *
- * <pre>{@code
- * TransportConfig config = TransportConfigLoader.load(path);
- * try (GatehouseAuth auth = GatehouseAuth.fromConfig(config, meterRegistry)) {
- *   var transport = new NettyStreamableServerTransportProvider(config.limits());
- *   McpSyncServer mcp = McpServer.sync(transport).tools(...)
- *       .addToolFilter(auth.toolListFilter())          // tools/list shows permitted tools only
- *       .build();
- *   try (GatehouseServer server = auth.metricsEndpoint(prometheus::scrape)   // optional
- *       .install(GatehouseServer.builder(config, transport), RegisteredTools.of(mcp))
- *       .start()) { ... }
- * }
- * }</pre>
+ * The auth pipeline, assembled from the {@code auth:} section of the transport config: turns
+ * configuration into authenticators (each method's own factory: {@link CertificateAuthentication},
+ * {@link JwtAuthentication}, {@link ApiKeyAuthentication}), revocation checker, policy, rate
+ * limiter, lockout, audit log and meters, and installs them into a server. {@link
+ * io.gatehouse.transport.server.Gatehouse#server} does that, in one order; embedders do not call
+ * {@link #install} themselves.
  *
  * <p>Installs: RFC 9728 metadata (PUBLIC), readiness for {@code /readyz} (revocation under
  * fail-closed, JWT keys), authentication with lockout (AUTHENTICATE), OCSP
  * (REVOCATION, unless {@code revocation.mode: off} or certificates are off), RBAC and rate limits
  * and, when configured, {@code /metrics} (AUTHORIZE); TLS client auth REQUIRE when certificates
  * are the only method, OPTIONAL with a fallback, with a trust manager that also requires EKU
- * clientAuth; handshake-failure, session, stream and tool-call meters.
+ * clientAuth; handshake-failure, session, stream and tool-call meters. Every decision goes to one
+ * {@link Decisions} sink, which writes the audit log and the meters together.
  */
 public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
+  /** Threads authentication runs on (never the event loop); unset: processors, at least 2. */
+  public static final Setting<Integer> THREADS =
+      Setting.integer("auth.executor.threads", null, 1, null);
+  /** Requests waiting for an authentication thread before new ones get 503. */
+  public static final Setting<Integer> QUEUE =
+      Setting.integer("auth.executor.queue", 1024, 1, null);
 
   private final AuthConfig config;
   private final Path trustBundle; // null: certificates off
@@ -92,6 +90,7 @@ public final class GatehouseAuth implements AutoCloseable {
   private final AuthReadiness readiness;
   private JwtKeys jwtKeys; // null: JWT off
   private Supplier<String> scrape;
+  private boolean installed;
 
   private GatehouseAuth(TransportConfig transport, MeterRegistry registry) {
     this.config = transport.auth();
@@ -105,7 +104,7 @@ public final class GatehouseAuth implements AutoCloseable {
     }
     this.resourceUri = config.resource() != null ? config.resource()
         : URI.create((transport.plainHttp() ? "http" : "https") + "://localhost:"
-            + (transport.port() == 0 ? 8443 : transport.port()) + "/mcp");
+            + (transport.port() == 0 ? TransportConfig.PORT.defaultValue() : transport.port()) + "/mcp");
     this.resource = resourceUri.toString();
     this.refusals = new Refusals(base(resourceUri) + ProtectedResourceMetadataStage.PATH);
     this.metrics = new AuthMetrics(registry == null ? new CompositeMeterRegistry() : registry);
@@ -146,6 +145,10 @@ public final class GatehouseAuth implements AutoCloseable {
           revocation != null && revocation.policy() == RevocationPolicy.FAIL_CLOSED ? revocation : null,
           jwtKeys);
       resources.add(readiness);
+      if (cert.enabled() && config.revocation().mode() != AuthConfig.RevocationMode.FAIL_CLOSED) {
+        log.warn("auth.revocation.mode: {}: a certificate whose revocation status is unknown is"
+            + " admitted", config.revocation().mode().toString().toLowerCase(java.util.Locale.ROOT));
+      }
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -190,6 +193,9 @@ public final class GatehouseAuth implements AutoCloseable {
    * principals granted the {@code metrics} resource. Call before {@link #install}.
    */
   public GatehouseAuth metricsEndpoint(Supplier<String> scrape) {
+    if (installed) {
+      throw new IllegalStateException("metricsEndpoint must be set before install");
+    }
     this.scrape = Objects.requireNonNull(scrape, "scrape");
     return this;
   }
@@ -202,6 +208,10 @@ public final class GatehouseAuth implements AutoCloseable {
    * @return {@code server}, to call {@code start()} on
    */
   public GatehouseServer.Builder install(GatehouseServer.Builder server, RegisteredTools tools) {
+    if (installed) {
+      throw new IllegalStateException("the auth pipeline is installed in one server only");
+    }
+    installed = true;
     if (trustBundle != null) {
       // Handshake trust and the revocation stage's issuers follow the bundle file together.
       server.clientAuth(clientAuthMode())
@@ -215,17 +225,18 @@ public final class GatehouseAuth implements AutoCloseable {
     server.stage(PipelineSlot.PUBLIC, new ProtectedResourceMetadataStage(resource,
         resourceUri.getRawPath() == null ? "" : resourceUri.getRawPath(), authorizationServers(),
         config.scopesSupported(), config.jwt().enabled()));
+    Decisions decisions = new Decisions(audit, metrics, refusals);
     server.stage(PipelineSlot.AUTHENTICATE, new AuthenticateStage(chain, revocation != null,
-        lockout, audit, metrics, refusals, executor, Clock.systemUTC()));
+        lockout, decisions, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
           new RevocationStage(revocation, trustedIssuers::get, chain.hasFallback(),
-              lockout, audit, metrics, refusals));
+              lockout, decisions));
     }
     Map<String, String> httpResources =
         scrape == null ? Map.of() : Map.of(MetricsStage.PATH, Policy.METRICS);
     server.stage(PipelineSlot.AUTHORIZE,
-        new AuthorizeStage(policy, limiter, tools, httpResources, audit, metrics, refusals));
+        new AuthorizeStage(policy, limiter, tools, httpResources, decisions));
     if (scrape != null) {
       server.stage(PipelineSlot.AUTHORIZE, new MetricsStage(scrape, executor));
     }
@@ -267,66 +278,22 @@ public final class GatehouseAuth implements AutoCloseable {
     resources.clear();
   }
 
+  /** The enabled methods in chain order: certificate first, then JWT, then API key. */
   private List<Authenticator> authenticators() {
     List<Authenticator> list = new ArrayList<>();
-    AuthConfig.Certificate cert = config.certificate();
-    if (cert.enabled()) {
-      ClientCertificateAuthenticator.Builder b =
-          ClientCertificateAuthenticator.builder().clockSkew(cert.clockSkew());
-      if (cert.trustDomain() != null) {
-        b.trustDomain(cert.trustDomain());
-      }
-      list.add(b.build());
+    if (config.certificate().enabled()) {
+      list.add(CertificateAuthentication.fromConfig(config.certificate()));
     }
-    AuthConfig.Jwt jwt = config.jwt();
-    if (jwt.enabled()) {
-      JwtKeys keys = jwtKeys(jwt);
-      resources.add(keys);
-      this.jwtKeys = keys;
-      JwtAuthenticator authenticator = JwtAuthenticator.builder()
-          .issuer(jwt.issuer())
-          .audience(jwt.audience() != null ? jwt.audience() : resource)
-          .keys(keys)
-          .algorithms(jwt.algorithms())
-          .clockSkew(jwt.clockSkew())
-          .cacheTtl(jwt.tokenCacheTtl())
-          .cacheSize(jwt.tokenCacheSize())
-          .build();
-      resources.add(authenticator);
-      list.add(authenticator);
+    if (config.jwt().enabled()) {
+      JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
+      resources.add(jwt);
+      this.jwtKeys = jwt.keys();
+      list.add(jwt);
     }
     if (config.apiKey().enabled()) {
-      try {
-        list.add(new ApiKeyAuthenticator(ApiKeyStore.open(config.apiKey().file())));
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "auth.apiKey.file " + config.apiKey().file() + ": " + e.getMessage(), e);
-      }
+      list.add(ApiKeyAuthentication.fromConfig(config.apiKey()));
     }
     return list;
-  }
-
-  private static JwtKeys jwtKeys(AuthConfig.Jwt jwt) {
-    if (jwt.keyFile() != null) {
-      try {
-        return JwtKeys.fromFile(jwt.keyFile());
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "auth.jwt.keyFile " + jwt.keyFile() + ": " + e.getMessage(), e);
-      }
-    }
-    try {
-      return JwtKeys.jwksUrl(jwt.jwksUrl())
-          .cacheTtl(jwt.jwksCacheTtl())
-          .refreshAhead(jwt.jwksRefreshAhead())
-          .minRefetchInterval(jwt.jwksMinRefetchInterval())
-          .connectTimeout(jwt.jwksConnectTimeout())
-          .fetchDeadline(jwt.jwksFetchDeadline())
-          .insecurePlainHttp(jwt.insecurePlainHttpJwks())
-          .build();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("auth.jwt.jwksUrl: " + e.getMessage(), e);
-    }
   }
 
   private static ReloadingPolicy openPolicy(Path file) {
@@ -386,7 +353,9 @@ public final class GatehouseAuth implements AutoCloseable {
 
   private static ThreadPoolExecutor executor(AuthConfig.Executor e) {
     AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(e.threads(), e.threads(), 60,
+    int threads = e.threads() != null ? e.threads()
+        : Math.max(2, Runtime.getRuntime().availableProcessors());
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60,
         TimeUnit.SECONDS, new ArrayBlockingQueue<>(e.queue()), r -> {
           Thread t = new Thread(r, "gatehouse-auth-" + n.incrementAndGet());
           t.setDaemon(true);

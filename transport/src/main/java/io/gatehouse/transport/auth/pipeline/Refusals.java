@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.revocation.RevocationDecision;
 import io.gatehouse.transport.http.HttpResponses;
 import io.gatehouse.transport.http.StageResult;
@@ -21,8 +22,18 @@ final class Refusals {
     this.resourceMetadata = resourceMetadata;
   }
 
-  /** 401: no credential, or a bad one ({@code error="invalid_token"} when a token was sent). */
-  CompletionStage<StageResult> unauthorized(boolean tokenPresented) {
+  /** 401 for no credential, or a bad certificate or API key. */
+  CompletionStage<StageResult> authenticationRequired() {
+    return unauthorized(AuthResult.Challenge.AUTHENTICATION_REQUIRED);
+  }
+
+  /** 401 for {@code rejected}: {@code error="invalid_token"} when a bearer token was refused. */
+  CompletionStage<StageResult> unauthorized(AuthResult.Rejected rejected) {
+    return unauthorized(rejected.challenge());
+  }
+
+  private CompletionStage<StageResult> unauthorized(AuthResult.Challenge challenge) {
+    boolean tokenPresented = challenge == AuthResult.Challenge.INVALID_TOKEN;
     FullHttpResponse response = tokenPresented
         ? HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "invalid_token",
             "the access token is invalid, expired or revoked")

@@ -4,7 +4,6 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
-import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.TrustedIssuers;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
@@ -37,21 +36,18 @@ final class RevocationStage implements RequestStage {
   private final Supplier<TrustedIssuers> issuers; // current: follows bundle reloads
   private final boolean bearerFallback;
   private final AuthFailureLockout lockout;
-  private final AuditLog audit;
+  private final Decisions decisions;
   private final AuthMetrics metrics;
-  private final Refusals refusals;
 
   /** @param bearerFallback a JWT or API key is accepted too: refusals advertise Bearer */
   RevocationStage(RevocationChecker checker, Supplier<TrustedIssuers> issuers,
-      boolean bearerFallback,
-      AuthFailureLockout lockout, AuditLog audit, AuthMetrics metrics, Refusals refusals) {
+      boolean bearerFallback, AuthFailureLockout lockout, Decisions decisions) {
     this.checker = checker;
     this.issuers = issuers;
     this.bearerFallback = bearerFallback;
     this.lockout = lockout;
-    this.audit = audit;
-    this.metrics = metrics;
-    this.refusals = refusals;
+    this.decisions = decisions;
+    this.metrics = decisions.metrics();
   }
 
   @Override
@@ -107,20 +103,16 @@ final class RevocationStage implements RequestStage {
         lockout.recordFailure(remote.getAddress(),
             "cert:" + connection.chain.get(0).getSerialNumber().toString(16));
       }
-      audit.authenticationRefused(principal, remote,
+      return decisions.certificateRefused(principal, remote,
           decision == null ? "no issuer of the certificate on a validated path to the trust bundle"
-              : decision.detail());
-      metrics.decision(AuthMethod.CERTIFICATE, "deny");
-      return refusals.certificateRefused(status, bearerFallback);
+              : decision.detail(), status, bearerFallback);
     }
     if (changed) {
       if (decision.isWarning()) {
-        audit.authenticatedWithWarning(principal, remote,
+        decisions.authenticatedWithWarning(principal, remote,
             "revocation status unavailable: " + decision.detail());
-        metrics.decision(AuthMethod.CERTIFICATE, "warn");
       } else {
-        audit.authenticated(principal, remote);
-        metrics.decision(AuthMethod.CERTIFICATE, "allow");
+        decisions.authenticated(principal, remote);
       }
     }
     return StageResult.proceedNow();

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.ratelimit;
 
+import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -136,54 +137,59 @@ public final class AuthFailureLockout {
     }
   }
 
-  /** Settings for an {@link AuthFailureLockout}. */
+  /** Refused credentials of one identity from one source within {@link #WINDOW} that lock it. */
+  public static final Setting<Integer> MAX_FAILURES =
+      Setting.integer("auth.lockout.maxFailures", 10, 1, 1000);
+  /** Refused credentials of any identities from one source within {@link #WINDOW} that shed it. */
+  public static final Setting<Integer> MAX_FAILURES_PER_SOURCE =
+      Setting.integer("auth.lockout.maxFailuresPerSource", 100, 1, 100_000);
+  /** How far back failures count. */
+  public static final Setting<Duration> WINDOW = Setting.duration(
+      "auth.lockout.window", Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofHours(24));
+  /** How long a locked source stays locked. */
+  public static final Setting<Duration> DURATION = Setting.duration(
+      "auth.lockout.duration", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24));
+  /** Most sources tracked at once. */
+  public static final Setting<Long> MAX_SOURCES =
+      Setting.count("auth.lockout.maxSources", 100_000, 1, null);
+
   public static final class Builder {
-    private int maxFailures = 10;
-    private int maxFailuresPerSource = 100;
-    private Duration window = Duration.ofMinutes(1);
-    private Duration lockout = Duration.ofMinutes(5);
-    private long maxSources = 100_000;
+    private int maxFailures = MAX_FAILURES.defaultValue();
+    private int maxFailuresPerSource = MAX_FAILURES_PER_SOURCE.defaultValue();
+    private Duration window = WINDOW.defaultValue();
+    private Duration lockout = DURATION.defaultValue();
+    private long maxSources = MAX_SOURCES.defaultValue();
     private Ticker ticker = Ticker.systemTicker();
 
     private Builder() {}
 
     /** Failures within the window that lock a source; 1 to 1000. */
     public Builder maxFailures(int maxFailures) {
-      if (maxFailures < 1 || maxFailures > 1000) {
-        throw new IllegalArgumentException("maxFailures must be between 1 and 1000: " + maxFailures);
-      }
-      this.maxFailures = maxFailures;
+      this.maxFailures = MAX_FAILURES.check(maxFailures);
       return this;
     }
 
     /** Failures of any identities from one source within the window that shed it; 1 to 100,000. */
     public Builder maxFailuresPerSource(int maxFailuresPerSource) {
-      if (maxFailuresPerSource < 1 || maxFailuresPerSource > 100_000) {
-        throw new IllegalArgumentException(
-            "maxFailuresPerSource must be between 1 and 100000: " + maxFailuresPerSource);
-      }
-      this.maxFailuresPerSource = maxFailuresPerSource;
+      this.maxFailuresPerSource = MAX_FAILURES_PER_SOURCE.check(maxFailuresPerSource);
       return this;
     }
 
     /** How far back failures count; 1 s to 24 h. */
     public Builder window(Duration window) {
-      this.window = positive(window, "window");
+      this.window = WINDOW.check(window);
       return this;
     }
 
     /** How long a locked source stays locked; 1 s to 24 h. */
     public Builder lockout(Duration lockout) {
-      this.lockout = positive(lockout, "lockout");
+      this.lockout = DURATION.check(lockout);
       return this;
     }
 
     /** Most sources, and most (source, identity) pairs, tracked at once. */
     public Builder maxSources(long maxSources) {
-      if (maxSources < 1) {
-        throw new IllegalArgumentException("maxSources must be positive");
-      }
-      this.maxSources = maxSources;
+      this.maxSources = MAX_SOURCES.check(maxSources);
       return this;
     }
 
@@ -195,13 +201,6 @@ public final class AuthFailureLockout {
 
     public AuthFailureLockout build() {
       return new AuthFailureLockout(this);
-    }
-
-    private static Duration positive(Duration d, String name) {
-      if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(24)) > 0) {
-        throw new IllegalArgumentException(name + " must be between 1 s and 24 h: " + d);
-      }
-      return d;
     }
   }
 }

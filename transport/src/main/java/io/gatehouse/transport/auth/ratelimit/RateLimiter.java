@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.ratelimit;
 
+import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -31,17 +32,18 @@ public final class RateLimiter {
     this.buckets = Caffeine.newBuilder().maximumSize(maxKeys).expireAfterAccess(IDLE).ticker(ticker).build();
   }
 
-  /** A limiter with up to 100,000 buckets on the system clock. */
+  /** Most (principal, tool) buckets kept. */
+  public static final Setting<Long> MAX_KEYS =
+      Setting.count("auth.rateLimits.maxKeys", 100_000, 1, null);
+
+  /** A limiter with the default number of buckets on the system clock. */
   public static RateLimiter create() {
-    return new RateLimiter(Ticker.systemTicker(), 100_000);
+    return new RateLimiter(Ticker.systemTicker(), MAX_KEYS.defaultValue());
   }
 
   /** A limiter with at most {@code maxKeys} buckets, timed by {@code ticker} (tests move it). */
   public static RateLimiter create(long maxKeys, Ticker ticker) {
-    if (maxKeys < 1) {
-      throw new IllegalArgumentException("maxKeys must be positive");
-    }
-    return new RateLimiter(Objects.requireNonNull(ticker), maxKeys);
+    return new RateLimiter(Objects.requireNonNull(ticker), MAX_KEYS.check(maxKeys));
   }
 
   /** Takes one request from {@code caller}'s budget ({@code rate_limits.default} / {@code .roles}). */

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
+import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -191,14 +192,27 @@ public final class RevocationChecker implements AutoCloseable {
     }
   }
 
+  /** Longest an OCSP answer is trusted, whatever its nextUpdate. */
+  public static final Setting<Duration> MAX_CACHE_TTL = Setting.duration(
+      "auth.revocation.maxCacheTtl", Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofHours(24));
+  /** OCSP answers cached (one per certificate). */
+  public static final Setting<Long> CACHE_SIZE =
+      Setting.count("auth.revocation.cacheSize", 100_000, 1, null);
+  /** TCP connect timeout to the responder. */
+  public static final Setting<Duration> CONNECT_TIMEOUT = Setting.duration(
+      "auth.revocation.connectTimeout", Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofSeconds(60));
+  /** Deadline of a whole OCSP exchange. */
+  public static final Setting<Duration> REQUEST_TIMEOUT = Setting.duration(
+      "auth.revocation.requestTimeout", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(60));
+
   /** Settings for a {@link RevocationChecker}; every one has a safe default. */
   public static final class Builder {
     private RevocationPolicy policy = RevocationPolicy.FAIL_CLOSED;
     private URI responderUrl;
-    private Duration maxCacheTtl = Duration.ofMinutes(5);
-    private long maxEntries = 100_000;
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration maxCacheTtl = MAX_CACHE_TTL.defaultValue();
+    private long maxEntries = CACHE_SIZE.defaultValue();
+    private Duration connectTimeout = CONNECT_TIMEOUT.defaultValue();
+    private Duration requestTimeout = REQUEST_TIMEOUT.defaultValue();
     private boolean useNonce;
     private Clock clock = Clock.systemUTC();
 
@@ -222,28 +236,25 @@ public final class RevocationChecker implements AutoCloseable {
 
     /** Upper bound on how long an answer is trusted, whatever its nextUpdate; 1 s to 24 h. */
     public Builder maxCacheTtl(Duration ttl) {
-      this.maxCacheTtl = within(ttl, Duration.ofSeconds(1), Duration.ofHours(24), "maxCacheTtl");
+      this.maxCacheTtl = MAX_CACHE_TTL.check(ttl);
       return this;
     }
 
     /** Most cached answers (one per certificate); default 100,000. */
     public Builder maxEntries(long maxEntries) {
-      if (maxEntries < 1) {
-        throw new IllegalArgumentException("maxEntries must be positive");
-      }
-      this.maxEntries = maxEntries;
+      this.maxEntries = CACHE_SIZE.check(maxEntries);
       return this;
     }
 
     /** TCP connect timeout to the responder; 100 ms to 60 s. */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = within(timeout, Duration.ofMillis(100), Duration.ofSeconds(60), "connectTimeout");
+      this.connectTimeout = CONNECT_TIMEOUT.check(timeout);
       return this;
     }
 
     /** Timeout for the whole exchange; 100 ms to 60 s. */
     public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = within(timeout, Duration.ofMillis(100), Duration.ofSeconds(60), "requestTimeout");
+      this.requestTimeout = REQUEST_TIMEOUT.check(timeout);
       return this;
     }
 
@@ -264,13 +275,6 @@ public final class RevocationChecker implements AutoCloseable {
 
     public RevocationChecker build() {
       return new RevocationChecker(this);
-    }
-
-    private static Duration within(Duration d, Duration min, Duration max, String name) {
-      if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-        throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ": " + d);
-      }
-      return d;
     }
   }
 }

@@ -70,8 +70,8 @@ class PlainHttpJwksTest {
     TransportConfig config = config(serverPki,
         URI.create("https://127.0.0.1:" + port + "/jwks.json"), false);
     TestPki attackerPki = TestPki.create(dir, "attacker");
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       SSLContext client = serverPki.clientContext(null);
       String attackerToken = Tokens.sign(attackerKey, Tokens.good());
       // Endpoint down: no key loaded, every token refused.
@@ -123,8 +123,8 @@ class PlainHttpJwksTest {
           "http://127.0.0.1:" + http.getAddress().getPort() + "/jwks.json"), true);
       for (int start = 0; start < 2; start++) {
         String log = stderrWhile(() -> {
-          try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-              TestServer server = TestServer.start(config, auth)) {
+          try (TestServer server = TestServer.startSecure(config)) {
+            GatehouseAuth auth = server.auth;
             RawHttp.Response ok = bearer(serverPki.clientContext(null), server.port(),
                 Tokens.sign(issuerKey, Tokens.good()));
             assertThat(ok.status()).isEqualTo(404);

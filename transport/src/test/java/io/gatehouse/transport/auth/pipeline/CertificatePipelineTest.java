@@ -89,8 +89,8 @@ class CertificatePipelineTest {
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(audit));
     TransportConfig config = AuthFixture.config(ca, authConfig);
-    auth = GatehouseAuth.fromConfig(config, meters).metricsEndpoint(() -> "# gatehouse\n");
-    server = TestServer.start(config, auth);
+    server = TestServer.startSecure(config, meters, () -> "# gatehouse\n");
+    auth = server.auth;
     alice = ca.client("alice", "viewer");
     carol = ca.client("carol", "manager");
     root = ca.client("root", "admin");

@@ -58,8 +58,8 @@ class CredentialBoundStreamsTest {
     AuthConfig authConfig = AuthFixture.allMethods(dir, ca, keys, dir.resolve("audit.log"))
         .withRevocation(AuthConfig.Revocation.defaults().withMaxCacheTtl(CACHE_BOUND));
     TransportConfig config = AuthFixture.config(ca, authConfig);
-    auth = GatehouseAuth.fromConfig(config);
-    server = TestServer.start(config, auth);
+    server = TestServer.startSecure(config);
+    auth = server.auth;
     noCertificate = ca.clientContext(null);
     control = ca.client("control", "viewer");
   }

@@ -80,8 +80,8 @@ class FallbackPipelineTest {
     audit = dir.resolve("audit.log");
     AuthConfig authConfig = AuthFixture.allMethods(dir, ca, keys, audit);
     config = AuthFixture.config(ca, authConfig);
-    auth = GatehouseAuth.fromConfig(config);
-    server = TestServer.start(config, auth);
+    server = TestServer.startSecure(config);
+    auth = server.auth;
     noCertificate = ca.clientContext(null);
   }
 
@@ -260,8 +260,8 @@ class FallbackPipelineTest {
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("lockout-audit.log")));
     TransportConfig strict = config.withAuth(lockoutConfig);
     CreatedKey key = lockedOut;
-    try (GatehouseAuth strictAuth = GatehouseAuth.fromConfig(strict);
-        TestServer strictServer = TestServer.start(strict, strictAuth)) {
+    try (TestServer strictServer = TestServer.startSecure(strict)) {
+      GatehouseAuth strictAuth = strictServer.auth;
       assertThat(get(noCertificate, strictServer.port(), "/nothing",
           Map.of("X-API-Key", key.key())).status()).isEqualTo(404);
       for (int i = 0; i < 3; i++) {
@@ -285,8 +285,8 @@ class FallbackPipelineTest {
   void jwtOnlyServerAsksForNoCertificateAndChecksNoRevocation() throws Exception {
     TransportConfig jwtOnly = config.withAuth(config.auth().withMethods(
         AuthConfig.Certificate.disabled(), config.auth().jwt(), new AuthConfig.ApiKey(false, null)));
-    try (GatehouseAuth jwtAuth = GatehouseAuth.fromConfig(jwtOnly);
-        TestServer jwtServer = TestServer.start(jwtOnly, jwtAuth)) {
+    try (TestServer jwtServer = TestServer.startSecure(jwtOnly)) {
+      GatehouseAuth jwtAuth = jwtServer.auth;
       assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
       assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:ocsp");
       String token = ca.token("dora", RESOURCE, "manager");
@@ -317,8 +317,8 @@ class FallbackPipelineTest {
         RealCa.PASSPHRASE.toCharArray()), caConfig).mint("holder", List.of("viewer"),
         Duration.ofMinutes(15), RESOURCE, holder.certificate(), Instant.now());
     Map<String, String> bearer = Map.of("Authorization", "Bearer " + token);
-    try (GatehouseAuth boundAuth = GatehouseAuth.fromConfig(bound);
-        TestServer boundServer = TestServer.start(bound, boundAuth)) {
+    try (TestServer boundServer = TestServer.startSecure(bound)) {
+      GatehouseAuth boundAuth = boundServer.auth;
       assertThat(boundAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.OPTIONAL);
       assertThat(get(ca.clientContext(holder), boundServer.port(), "/nothing", bearer).status())
           .isEqualTo(404);

@@ -68,8 +68,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ForgedChainTest {
   @TempDir static Path dir;
   static RealCa ca;
-  static GatehouseAuth closedAuth;
-  static GatehouseAuth softAuth;
   static TestServer failClosed;
   static TestServer softFail;
   static Attacker attacker;
@@ -87,10 +85,8 @@ class ForgedChainTest {
             .withMode(AuthConfig.RevocationMode.SOFT_FAIL))
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("soft.log"))));
-    closedAuth = GatehouseAuth.fromConfig(closed);
-    softAuth = GatehouseAuth.fromConfig(soft);
-    failClosed = TestServer.start(closed, closedAuth);
-    softFail = TestServer.start(soft, softAuth);
+    failClosed = TestServer.startSecure(closed);
+    softFail = TestServer.startSecure(soft);
     attacker = new Attacker(ca.issuerKey().certificate());
     mitm = new MitmResponder();
   }
@@ -100,8 +96,6 @@ class ForgedChainTest {
     mitm.close();
     failClosed.close();
     softFail.close();
-    closedAuth.close();
-    softAuth.close();
     ca.close();
   }
 

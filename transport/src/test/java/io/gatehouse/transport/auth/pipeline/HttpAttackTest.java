@@ -61,8 +61,8 @@ class HttpAttackTest {
     AuthConfig authConfig = AuthFixture.allMethods(dir, ca, keys, audit);
     TransportConfig config = AuthFixture.config(ca, authConfig);
     config = config.withLimits(config.limits().withRequestReadTimeout(Duration.ofSeconds(2)));
-    auth = GatehouseAuth.fromConfig(config);
-    server = TestServer.start(config, auth);
+    server = TestServer.startSecure(config);
+    auth = server.auth;
     noCertificate = ca.clientContext(null);
     token = ca.token("bob", AuthFixture.RESOURCE, "viewer");
   }

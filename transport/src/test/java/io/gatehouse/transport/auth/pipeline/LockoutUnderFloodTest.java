@@ -96,8 +96,8 @@ class LockoutUnderFloodTest {
   @Test
   void anonymousRequestsNeverCountTowardsLockout() throws Exception {
     TransportConfig config = config("anonymous", 2, 2);
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       for (int i = 0; i < 15; i++) {
         assertThat(status(noCertificate, server.port(), Map.of())).as("anonymous #" + i).isEqualTo(401);
       }
@@ -111,9 +111,9 @@ class LockoutUnderFloodTest {
       throws Exception {
     TransportConfig config = config("flood", 3, 5);
     String real = ca.token("mallory", RESOURCE, "viewer");
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth);
+    try (TestServer server = TestServer.startSecure(config);
         RawHttp open = RawHttp.connect(ca.clientContext(alice), server.port())) {
+      GatehouseAuth auth = server.auth;
       String get = RawHttp.request("GET", "/nothing", Map.of(), null);
       assertThat(open.exchange(get).status()).isEqualTo(404);
 
@@ -155,8 +155,8 @@ class LockoutUnderFloodTest {
     char c = parts[2].charAt(10);
     String badX = parts[0] + "." + parts[1] + "." + parts[2].substring(0, 10) + (c == 'A' ? 'B' : 'A')
         + parts[2].substring(11);
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       for (int i = 0; i < 3; i++) {
         assertThat(status(noCertificate, server.port(), bearer(badX))).isEqualTo(401);
         assertThat(status(noCertificate, server.port(), Map.of("X-API-Key", wrongSecret(keyA))))
@@ -178,8 +178,8 @@ class LockoutUnderFloodTest {
   @Order(Integer.MAX_VALUE)
   void revocationStatusUnavailableNeverCounts() throws Exception {
     TransportConfig config = config("outage", 2, 3); // revocation fail-closed
-    try (GatehouseAuth gate = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, gate)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth gate = server.auth;
       ca.stopResponder();
       RealCa.Identity fresh = ca.client("fresh", "viewer");
       for (int i = 0; i < 8; i++) {
@@ -213,8 +213,8 @@ class LockoutUnderFloodTest {
         .withProxyProtocol(new TransportConfig.ProxyProtocol(List.of("127.0.0.0/8")));
     String badX = forgedFor(ca.token("xavier", RESOURCE, "viewer"), "xavier");
     String get = RawHttp.request("GET", "/nothing", bearer(badX), null);
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       int port = server.port();
       for (int i = 0; i < 2; i++) {
         try (RawHttp r = RawHttp.connectWithPreamble(noCertificate, port, proxyV2("203.0.113.7", 40000 + i, port))) {
@@ -247,8 +247,8 @@ class LockoutUnderFloodTest {
   void aProxyHeaderFromAnUntrustedAddressIsRefused() throws Exception {
     TransportConfig config = config("untrusted", 2, 100)
         .withProxyProtocol(new TransportConfig.ProxyProtocol(List.of("192.0.2.0/24", "2001:db8::/32")));
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       int port = server.port();
       for (byte[] header : List.of(proxyV2("10.9.8.7", 1234, port),
           "PROXY TCP4 10.9.8.7 127.0.0.1 1234 443\r\n".getBytes(StandardCharsets.US_ASCII))) {

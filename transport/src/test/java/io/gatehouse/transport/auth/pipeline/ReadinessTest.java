@@ -34,10 +34,8 @@ class ReadinessTest {
       TransportConfig closed = AuthFixture.config(ca, AuthConfig.defaults().withPolicy(policy));
       TransportConfig soft = AuthFixture.config(ca, AuthConfig.defaults().withPolicy(policy)
           .withRevocation(AuthConfig.Revocation.defaults().withMode(AuthConfig.RevocationMode.SOFT_FAIL)));
-      try (GatehouseAuth closedAuth = GatehouseAuth.fromConfig(closed);
-          GatehouseAuth softAuth = GatehouseAuth.fromConfig(soft);
-          TestServer closedServer = TestServer.start(closed, closedAuth);
-          TestServer softServer = TestServer.start(soft, softAuth)) {
+      try (TestServer closedServer = TestServer.startSecure(closed);
+          TestServer softServer = TestServer.startSecure(soft)) {
         SSLContext known = ca.clientContext(ca.client("known", "viewer"));
         // Certificates only: the handshake needs a certificate, but /readyz no authentication.
         assertThat(get(known, closedServer.port(), "/readyz", Map.of()).body()).isEqualTo(READY);
@@ -72,8 +70,8 @@ class ReadinessTest {
     TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
         .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));
-    try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-        TestServer server = TestServer.start(config, auth)) {
+    try (TestServer server = TestServer.startSecure(config)) {
+      GatehouseAuth auth = server.auth;
       SSLContext anonymous = ca.clientContext(null);
       RawHttp.Response down = awaitReadyz(anonymous, server.port(), 503);
       assertThat(down.body()).isEqualTo(

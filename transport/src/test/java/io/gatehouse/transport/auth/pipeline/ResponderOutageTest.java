@@ -33,10 +33,10 @@ class ResponderOutageTest {
           .withRevocation(AuthConfig.Revocation.defaults()
               .withMode(AuthConfig.RevocationMode.SOFT_FAIL))
           .withAudit(AuthConfig.Audit.toFile(dir.resolve("soft.log"))));
-      try (GatehouseAuth closedAuth = GatehouseAuth.fromConfig(closed);
-          GatehouseAuth softAuth = GatehouseAuth.fromConfig(soft, softMeters);
-          TestServer closedServer = TestServer.start(closed, closedAuth);
-          TestServer softServer = TestServer.start(soft, softAuth)) {
+      try (TestServer closedServer = TestServer.startSecure(closed);
+          TestServer softServer = TestServer.startSecure(soft, softMeters, null)) {
+        GatehouseAuth closedAuth = closedServer.auth;
+        GatehouseAuth softAuth = softServer.auth;
         RealCa.Identity known = ca.client("known", "viewer");
         assertThat(get(ca.clientContext(known), closedServer.port(), "/x", Map.of()).status())
             .isEqualTo(404);

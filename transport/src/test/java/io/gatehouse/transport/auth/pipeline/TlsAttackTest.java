@@ -72,8 +72,8 @@ class TlsAttackTest {
         .withAudit(AuthConfig.Audit.toFile(audit));
     TransportConfig config = AuthFixture.config(ca, authConfig);
     config = config.withLimits(config.limits().withRequestReadTimeout(Duration.ofSeconds(2)));
-    auth = GatehouseAuth.fromConfig(config, meters);
-    server = TestServer.start(config, auth);
+    server = TestServer.startSecure(config, meters, null);
+    auth = server.auth;
     alice = ca.client("alice", "viewer");
   }
 
@@ -178,8 +178,7 @@ class TlsAttackTest {
         .withPolicy(dir.resolve("policy.yaml"))
         .withLockout(AuthFixture.lenientLockout()));
     config = config.withTls(config.tls().withProvider(TransportConfig.TlsProvider.OPENSSL));
-    try (GatehouseAuth openSslAuth = GatehouseAuth.fromConfig(config);
-        TestServer openSsl = TestServer.start(config, openSslAuth)) {
+    try (TestServer openSsl = TestServer.startSecure(config)) {
       assertThat(renegotiationAccepted(openSsl.port())).isFalse();
     }
   }

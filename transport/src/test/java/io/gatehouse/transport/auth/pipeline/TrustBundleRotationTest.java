@@ -56,8 +56,7 @@ class TrustBundleRotationTest {
       SSLContext aliceTls = oldCa.clientContextPresenting(List.of(alice.certificate()), alice.key());
       SSLContext bobTls = oldCa.clientContextPresenting(List.of(bob.certificate()), bob.key());
 
-      try (GatehouseAuth auth = GatehouseAuth.fromConfig(config);
-          TestServer server = TestServer.start(config, auth)) {
+      try (TestServer server = TestServer.startSecure(config)) {
         int port = server.port();
         assertThat(initialize(aliceTls, port)).isEqualTo(200);
         assertThat(initialize(bobTls, port)).as("new CA not trusted yet").isEqualTo(-1);

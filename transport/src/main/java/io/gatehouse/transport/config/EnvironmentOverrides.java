@@ -1,4 +1,4 @@
-package io.gatehouse.example.config;
+package io.gatehouse.transport.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -100,7 +100,7 @@ public final class EnvironmentOverrides {
       Variable variable = variables.get(name);
       if (variable == null) {
         throw new IllegalArgumentException("unknown environment variable " + name
-            + ": it names no configuration key (see 'gatehouse server --help')");
+            + ": it names no configuration key (see docs/configuration.md)");
       }
       set(tree, variable, e.getValue());
     }

@@ -1,0 +1,24 @@
+package io.gatehouse.transport.auth.apikey;
+
+import io.gatehouse.transport.config.AuthConfig;
+import java.io.IOException;
+
+/** API-key authentication from its {@code auth.apiKey} section. */
+public final class ApiKeyAuthentication {
+  private ApiKeyAuthentication() {}
+
+  /**
+   * The authenticator {@code config} describes (which must be enabled), reading the key file it
+   * names (hot-reloaded).
+   *
+   * @throws IllegalArgumentException naming the key when the file cannot be read
+   */
+  public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config) {
+    try {
+      return new ApiKeyAuthenticator(ApiKeyStore.open(config.file()));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "auth.apiKey.file " + config.file() + ": " + e.getMessage(), e);
+    }
+  }
+}

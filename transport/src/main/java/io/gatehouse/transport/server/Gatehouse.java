@@ -1,0 +1,187 @@
+package io.gatehouse.transport.server;
+
+import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.pipeline.RegisteredTools;
+import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.transport.http.RequestStage;
+import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one way to start a Gatehouse MCP server: configuration and tools in, a secure running
+ * server out. Authentication, revocation, the policy, the {@code tools/list} filter, rate limits,
+ * audit and meters are assembled from {@code config.auth()} and wired in one order by
+ * construction; nothing security-relevant is left for the caller to remember.
+ *
+ * <pre>{@code
+ * try (GatehouseServer server = Gatehouse.server(config)
+ *     .tools(myTools)
+ *     .metrics(prometheusRegistry)
+ *     .metricsEndpoint(prometheusRegistry::scrape)   // optional: GET /metrics, policy-gated
+ *     .start()) { ... }
+ * }</pre>
+ *
+ * <p>A config without an {@code auth} section does not start: serving everyone anonymously must
+ * be named, {@link Builder#insecureNoAuthentication()} (tests and benchmarks only), and a config
+ * with an {@code auth} section can never be started that way.
+ */
+public final class Gatehouse {
+  private static final Logger log = LoggerFactory.getLogger(Gatehouse.class);
+
+  private Gatehouse() {}
+
+  /** Starts assembling a server for {@code config}. */
+  public static Builder server(TransportConfig config) {
+    return new Builder(config);
+  }
+
+  /** Collects the tools and options; {@link #start()} builds and binds. */
+  public static final class Builder {
+    private final TransportConfig config;
+    private final List<SyncToolSpecification> tools = new ArrayList<>();
+    private final Map<PipelineSlot, List<RequestStage>> extraStages =
+        new EnumMap<>(PipelineSlot.class);
+    private final List<Consumer<McpServer.SyncSpecification<?>>> mcpCustomizers =
+        new ArrayList<>();
+    private MeterRegistry registry;
+    private Supplier<String> scrape;
+    private boolean insecureNoAuthentication;
+
+    private Builder(TransportConfig config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /** Serves {@code tools} (each call is authorized against the policy by tool name). */
+    public Builder tools(List<SyncToolSpecification> tools) {
+      this.tools.addAll(tools);
+      return this;
+    }
+
+    /** Serves {@code tools}. */
+    public Builder tools(SyncToolSpecification... tools) {
+      return tools(List.of(tools));
+    }
+
+    /**
+     * Adjusts the MCP server (server info, instructions, capabilities); called before the
+     * Gatehouse tool filter is added, which it cannot remove.
+     */
+    public Builder mcp(Consumer<McpServer.SyncSpecification<?>> customizer) {
+      mcpCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
+      return this;
+    }
+
+    /** Registers the authentication, OCSP, TLS, session and tool-call meters in {@code registry}. */
+    public Builder metrics(MeterRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Serves {@code GET /metrics} from {@code scrape} (e.g. {@code prometheusRegistry::scrape}) to
+     * principals the policy grants the {@code metrics} resource.
+     */
+    public Builder metricsEndpoint(Supplier<String> scrape) {
+      this.scrape = Objects.requireNonNull(scrape, "scrape");
+      return this;
+    }
+
+    /**
+     * Adds an application stage at the end of {@code slot}, after Gatehouse's own stages there.
+     * It adds checks; it cannot replace authentication.
+     */
+    public Builder stage(PipelineSlot slot, RequestStage stage) {
+      extraStages.computeIfAbsent(slot, s -> new ArrayList<>()).add(Objects.requireNonNull(stage));
+      return this;
+    }
+
+    /**
+     * Leaves out Gatehouse's auth pipeline: without an application {@link PipelineSlot#AUTHENTICATE}
+     * stage every caller is {@code anonymous}, and there is no policy, rate limit or audit. For
+     * tests and benchmarks of the transport only; logs a warning at start. Refused when the config
+     * has an {@code auth} section.
+     */
+    public Builder insecureNoAuthentication() {
+      this.insecureNoAuthentication = true;
+      return this;
+    }
+
+    /**
+     * Assembles, binds and starts serving.
+     *
+     * @throws IllegalArgumentException for configuration errors (one-line messages), including a
+     *     config without an {@code auth} section when {@link #insecureNoAuthentication()} was not
+     *     named, or one with an {@code auth} section when it was
+     * @throws IllegalStateException when the address cannot be bound
+     */
+    public GatehouseServer start() {
+      if (insecureNoAuthentication && config.authConfigured()) {
+        throw new IllegalArgumentException("the config has an auth section:"
+            + " insecureNoAuthentication() cannot turn authentication off");
+      }
+      if (!insecureNoAuthentication && !config.authConfigured()) {
+        throw new IllegalArgumentException("no auth section in the config: configure auth"
+            + " (at least auth.policy.file); serving without authentication needs"
+            + " insecureNoAuthentication(), for tests and benchmarks only");
+      }
+      if (insecureNoAuthentication && scrape != null) {
+        throw new IllegalArgumentException(
+            "metricsEndpoint needs authentication: /metrics is served to permitted principals only");
+      }
+      GatehouseAuth auth = null;
+      McpSyncServer mcp = null;
+      try {
+        auth = insecureNoAuthentication ? null : GatehouseAuth.fromConfig(config, registry);
+        var transport = new NettyStreamableServerTransportProvider(config.limits());
+        McpServer.SyncSpecification<?> spec = McpServer.sync(transport)
+            .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
+            .tools(tools);
+        mcpCustomizers.forEach(c -> c.accept(spec));
+        if (auth != null) {
+          spec.addToolFilter(auth.toolListFilter());
+        }
+        mcp = spec.build();
+        GatehouseServer.Builder server = GatehouseServer.builder(config, transport);
+        if (auth != null) {
+          if (scrape != null) {
+            auth.metricsEndpoint(scrape);
+          }
+          auth.install(server, RegisteredTools.of(mcp));
+        } else {
+          log.warn("insecureNoAuthentication(): no Gatehouse authentication, policy, rate limits"
+              + " or audit. Never use this outside tests and benchmarks.");
+          if (!extraStages.containsKey(PipelineSlot.AUTHENTICATE)) {
+            server.stage(PipelineSlot.AUTHENTICATE, new AnonymousStage());
+          }
+        }
+        extraStages.forEach((slot, stages) -> stages.forEach(s -> server.stage(slot, s)));
+        server.mcpServer(mcp);
+        if (auth != null) {
+          server.owns(auth).auth(auth);
+        }
+        return server.start();
+      } catch (RuntimeException e) {
+        if (mcp != null) {
+          mcp.close();
+        }
+        if (auth != null) {
+          auth.close();
+        }
+        throw e;
+      }
+    }
+  }
+}
