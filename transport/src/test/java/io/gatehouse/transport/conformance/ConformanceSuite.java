@@ -104,7 +104,7 @@ final class ConformanceSuite {
 
   /**
    * Runs every server scenario ({@code --suite all}) against {@code url}, authenticating with
-   * {@code bearer} through the preload and trusting {@code caCertificates}.
+   * {@code bearer} through the preload and trusting {@code caCertificates} (null: plain HTTP).
    */
   Result run(String url, String bearer, Path caCertificates, Path workDir, String... extraArgs)
       throws IOException, InterruptedException {
@@ -116,7 +116,9 @@ final class ConformanceSuite {
     command.addAll(List.of(extraArgs));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).directory(workDir.toFile());
-    pb.environment().put("NODE_EXTRA_CA_CERTS", caCertificates.toString());
+    if (caCertificates != null) {
+      pb.environment().put("NODE_EXTRA_CA_CERTS", caCertificates.toString());
+    }
     pb.environment().put("GATEHOUSE_CONFORMANCE_BEARER", bearer);
     pb.environment().put("NO_COLOR", "1");
     Process process = pb.start();
