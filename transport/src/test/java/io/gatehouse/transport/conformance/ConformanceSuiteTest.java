@@ -67,6 +67,23 @@ class ConformanceSuiteTest {
     }
   }
 
+  @Test
+  void expectedFailuresAreReadFromTheirSectionOfTheDocsOnly() throws Exception {
+    Path doc = Files.writeString(dir.resolve("conformance.md"), """
+        ## Results
+        | 0.1.16 | tools-list | tools-list | a results row, not an expected failure |
+        ## Expected failures
+        | suite | scenario | check | reason |
+        |---|---|---|---|
+        | `0.1.16` | `dns-rebinding-protection` | `localhost-host-valid-accepted` | why |
+        | 0.2.0-alpha.12 | caching | ttl | other version |
+        ## After
+        | 0.1.16 | ping | ping | after the section |
+        """);
+    assertThat(ConformanceSuite.expectedFailures(doc, "0.1.16")).containsExactly(
+        Map.entry("dns-rebinding-protection / localhost-host-valid-accepted", "why"));
+  }
+
   private ConformanceSuite.Result runOnGatehouse(String version) throws Exception {
     ConformanceSuite suite = suiteOrSkip(version);
     ConformanceSuite.Result result;
