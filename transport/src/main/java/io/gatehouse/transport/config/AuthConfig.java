@@ -26,8 +26,8 @@ import java.util.Locale;
  * @param resource this server's MCP endpoint URL as clients reach it (RFC 9728 {@code resource},
  *     JWT audience default); required with JWT (checked by {@code GatehouseAuth}), else default
  *     {@code https://localhost:<port>/mcp}
- * @param authorizationServers RFC 9728 {@code authorization_servers}; default the JWT issuer when
- *     JWT is on
+ * @param authorizationServers RFC 9728 {@code authorization_servers}: only real authorization
+ *     servers; default none, and the field is left out
  * @param scopesSupported RFC 9728 {@code scopes_supported}; default none (tool names are not
  *     advertised to unauthenticated callers)
  * @param certificate client-certificate authentication

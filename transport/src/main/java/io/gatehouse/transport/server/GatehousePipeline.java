@@ -71,7 +71,8 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     this.channels = channels;
     this.mcp = mcp;
     this.decoder = new GatehouseRequestDecoder(mcp.jsonMapper());
-    addStage("host-origin", new HostOriginStage(config.allowedHosts(), config.allowedOrigins()));
+    addStage("host-origin", new HostOriginStage(config.allowedHosts(), config.allowedOrigins(),
+        loopback(config.bind()), !config.plainHttp()));
     addStage("mcp-protocol-version", new ProtocolVersionStage(
         NettyStreamableServerTransportProvider.PATH, mcp.protocolVersions()));
     addStage("healthz", new HealthStage());
@@ -85,6 +86,15 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
       for (RequestStage stage : stages) {
         addStage(slot.name().toLowerCase(java.util.Locale.ROOT) + ":" + stage.name(), stage);
       }
+    }
+  }
+
+  /** {@code bind} is a loopback address (so only this machine can reach the server). */
+  private static boolean loopback(String bind) {
+    try {
+      return java.net.InetAddress.getByName(bind).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
     }
   }
 

@@ -299,6 +299,34 @@ class HttpRulesTest {
     }
   }
 
+  /**
+   * Bound to loopback, the server's own origin is accepted without being listed (the MCP
+   * conformance suite's dns-rebinding-protection check sends {@code Origin: http://localhost:<port>}),
+   * and only that origin: another port or another loopback name is another origin.
+   */
+  @Test
+  void theServersOwnLoopbackOriginIsAcceptedWithoutBeingListed() throws IOException {
+    int port = server.port();
+    String init = rpc(1, "initialize", INIT_PARAMS);
+    Map<String, String> localhost = with(mcpHeaders(user, null), "Host", "localhost:" + port);
+    for (String own : List.of("http://localhost:" + port, "https://localhost:" + port,
+        "HTTP://LOCALHOST:" + port)) {
+      assertThat(call("POST", "/mcp", with(localhost, "Origin", own), init).status()).as(own)
+          .isEqualTo(200);
+    }
+    assertThat(call("POST", "/mcp", with(with(localhost, "Host", "127.0.0.1:" + port), "Origin",
+        "http://127.0.0.1:" + port), init).status()).isEqualTo(200);
+    assertThat(call("POST", "/mcp", with(with(localhost, "Host", "[::1]:" + port), "Origin",
+        "http://[::1]:" + port), init).status()).isEqualTo(200);
+    for (String other : List.of("http://localhost:" + (port == 65535 ? 1 : port + 1),
+        "http://localhost", "https://localhost", "http://127.0.0.1:" + port,
+        "http://localhost:" + port + "/", "http://user@localhost:" + port,
+        "file://localhost:" + port, "http://localhost.evil.example:" + port, "null")) {
+      assertJsonError(call("POST", "/mcp", with(localhost, "Origin", other), init), 403,
+          "forbidden_origin");
+    }
+  }
+
   @Test
   void oversizedBodiesAre413AndCloseTheConnection() throws IOException {
     String session = session(user);

@@ -106,7 +106,8 @@ public final class GatehouseAuth implements AutoCloseable {
         : URI.create((transport.plainHttp() ? "http" : "https") + "://localhost:"
             + (transport.port() == 0 ? TransportConfig.PORT.defaultValue() : transport.port()) + "/mcp");
     this.resource = resourceUri.toString();
-    this.refusals = new Refusals(base(resourceUri) + ProtectedResourceMetadataStage.PATH);
+    this.refusals = new Refusals(base(resourceUri) + ProtectedResourceMetadataStage.PATH,
+        config.scopesSupported());
     this.metrics = new AuthMetrics(registry == null ? new CompositeMeterRegistry() : registry);
     this.executor = executor(config.executor());
     resources.add(executor::shutdownNow);
@@ -340,11 +341,13 @@ public final class GatehouseAuth implements AutoCloseable {
     return b.build();
   }
 
+  /**
+   * Only configured authorization servers: the JWT issuer is not one (it serves no OAuth
+   * metadata), and a listed server that does not exist sends spec-following clients to a dead
+   * end (docs/authentication.md).
+   */
   private List<String> authorizationServers() {
-    if (config.authorizationServers() != null) {
-      return config.authorizationServers();
-    }
-    return config.jwt().enabled() ? List.of(config.jwt().issuer()) : List.of();
+    return config.authorizationServers() == null ? List.of() : config.authorizationServers();
   }
 
   private static String base(URI uri) {

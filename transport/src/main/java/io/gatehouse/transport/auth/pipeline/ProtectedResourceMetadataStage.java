@@ -30,7 +30,9 @@ final class ProtectedResourceMetadataStage implements RequestStage {
       List<String> authorizationServers, List<String> scopesSupported, boolean bearerTokens) {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("resource", resource);
-    doc.put("authorization_servers", authorizationServers);
+    if (!authorizationServers.isEmpty()) { // RFC 9728 §2: OPTIONAL; never an empty promise
+      doc.put("authorization_servers", authorizationServers);
+    }
     doc.put("bearer_methods_supported", bearerTokens ? List.of("header") : List.of());
     doc.put("scopes_supported", scopesSupported);
     // Tokens bound to the client certificate (cnf.x5t#S256, RFC 8705) are checked.

@@ -7,19 +7,41 @@ import io.gatehouse.transport.http.StageResult;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.regex.Pattern;
 
 /**
  * The auth pipeline's refusals, written in one place so every 401, 403 and 429 carries the same
  * headers (RFC 6750 §3, RFC 9728 §5.1) and a JSON body that names no secret and no policy.
  */
 final class Refusals {
+  /** RFC 6749 §3.3 scope-token: it goes inside a quoted header parameter, so nothing else may. */
+  private static final Pattern SCOPE_TOKEN = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+");
+
   private final String resourceMetadata;
+  private final String scopeParameter; // "" or ", scope=\"a b\""
 
   /** @param resourceMetadata URL of this server's RFC 9728 metadata document */
   Refusals(String resourceMetadata) {
+    this(resourceMetadata, List.of());
+  }
+
+  /**
+   * @param resourceMetadata URL of this server's RFC 9728 metadata document
+   * @param scopes the resource's scopes ({@code auth.scopesSupported}): every 401 challenge
+   *     names them in {@code scope} (MCP 2025-11-25 authorization: SHOULD), none: no parameter
+   */
+  Refusals(String resourceMetadata, List<String> scopes) {
     this.resourceMetadata = resourceMetadata;
+    for (String scope : scopes) {
+      if (!SCOPE_TOKEN.matcher(scope).matches()) {
+        throw new IllegalArgumentException("auth.scopesSupported: not an RFC 6749 scope token"
+            + " (printable ASCII without space, '\"' or '\\'): " + scope);
+      }
+    }
+    this.scopeParameter = scopes.isEmpty() ? "" : ", scope=\"" + String.join(" ", scopes) + "\"";
   }
 
   /** 401 for no credential, or a bad certificate or API key. */
@@ -41,7 +63,8 @@ final class Refusals {
             "authentication required");
     response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, tokenPresented
         ? "Bearer error=\"invalid_token\", resource_metadata=\"" + resourceMetadata + "\""
-        : "Bearer resource_metadata=\"" + resourceMetadata + "\"");
+            + scopeParameter
+        : "Bearer resource_metadata=\"" + resourceMetadata + "\"" + scopeParameter);
     return done(response);
   }
 
@@ -62,7 +85,7 @@ final class Refusals {
             "the client certificate was refused: its revocation status could not be confirmed");
     if (bearerFallback) {
       response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
-          "Bearer resource_metadata=\"" + resourceMetadata + "\"");
+          "Bearer resource_metadata=\"" + resourceMetadata + "\"" + scopeParameter);
     }
     return done(response);
   }

@@ -121,7 +121,8 @@ class FallbackPipelineTest {
       assertThat(response.header("Content-Type")).isEqualTo("application/json");
       JsonNode doc = JSON.readTree(response.body());
       assertThat(doc.get("resource").asString()).isEqualTo(RESOURCE);
-      assertThat(doc.get("authorization_servers").get(0).asString()).isEqualTo(ca.tokenIssuer());
+      // None configured: the field is left out, not filled with the JWT issuer (no such server).
+      assertThat(doc.has("authorization_servers")).isFalse();
       assertThat(doc.get("bearer_methods_supported").get(0).asString()).isEqualTo("header");
       assertThat(doc.get("tls_client_certificate_bound_access_tokens").asBoolean()).isTrue();
       assertThat(doc.get("scopes_supported").isArray()).isTrue();
