@@ -79,14 +79,13 @@ final class Decisions {
 
   /**
    * 401: an authenticated certificate is refused after all by the revocation check ({@code
-   * status}: revoked, or unavailable under fail-closed); Bearer is advertised only with {@code
-   * bearerFallback} (a token or API key would be accepted instead).
+   * status}: revoked, or unavailable under fail-closed).
    */
   CompletionStage<StageResult> certificateRefused(Principal principal, InetSocketAddress remote,
-      String reason, RevocationDecision.Status status, boolean bearerFallback) {
+      String reason, RevocationDecision.Status status) {
     audit.authenticationRefused(principal, remote, reason);
     metrics.decision(principal.method(), "deny");
-    return refusals.certificateRefused(status, bearerFallback);
+    return refusals.certificateRefused(status);
   }
 
   /** 403 for an HTTP resource the principal may not access. */

@@ -231,8 +231,7 @@ public final class GatehouseAuth implements AutoCloseable {
         lockout, decisions, executor, Clock.systemUTC()));
     if (revocation != null) {
       server.stage(PipelineSlot.REVOCATION,
-          new RevocationStage(revocation, trustedIssuers::get, chain.hasFallback(),
-              lockout, decisions));
+          new RevocationStage(revocation, trustedIssuers::get, lockout, decisions));
     }
     Map<String, String> httpResources =
         scrape == null ? Map.of() : Map.of(MetricsStage.PATH, Policy.METRICS);

@@ -71,22 +71,18 @@ final class Refusals {
   /**
    * 401 for a certificate refused by the revocation check: the body says the certificate was
    * refused and why in two words (revoked, or status unavailable) but nothing of the policy or the
-   * responder. {@code WWW-Authenticate: Bearer} only when a token or API key would be accepted:
-   * on a certificate-only server there is no scheme to offer (RFC 9110 has none for TLS client
-   * certificates), so the header is left out rather than pointing clients at a token they cannot
-   * use.
+   * responder. {@code WWW-Authenticate: Bearer resource_metadata} as on every 401 (RFC 9110 requires
+   * a challenge on a 401, and docs/contracts.md fixes this one), also on certificate-only servers:
+   * the body, not the header, says that the certificate was what was refused.
    */
-  CompletionStage<StageResult> certificateRefused(RevocationDecision.Status status,
-      boolean bearerFallback) {
+  CompletionStage<StageResult> certificateRefused(RevocationDecision.Status status) {
     FullHttpResponse response = status == RevocationDecision.Status.REVOKED
         ? HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "certificate_revoked",
             "the client certificate was refused: it has been revoked")
         : HttpResponses.error(HttpResponseStatus.UNAUTHORIZED, "certificate_status_unavailable",
             "the client certificate was refused: its revocation status could not be confirmed");
-    if (bearerFallback) {
-      response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
-          "Bearer resource_metadata=\"" + resourceMetadata + "\"" + scopeParameter);
-    }
+    response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+        "Bearer resource_metadata=\"" + resourceMetadata + "\"" + scopeParameter);
     return done(response);
   }
 

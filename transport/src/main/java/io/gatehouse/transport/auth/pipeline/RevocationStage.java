@@ -28,23 +28,19 @@ import java.util.function.Supplier;
  * the issuer comes from the path validated to the trust bundle ({@link TrustedIssuers}, as last
  * loaded: it follows the bundle file), never from the certificates the client appended. Each
  * change of status on a connection is audited once. A refusal says the certificate was refused
- * (revoked, or status unavailable) and advertises Bearer only when a token or API key could be
- * used instead.
+ * (revoked, or status unavailable).
  */
 final class RevocationStage implements RequestStage {
   private final RevocationChecker checker;
   private final Supplier<TrustedIssuers> issuers; // current: follows bundle reloads
-  private final boolean bearerFallback;
   private final AuthFailureLockout lockout;
   private final Decisions decisions;
   private final AuthMetrics metrics;
 
-  /** @param bearerFallback a JWT or API key is accepted too: refusals advertise Bearer */
   RevocationStage(RevocationChecker checker, Supplier<TrustedIssuers> issuers,
-      boolean bearerFallback, AuthFailureLockout lockout, Decisions decisions) {
+      AuthFailureLockout lockout, Decisions decisions) {
     this.checker = checker;
     this.issuers = issuers;
-    this.bearerFallback = bearerFallback;
     this.lockout = lockout;
     this.decisions = decisions;
     this.metrics = decisions.metrics();
@@ -105,7 +101,7 @@ final class RevocationStage implements RequestStage {
       }
       return decisions.certificateRefused(principal, remote,
           decision == null ? "no issuer of the certificate on a validated path to the trust bundle"
-              : decision.detail(), status, bearerFallback);
+              : decision.detail(), status);
     }
     if (changed) {
       if (decision.isWarning()) {

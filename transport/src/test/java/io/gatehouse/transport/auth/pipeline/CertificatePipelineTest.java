@@ -284,8 +284,8 @@ class CertificatePipelineTest {
     }
     RawHttp.Response fresh = get(tls, server.port(), "/nothing", Map.of());
     assertThat(fresh.status()).isEqualTo(401);
-    // Certificate-only server: the body says why, and no Bearer scheme is advertised.
-    assertThat(fresh.header("WWW-Authenticate")).isNull();
+    // Certificate-only server: the body says why; the 401 still carries its challenge (RFC 9110).
+    assertThat(fresh.header("WWW-Authenticate")).startsWith("Bearer resource_metadata=");
     assertThat(fresh.body()).contains("\"error\":\"certificate_revoked\"");
     assertThat(auditContaining(audit, "revoked (keyCompromise)"))
         .contains("\"cert_serial\":\"" + dave.serialHex() + "\"");

@@ -201,17 +201,17 @@ class ForgedChainTest {
     assertThat(response.status()).isEqualTo(401);
     assertThat(response.body()).contains("\"error\":\"certificate_revoked\"")
         .contains("the client certificate was refused: it has been revoked");
-    assertNoPolicyAndNoBearer(response);
+    assertNoPolicyAndTheUsualChallenge(response);
   }
 
   private static void assertUnavailable(RawHttp.Response response) {
     assertThat(response.status()).isEqualTo(401);
     assertThat(response.body()).contains("\"error\":\"certificate_status_unavailable\"");
-    assertNoPolicyAndNoBearer(response);
+    assertNoPolicyAndTheUsualChallenge(response);
   }
 
-  private static void assertNoPolicyAndNoBearer(RawHttp.Response response) {
-    assertThat(response.header("WWW-Authenticate")).isNull();
+  private static void assertNoPolicyAndTheUsualChallenge(RawHttp.Response response) {
+    assertThat(response.header("WWW-Authenticate")).startsWith("Bearer resource_metadata=");
     assertThat(response.body().toLowerCase(java.util.Locale.ROOT)).doesNotContain("fail")
         .doesNotContain("soft").doesNotContain("ocsp").doesNotContain("http:")
         .doesNotContain("authentication required");

@@ -45,7 +45,7 @@ class ResponderOutageTest {
         RealCa.Identity fresh = ca.client("fresh", "viewer");
         var refused = get(ca.clientContext(fresh), closedServer.port(), "/x", Map.of());
         assertThat(refused.status()).isEqualTo(401);
-        assertThat(refused.header("WWW-Authenticate")).isNull();
+        assertThat(refused.header("WWW-Authenticate")).startsWith("Bearer resource_metadata=");
         assertThat(refused.body()).contains("\"error\":\"certificate_status_unavailable\"");
         assertThat(auditContaining(dir.resolve("closed.log"), "client/fresh"))
             .containsPattern("\"decision\":\"deny\",\"principal\":\"spiffe://gatehouse.local/"
