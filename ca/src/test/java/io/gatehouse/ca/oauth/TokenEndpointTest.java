@@ -245,4 +245,30 @@ class TokenEndpointTest {
     assertError(get, 405, "invalid_request");
     assertThat(get.headers().get("allow")).isEqualTo("POST");
   }
+
+  @Test
+  void theCliAndTheEndpointShareIssuerAndClaimsWhenCaJsonNamesTheHttpsUrl(@TempDir Path other) throws Exception {
+    String publicUrl = "https://ca.example:9443";
+    assertThat(CLI.ca(other, "init", "--issuer", publicUrl).exit()).isZero();
+    assertThat(CLI.ca(other, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
+    try (CertificateAuthority otherCa = CertificateAuthority.open(other)) {
+      char[] passphrase = Cli.PASSPHRASE.toCharArray();
+      try (CaService otherService = CaService.start(otherCa, otherCa.unlock(passphrase),
+          JwtSigningKey.loadOrCreate(otherCa.layout(), otherCa.config(), passphrase),
+          new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null,
+              new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), EstService.Limits.defaults(),
+                  List.of(RESOURCE))),
+          Clock.systemUTC())) {
+        assertThat(otherService.tokenIssuer()).isEqualTo(publicUrl);
+      }
+    }
+    Cli.Result cli = CLI.run("token", "--name", "carol", "--role", "viewer", "--aud", RESOURCE,
+        "--cnf", other.resolve("clients/carol.crt").toString(), "--dir", other.toString());
+    assertThat(cli.exit()).as(cli.toString()).isZero();
+    JWTClaimsSet fromCli = SignedJWT.parse(cli.out().trim()).getJWTClaimsSet();
+    assertThat(fromCli.getIssuer()).isEqualTo(publicUrl);
+    JWTClaimsSet fromEndpoint = SignedJWT.parse(curl("alice", "POST", "/token", "grant_type=client_credentials",
+        "resource=" + RESOURCE).json().get("access_token").asString()).getJWTClaimsSet();
+    assertThat(fromCli.getClaims().keySet()).isEqualTo(fromEndpoint.getClaims().keySet());
+  }
 }
