@@ -211,6 +211,10 @@ public final class CaService implements AutoCloseable {
     TokenEndpoint.checkResources(https.resources());
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     httpsIdentity = identity;
+    if (https.port() != 0) { // the URL is known before binding: no connection is ever without the endpoint
+      tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
+          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock);
+    }
     httpsChannel = new ServerBootstrap()
         .group(loops)
         .channel(NioServerSocketChannel.class)
@@ -225,7 +229,7 @@ public final class CaService implements AutoCloseable {
             pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
             EventExecutor worker = workers.next();
             TokenEndpoint oauth = tokenEndpoint;
-            if (oauth != null) { // null only while binding to port 0, before the URL is known
+            if (oauth != null) { // null only while binding port 0, before the URL is known
               pipeline.addLast("oauth", new OAuthHttpHandler(oauth, jwks, worker));
             }
             pipeline.addLast("est", new EstHttpHandler(est, worker));
@@ -234,8 +238,11 @@ public final class CaService implements AutoCloseable {
         .bind(new InetSocketAddress(options.bind(), https.port()))
         .sync()
         .channel();
-    String tokenIssuer = tokenIssuer(ca.config().issuer(), https, httpsPort());
-    tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(), tokenIssuer), https.resources(), clock);
+    if (tokenEndpoint == null) {
+      tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
+          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock);
+    }
+    String tokenIssuer = tokenEndpoint.issuer();
     if (https.resources().isEmpty()) {
       LOG.warn("no --resource registered: the token endpoint {}{} refuses every request (invalid_target)",
           tokenIssuer, TokenEndpoint.TOKEN_PATH);
