@@ -6,6 +6,7 @@ import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.authority.Ttl;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.ca.oauth.TokenEndpoint;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
 import java.io.PrintWriter;
@@ -26,6 +27,9 @@ import picocli.CommandLine.Spec;
     description = {"Serve OCSP (POST /ocsp, GET /ocsp/{base64 request}), the CRL (GET /crl) and the JWT"
         + " public keys (GET /jwks.json) over plain HTTP on --port, and EST enrollment"
         + " (/.well-known/est/: cacerts, simpleenroll, simplereenroll) over HTTPS on --https-port.",
+        "The HTTPS listener is also an OAuth authorization server for machine clients: RFC 8414 metadata at"
+            + " /.well-known/oauth-authorization-server and POST /token (client_credentials, the client"
+            + " certificate over mutual TLS, a --resource as audience).",
         "The HTTPS certificate is --tls-cert/--tls-key, or one the CA issues to itself for --https-dns"
             + " and --https-ip and renews at two thirds of its lifetime.",
         "Revocations made by 'ca revoke' in another process are served within a second."})
@@ -71,6 +75,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "EST enrollments a minute through one provisioner (default: ${DEFAULT-VALUE}).")
   int perProvisioner;
 
+  @Option(names = "--resource", paramLabel = "URL",
+      description = "A resource URL (RFC 8707), e.g. an MCP server's https://host:8443/mcp, that POST /token"
+          + " mints tokens for; repeat for several. Unregistered resources get invalid_target.")
+  List<String> resources = new ArrayList<>();
+
   ServeCommand(CliEnvironment environment) {
     this.environment = environment;
   }
@@ -94,7 +103,7 @@ final class ServeCommand implements Callable<Integer> {
     List<String> ips = httpsIps.isEmpty() ? List.of("127.0.0.1") : httpsIps;
     Issuer.checkServerNames(dns, ips);
     CaService.Https https = new CaService.Https(httpsPort, dns, ips,
-        new EstService.Limits(perSource, perProvisioner));
+        new EstService.Limits(perSource, perProvisioner), TokenEndpoint.checkResources(resources));
     CertificateAuthority ca = CertificateAuthority.open(dir.dir());
     CaService service;
     try {
@@ -123,6 +132,9 @@ final class ServeCommand implements Callable<Integer> {
         + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json)");
     out.println("Serving EST on " + service.httpsUrl() + "/.well-known/est/ (HTTPS certificate serial "
         + service.httpsCertificate().getSerialNumber().toString(16) + ")");
+    out.println("Serving the OAuth authorization server " + service.tokenIssuer() + " ("
+        + TokenEndpoint.METADATA_PATH + ", POST " + TokenEndpoint.TOKEN_PATH + ") for "
+        + (resources.isEmpty() ? "no resource (add --resource URL)" : String.join(", ", resources)));
     out.flush();
     service.awaitClose();
     return 0;

@@ -3,6 +3,7 @@ package io.gatehouse.ca.est;
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.InvalidRequestException;
 import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.PresentedCertificates;
 import io.gatehouse.ca.authority.TtlPolicy;
 import io.gatehouse.ca.db.CertificateKind;
 import io.gatehouse.ca.db.CertificateRecord;
@@ -13,15 +14,12 @@ import io.gatehouse.ca.issue.CertificationRequests;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.provisioner.Provisioner;
 import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -154,23 +152,12 @@ public final class EstService {
       X509Certificate current = peer[0];
       serial = current.getSerialNumber().toString(16);
       String currentSerial = serial;
+      CertificateRecord record;
       try {
-        current.verify(ca.issuerCertificate().getPublicKey());
-      } catch (GeneralSecurityException | RuntimeException e) {
-        throw EstRefusal.unauthorized("the client certificate was not issued by this CA");
-      }
-      Instant now = clock.instant();
-      if (now.isAfter(current.getNotAfter().toInstant()) || now.isBefore(current.getNotBefore().toInstant())) {
-        throw EstRefusal.unauthorized("the client certificate " + serial + " is expired or not yet valid"
-            + " (notAfter " + current.getNotAfter().toInstant() + "): enroll again with a new token");
-      }
-      CertificateRecord record = ca.store().find(current.getSerialNumber()).orElse(null);
-      if (record == null || !Arrays.equals(record.der(), current.getEncoded())) {
-        throw EstRefusal.unauthorized("the client certificate " + serial + " is unknown to this CA's store");
-      }
-      if (record.revokedAt() != null) {
-        throw EstRefusal.unauthorized("the client certificate " + serial + " is revoked ("
-            + record.revocationReason() + ")");
+        record = PresentedCertificates.check(ca, current, clock.instant());
+      } catch (PresentedCertificates.Refused refused) {
+        boolean expired = refused.getMessage().contains("expired or not yet valid");
+        throw EstRefusal.unauthorized(refused.getMessage() + (expired ? ": enroll again with a new token" : ""));
       }
       String provisionerName = ca.store().enrollmentProvisioner(current.getSerialNumber()).orElseThrow(
           () -> EstRefusal.forbidden("certificate " + currentSerial + " was not enrolled through a provisioner:"
@@ -224,8 +211,6 @@ public final class EstService {
       throw audited("simplereenroll", source, serial, refusal);
     } catch (CaException e) {
       throw audited("simplereenroll", source, serial, failure(e));
-    } catch (CertificateEncodingException e) {
-      throw audited("simplereenroll", source, serial, EstRefusal.unauthorized("the client certificate cannot be encoded"));
     }
   }
 

@@ -7,9 +7,12 @@ import io.gatehouse.ca.est.EnrollmentTokens;
 import io.gatehouse.ca.est.EstHttpHandler;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.ca.oauth.OAuthHttpHandler;
+import io.gatehouse.ca.oauth.TokenEndpoint;
 import io.gatehouse.ca.ocsp.OcspResponder;
 import io.gatehouse.ca.ocsp.OcspSigner;
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.ca.token.TokenMinter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -27,6 +30,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -84,14 +88,22 @@ public final class CaService implements AutoCloseable {
    * @param dnsNames DNS names of the self-issued certificate
    * @param ipAddresses IP addresses of the self-issued certificate
    * @param limits EST rate limits
+   * @param resources resource URLs (RFC 8707) the token endpoint mints tokens for; empty: none
    */
-  public record Https(int port, List<String> dnsNames, List<String> ipAddresses, EstService.Limits limits) {
+  public record Https(int port, List<String> dnsNames, List<String> ipAddresses, EstService.Limits limits,
+      List<String> resources) {
     /** Default {@code --https-port}. */
     public static final int DEFAULT_PORT = 8090;
 
     public Https {
       dnsNames = List.copyOf(dnsNames);
       ipAddresses = List.copyOf(ipAddresses);
+      resources = List.copyOf(resources);
+    }
+
+    /** Without registered resources: the token endpoint refuses every request with invalid_target. */
+    public Https(int port, List<String> dnsNames, List<String> ipAddresses, EstService.Limits limits) {
+      this(port, dnsNames, ipAddresses, limits, List.of());
     }
   }
 
@@ -103,6 +115,7 @@ public final class CaService implements AutoCloseable {
   private final boolean tls;
   private volatile Channel httpsChannel;
   private volatile HttpsIdentity httpsIdentity;
+  private volatile TokenEndpoint tokenEndpoint;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
       Channel channel, ChannelGroup connections, boolean tls) {
@@ -181,7 +194,10 @@ public final class CaService implements AutoCloseable {
     }
   }
 
-  /** The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, nothing else yet. */
+  /**
+   * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, and the authorization server
+   * (RFC 8414 metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL.
+   */
   private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, Options options, Clock clock)
       throws CaException, InterruptedException {
     Https https = options.https();
@@ -192,7 +208,13 @@ public final class CaService implements AutoCloseable {
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
     EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits());
+    TokenEndpoint.checkResources(https.resources());
+    byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     httpsIdentity = identity;
+    if (https.port() != 0) { // the URL is known before binding: no connection is ever without the endpoint
+      tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
+          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock);
+    }
     httpsChannel = new ServerBootstrap()
         .group(loops)
         .channel(NioServerSocketChannel.class)
@@ -205,12 +227,53 @@ public final class CaService implements AutoCloseable {
             pipeline.addLast("idle", new ReadTimeoutHandler(30));
             pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
             pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
-            pipeline.addLast("est", new EstHttpHandler(est, workers.next()));
+            EventExecutor worker = workers.next();
+            TokenEndpoint oauth = tokenEndpoint;
+            if (oauth != null) { // null only while binding port 0, before the URL is known
+              pipeline.addLast("oauth", new OAuthHttpHandler(oauth, jwks, worker));
+            }
+            pipeline.addLast("est", new EstHttpHandler(est, worker));
           }
         })
         .bind(new InetSocketAddress(options.bind(), https.port()))
         .sync()
         .channel();
+    if (tokenEndpoint == null) {
+      tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
+          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock);
+    }
+    String tokenIssuer = tokenEndpoint.issuer();
+    if (https.resources().isEmpty()) {
+      LOG.warn("no --resource registered: the token endpoint {}{} refuses every request (invalid_target)",
+          tokenIssuer, TokenEndpoint.TOKEN_PATH);
+    }
+  }
+
+  /**
+   * The authorization server's issuer: {@code issuer} of ca.json when it is an https URL (the
+   * public name set with {@code ca init --issuer}), else {@code https://<first --https-dns>:<port>},
+   * the name in the listener's certificate.
+   */
+  static String tokenIssuer(String configured, Https https, int port) {
+    if (configured != null && configured.startsWith("https://")) {
+      return configured.endsWith("/") ? configured.substring(0, configured.length() - 1) : configured;
+    }
+    if (configured != null) {
+      LOG.warn("ca.json issuer {} is not an https URL: the token endpoint's issuer is this listener's URL",
+          configured);
+    }
+    String host = !https.dnsNames().isEmpty() ? https.dnsNames().get(0)
+        : https.ipAddresses().isEmpty() ? "127.0.0.1" : https.ipAddresses().get(0);
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "https://" + host + ":" + port;
+  }
+
+  /** The authorization server's issuer (the {@code iss} of its tokens), or null without the HTTPS listener. */
+  public String tokenIssuer() {
+    TokenEndpoint endpoint = tokenEndpoint;
+    return endpoint == null ? null : endpoint.issuer();
   }
 
   /** The bound HTTPS port, or -1 without the HTTPS listener. */

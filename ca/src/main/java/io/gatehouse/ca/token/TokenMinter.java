@@ -42,11 +42,23 @@ public final class TokenMinter {
 
   private final JwtSigningKey key;
   private final CaConfig config;
+  private final String issuer;
 
   /** A minter signing with {@code key} under {@code config}'s issuer and lifetime policy. */
   public TokenMinter(JwtSigningKey key, CaConfig config) {
+    this(key, config, config.tokenIssuer());
+  }
+
+  /** A minter signing with {@code key} as {@code issuer} (the token endpoint's URL), under {@code config}'s lifetimes. */
+  public TokenMinter(JwtSigningKey key, CaConfig config, String issuer) {
     this.key = key;
     this.config = config;
+    this.issuer = issuer;
+  }
+
+  /** The {@code iss} of the tokens this minter signs. */
+  public String issuer() {
+    return issuer;
   }
 
   /** Checks a request before any key is unlocked; returns the lifetime to use. */
@@ -80,15 +92,44 @@ public final class TokenMinter {
       X509Certificate boundCertificate, Instant now) throws CaException {
     Duration lifetime = check(config, name, roles, ttl, audience);
     Instant issuedAt = now.truncatedTo(ChronoUnit.SECONDS);
+    return sign(SpiffeId.forClient(config.trustDomain(), name).toUri(), roles, audience, boundCertificate,
+        issuedAt, issuedAt.plus(lifetime));
+  }
+
+  /**
+   * Mints a token for the client certificate {@code certificate} (the token endpoint): {@code sub}
+   * is its SPIFFE ID, {@code cnf.x5t#S256} binds it, and {@code exp} is the default token lifetime
+   * cut to the certificate's {@code notAfter}. The caller has checked the certificate and roles.
+   *
+   * @throws InvalidRequestException when the certificate expires within {@link #MIN_TTL}
+   */
+  public String mintForCertificate(SpiffeId subject, List<String> roles, String audience,
+      X509Certificate certificate, Instant now) throws CaException {
+    Instant issuedAt = now.truncatedTo(ChronoUnit.SECONDS);
+    Instant expires = issuedAt.plus(config.tokenPolicy().defaultTtl());
+    // A whole second at or before notAfter: the token never outlives the certificate it is bound to.
+    Instant certificateEnd = certificate.getNotAfter().toInstant().truncatedTo(ChronoUnit.SECONDS);
+    if (certificateEnd.isBefore(expires)) {
+      expires = certificateEnd;
+    }
+    if (Duration.between(issuedAt, expires).compareTo(MIN_TTL) < 0) {
+      throw new InvalidRequestException("the certificate expires within " + MIN_TTL.toSeconds()
+          + " s: renew it first");
+    }
+    return sign(subject.toUri(), roles, audience, certificate, issuedAt, expires);
+  }
+
+  private String sign(String subject, List<String> roles, String audience, X509Certificate boundCertificate,
+      Instant issuedAt, Instant expires) throws CaException {
     byte[] jti = new byte[16];
     Crypto.random().nextBytes(jti);
     JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
-        .issuer(config.tokenIssuer())
-        .subject(SpiffeId.forClient(config.trustDomain(), name).toUri())
+        .issuer(issuer)
+        .subject(subject)
         .audience(audience)
         .issueTime(Date.from(issuedAt))
         .notBeforeTime(Date.from(issuedAt))
-        .expirationTime(Date.from(issuedAt.plus(lifetime)))
+        .expirationTime(Date.from(expires))
         .jwtID(Base64URL.encode(jti).toString())
         .claim("roles", List.copyOf(roles));
     if (boundCertificate != null) {

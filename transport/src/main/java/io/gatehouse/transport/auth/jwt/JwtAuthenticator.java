@@ -13,6 +13,7 @@ import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import io.gatehouse.ca.identity.IdentityFormatException;
 import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.ca.identity.SpiffeId;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
@@ -51,7 +52,11 @@ import java.util.Set;
  * must be {@code x5t#S256} and match the connection's client certificate (RFC 8705).
  *
  * <p>Principal: id = {@code <iss>#<sub>} (issuer identifiers carry no fragment, RFC 8414 §2, so
- * the first {@code #} separates them), credentialId = {@code jti} (empty when absent).
+ * the first {@code #} separates them), credentialId = {@code jti} (empty when absent). When the
+ * issuer is declared to be the Gatehouse CA of a trust domain ({@link
+ * Builder#localCaTrustDomain}), a {@code sub} that is a SPIFFE ID of that trust domain is the id
+ * itself: the same principal as that client's certificate. Other issuers stay qualified, so they
+ * cannot name a local identity.
  *
  * <p>Verified tokens are cached by the SHA-256 of the token until {@code min(exp, cache TTL)}; the
  * certificate binding is re-checked on every request. A key removed from the JWKS therefore stops
@@ -74,6 +79,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
   private final JwtKeys keys;
   private final DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier;
   private final String issuer;
+  private final String localCaTrustDomain;
   private final Duration skew;
   private final Duration cacheTtl;
   private final Clock clock;
@@ -87,6 +93,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     this.keys = b.keys;
     this.jws = new JwsVerifier(b.algorithms, b.keys);
     this.issuer = b.issuer;
+    this.localCaTrustDomain = b.localCaTrustDomain;
     this.skew = b.skew;
     this.cacheTtl = b.cacheTtl;
     this.clock = b.clock;
@@ -203,7 +210,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     VerifiedToken result =
         new VerifiedToken(
             new Principal(
-                issuer + "#" + claims.getSubject(),
+                principalId(claims.getSubject()),
                 roles(claims),
                 AuthMethod.JWT,
                 claims.getJWTID()),
@@ -215,6 +222,20 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
       cache.put(cacheKey, result);
     }
     return result;
+  }
+
+  /** {@code <iss>#<sub>}, or the bare SPIFFE ID for the local CA's own identities. */
+  private String principalId(String subject) {
+    if (localCaTrustDomain != null && subject.startsWith("spiffe://")) {
+      try {
+        if (SpiffeId.parse(subject).trustDomain().equals(localCaTrustDomain)) {
+          return subject;
+        }
+      } catch (IdentityFormatException e) {
+        // not a valid SPIFFE ID: stays issuer-qualified
+      }
+    }
+    return issuer + "#" + subject;
   }
 
   private static Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException {
@@ -291,6 +312,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
   /** Configures a {@link JwtAuthenticator}. */
   public static final class Builder {
     private String issuer;
+    private String localCaTrustDomain;
     private String audience;
     private JwtKeys keys;
     private Set<JWSAlgorithm> algorithms = Set.of(JWSAlgorithm.ES256);
@@ -304,6 +326,17 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     /** The only accepted {@code iss} (exact match). Required. */
     public Builder issuer(String issuer) {
       this.issuer = requireText(issuer, "issuer");
+      return this;
+    }
+
+    /**
+     * Declares the issuer to be the Gatehouse CA of {@code trustDomain} (its token endpoint or
+     * {@code gatehouse token}): a token whose {@code sub} is a SPIFFE ID of that trust domain is
+     * the same principal as the certificate naming it. Never set this for another issuer: its
+     * tokens could then impersonate local identities. Off by default.
+     */
+    public Builder localCaTrustDomain(String trustDomain) {
+      this.localCaTrustDomain = requireText(trustDomain, "trust domain");
       return this;
     }
 
