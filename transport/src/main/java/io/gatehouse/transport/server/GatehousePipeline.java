@@ -72,7 +72,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     this.decoder = new GatehouseRequestDecoder(mcp.jsonMapper());
     addStage("host-origin", new HostOriginStage(config.allowedHosts(), config.allowedOrigins()));
     addStage("mcp-protocol-version", new ProtocolVersionStage(
-        NettyStreamableServerTransportProvider.PATH, mcp.protocolVersions()));
+        NettyStreamableServerTransportProvider.PATH, mcp.servedProtocolVersions()));
     addStage("healthz", new HealthStage());
     addStage("readyz", new ReadinessStage(readiness));
     for (PipelineSlot slot : PipelineSlot.values()) {

@@ -8,6 +8,13 @@ import io.gatehouse.transport.mcp.McpContextKeys;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.mcp.modern.PermittedToolRepository;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.modern.server.McpRequestContext;
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.feature.McpChangeFeed;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -34,6 +41,10 @@ public final class TestServer implements AutoCloseable {
   private final CountDownLatch release = new CountDownLatch(1);
   public final NettyStreamableServerTransportProvider transport;
   public final McpSyncServer mcp;
+  /** The modern (2026-07-28) SDK server over the same tools. */
+  public final io.modelcontextprotocol.modern.server.McpServer modern;
+  /** The modern server's change feed ({@code subscriptions/listen}). */
+  public final McpChangeFeed changes = new McpChangeFeed();
   public final GatehouseServer server;
 
   private TestServer(TransportConfig config, Map<PipelineSlot, List<RequestStage>> stages,
@@ -47,6 +58,18 @@ public final class TestServer implements AutoCloseable {
       spec.addToolFilter(auth.toolListFilter());
     }
     mcp = spec.build();
+    // The same tools on MCP 2026-07-28, behind the same pipeline and filtered by the same policy.
+    List<McpSyncTool> modernTools = modernTools();
+    PermittedToolRepository repository = auth == null
+        ? PermittedToolRepository.of(modernTools, (context, name) -> true)
+        : PermittedToolRepository.filteredLike(modernTools, auth.toolListFilter());
+    modern = io.modelcontextprotocol.modern.server.McpServer.builder()
+        .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+            .builder("gatehouse-test", "1.0").build())
+        .feature(ToolsFeature.ofSync(repository))
+        .subscriptions(changes)
+        .build();
+    transport.serveModern(modern, changes);
     GatehouseServer.Builder builder = GatehouseServer.builder(config, transport);
     stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
     if (auth != null) {
@@ -125,6 +148,51 @@ public final class TestServer implements AutoCloseable {
     }));
     tools.add(tool("forbidden", (exchange, req) -> text("should not run")));
     return tools;
+  }
+
+  private List<McpSyncTool> modernTools() {
+    List<McpSyncTool> tools = new ArrayList<>();
+    tools.add(modernTool("echo", (ctx, args) -> String.valueOf(args.get("text"))));
+    tools.add(modernTool("add", (ctx, args) -> String.valueOf(
+        ((Number) args.get("a")).longValue() + ((Number) args.get("b")).longValue())));
+    tools.add(modernTool("whoami", (ctx, args) -> {
+      McpTransportContext t = ctx.transportContext();
+      return McpContextKeys.principal(t).orElseThrow().id() + "|"
+          + t.get(McpContextKeys.PROTOCOL_VERSION) + "|none|"
+          + String.join(",", new java.util.TreeSet<>(
+              McpContextKeys.principal(t).orElseThrow().roles()));
+    }));
+    tools.add(McpSyncTool.of(modernToolDefinition("progress"), (ctx, req) -> {
+      calls.computeIfAbsent("progress", n -> new AtomicInteger()).incrementAndGet();
+      return McpSyncResponse.streaming(notifier -> {
+        for (int i = 1; i <= 3; i++) {
+          notifier.progress(i, 3.0, "step " + i);
+        }
+        return modernText("done");
+      });
+    }));
+    tools.add(modernTool("forbidden", (ctx, args) -> "should not run"));
+    return tools;
+  }
+
+  private McpSyncTool modernTool(String name,
+      java.util.function.BiFunction<McpRequestContext, Map<String, Object>, String> handler) {
+    return McpSyncTool.of(modernToolDefinition(name), (ctx, req) -> {
+      calls.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+      return McpSyncResponse.result(modernText(handler.apply(ctx,
+          req.arguments() == null ? Map.of() : req.arguments())));
+    });
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.Tool modernToolDefinition(String name) {
+    return io.modelcontextprotocol.modern.McpSchema.Tool.builder(name, Map.of("type", "object"))
+        .description(name).build();
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.CallToolResult modernText(String text) {
+    return io.modelcontextprotocol.modern.McpSchema.CallToolResult.builder()
+        .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent.builder(text).build())
+        .build();
   }
 
   private SyncToolSpecification tool(String name,
