@@ -12,6 +12,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.gatehouse.transport.mcp.modern.PermittedToolRepository;
+import io.modelcontextprotocol.modern.server.feature.McpChangeFeed;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -28,6 +31,10 @@ import java.util.List;
 public final class ExampleServer implements AutoCloseable {
   /** The MCP server name reported at initialize. */
   public static final String NAME = "gatehouse-example";
+
+  private static final String INSTRUCTIONS = "Internal HR, project and CRM tools. Read tools are"
+      + " get_*, list_*, search_*; the others change data and record who called them. Call whoami"
+      + " to see your roles.";
 
   private final GatehouseAuth auth;
   private final McpSyncServer mcp;
@@ -60,19 +67,31 @@ public final class ExampleServer implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     GatehouseAuth auth = null;
     McpSyncServer mcp = null;
+    io.modelcontextprotocol.modern.server.McpServer modern = null;
     try {
       auth = GatehouseAuth.fromConfig(config.server(), registry);
       var transport = new NettyStreamableServerTransportProvider(config.server().limits());
-      List<SyncToolSpecification> tools = new ExampleTools().specifications();
+      ExampleTools example = new ExampleTools();
+      List<SyncToolSpecification> tools = example.specifications();
       mcp = McpServer.sync(transport)
           .serverInfo(NAME, version())
-          .instructions("Internal HR, project and CRM tools. Read tools are get_*, list_*, search_*;"
-              + " the others change data and record who called them. Call whoami to see your roles.")
+          .instructions(INSTRUCTIONS)
           // listChanged: after a policy reload, clients are told to list the tools again.
           .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
           .tools(tools)
           .addToolFilter(auth.toolListFilter())
           .build();
+      // The same tools on MCP 2026-07-28 (stateless), on the same /mcp behind the same pipeline.
+      McpChangeFeed changes = new McpChangeFeed();
+      modern = io.modelcontextprotocol.modern.server.McpServer.builder()
+          .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+              .builder(NAME, version()).build())
+          .instructions(INSTRUCTIONS)
+          .feature(ToolsFeature.ofSync(PermittedToolRepository.filteredLike(
+              example.modernTools(), auth.toolListFilter())))
+          .subscriptions(changes)
+          .build();
+      transport.serveModern(modern, changes);
       if (config.metrics().enabled()) {
         auth.metricsEndpoint(registry::scrape);
       }
@@ -81,6 +100,9 @@ public final class ExampleServer implements AutoCloseable {
               .start();
       return new ExampleServer(auth, mcp, server, registry, tools.size(), url(config, server.port()));
     } catch (RuntimeException e) {
+      if (modern != null) {
+        modern.closeGracefully();
+      }
       if (mcp != null) {
         mcp.close();
       }

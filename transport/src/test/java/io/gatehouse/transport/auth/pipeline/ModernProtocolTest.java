@@ -56,6 +56,8 @@ class ModernProtocolTest {
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("audit.log")));
     TransportConfig config = AuthFixture.config(ca, authConfig);
+    // Quick pings, so the listen test sees a keep-alive without waiting 15 s.
+    config = config.withLimits(config.limits().withSse(Duration.ofMillis(200), 1 << 20));
     auth = GatehouseAuth.fromConfig(config);
     server = TestServer.start(config, auth);
     alice = ca.client("alice", "viewer");
@@ -222,6 +224,34 @@ class ModernProtocolTest {
       }
       assertThat(events).contains("notifications/progress").contains("\"text\":\"done\"");
       assertThat(events.indexOf("notifications/progress")).isLessThan(events.indexOf("done"));
+    }
+  }
+
+  @Test
+  void listenIsAStreamWithKeepAlivesAndListChangedNamesNoTool() throws IOException {
+    Map<String, Object> params = Map.of("notifications",
+        Map.of(McpSchema.SubscriptionFilter.TOOLS_LIST_CHANGED, true));
+    try (RawHttp raw = RawHttp.connect(ca.clientContext(alice), server.port())) {
+      raw.send(RawHttp.request("POST", "/mcp", headers("subscriptions/listen", null),
+          request(11, "subscriptions/listen", params)));
+      RawHttp.Response head = raw.readHead();
+      assertThat(head.status()).isEqualTo(200);
+      assertThat(head.header("Content-Type")).isEqualTo("text/event-stream");
+      assertThat(head.header("X-Accel-Buffering")).isEqualTo("no");
+      StringBuilder seen = new StringBuilder();
+      while (!seen.toString().contains(": ping")) {
+        seen.append(raw.readChunk());
+      }
+      // What a policy reload sends: the listener re-lists through its own filter.
+      server.transport.notifyClients(
+          io.modelcontextprotocol.spec.McpSchema.METHOD_NOTIFICATION_TOOLS_LIST_CHANGED, null)
+          .block(Duration.ofSeconds(5));
+      String event = "";
+      while (!event.contains("list_changed")) {
+        event = raw.readEvent();
+      }
+      assertThat(event).contains("notifications/tools/list_changed")
+          .doesNotContain("forbidden").doesNotContain("\"add\"").doesNotContain("progress");
     }
   }
 
