@@ -54,6 +54,7 @@ class ModernProtocolTest {
     AuthConfig authConfig = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
         .withLockout(AuthFixture.lenientLockout())
+        .withRevocation(AuthConfig.Revocation.defaults().withMaxCacheTtl(Duration.ofSeconds(1)))
         .withAudit(AuthConfig.Audit.toFile(dir.resolve("audit.log")));
     TransportConfig config = AuthFixture.config(ca, authConfig);
     // Quick pings, so the listen test sees a keep-alive without waiting 15 s.
@@ -229,11 +230,7 @@ class ModernProtocolTest {
 
   @Test
   void listenIsAStreamWithKeepAlivesAndListChangedNamesNoTool() throws IOException {
-    Map<String, Object> params = Map.of("notifications",
-        Map.of(McpSchema.SubscriptionFilter.TOOLS_LIST_CHANGED, true));
-    try (RawHttp raw = RawHttp.connect(ca.clientContext(alice), server.port())) {
-      raw.send(RawHttp.request("POST", "/mcp", headers("subscriptions/listen", null),
-          request(11, "subscriptions/listen", params)));
+    try (RawHttp raw = listen(ca.clientContext(alice))) {
       RawHttp.Response head = raw.readHead();
       assertThat(head.status()).isEqualTo(200);
       assertThat(head.header("Content-Type")).isEqualTo("text/event-stream");
@@ -253,6 +250,27 @@ class ModernProtocolTest {
       assertThat(event).contains("notifications/tools/list_changed")
           .doesNotContain("forbidden").doesNotContain("\"add\"").doesNotContain("progress");
     }
+  }
+
+  @Test
+  void aRevokedCertificateLosesItsListenStream() throws Exception {
+    RealCa.Identity erin = ca.client("erin", "viewer");
+    try (RawHttp raw = listen(ca.clientContext(erin))) {
+      assertThat(raw.readHead().status()).isEqualTo(200);
+      assertThat(raw.readChunk()).isNotNull();
+      ca.revoke(erin);
+      // Closed by the same credential binding as legacy streams (docs/security.md).
+      assertThat(raw.readUntilClosed(Duration.ofSeconds(15).toMillis()))
+          .as("listen stream closed after the certificate was revoked").isNotNull();
+    }
+  }
+
+  private static RawHttp listen(SSLContext tls) throws IOException {
+    RawHttp raw = RawHttp.connect(tls, server.port());
+    raw.send(RawHttp.request("POST", "/mcp", headers("subscriptions/listen", null),
+        request(11, "subscriptions/listen", Map.of("notifications",
+            Map.of(McpSchema.SubscriptionFilter.TOOLS_LIST_CHANGED, true)))));
+    return raw;
   }
 
   private static int count(String tool) {
