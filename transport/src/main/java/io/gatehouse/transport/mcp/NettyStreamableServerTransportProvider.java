@@ -119,7 +119,7 @@ public final class NettyStreamableServerTransportProvider
    */
   public NettyStreamableServerTransportProvider serveModern(McpRequestManager server,
       McpChangeBroadcaster changes) {
-    this.modern = new ModernEndpoint(server, jsonMapper, limits.sseKeepAlive());
+    this.modern = new ModernEndpoint(server, jsonMapper, limits.sseKeepAlive(), () -> toolCalls);
     this.modernChanges = changes;
     return this;
   }

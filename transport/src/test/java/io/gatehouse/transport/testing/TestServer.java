@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real Gatehouse server with the real MCP SDK server and a few tools, for tests:
  * {@code echo}, {@code add}, {@code whoami} (principal, protocol version, session id from the
  * transport context, then the principal's roles), {@code progress} (progress + logging notifications), {@code wait} (blocks
- * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls).
+ * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls). The
+ * same tools but {@code wait} are also served on MCP 2026-07-28 ({@link #modern}), counted in the
+ * same {@link #calls}.
  */
 public final class TestServer implements AutoCloseable {
   /** Calls of each tool that reached the SDK. */

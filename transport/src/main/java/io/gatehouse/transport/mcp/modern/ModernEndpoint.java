@@ -3,6 +3,7 @@ package io.gatehouse.transport.mcp.modern;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
+import io.gatehouse.transport.mcp.ToolCallObserver;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.modern.JsonRpc;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -43,14 +45,18 @@ public final class ModernEndpoint {
   private final McpJsonMapper jsonMapper;
   private final Duration keepAlive;
   private final Set<Runnable> openStreams = ConcurrentHashMap.newKeySet();
+  private final Supplier<ToolCallObserver> toolCalls;
 
   /**
    * @param keepAlive interval of SSE comment pings (the transport's {@code limits.sseKeepAlive})
+   * @param toolCalls the observer told of every {@code tools/call}'s end (its value may be null)
    */
-  public ModernEndpoint(McpRequestManager server, McpJsonMapper jsonMapper, Duration keepAlive) {
+  public ModernEndpoint(McpRequestManager server, McpJsonMapper jsonMapper, Duration keepAlive,
+      Supplier<ToolCallObserver> toolCalls) {
     this.server = server;
     this.jsonMapper = jsonMapper;
     this.keepAlive = keepAlive;
+    this.toolCalls = toolCalls;
   }
 
   /** Open event streams (request streams and {@code subscriptions/listen}). */
@@ -141,23 +147,28 @@ public final class ModernEndpoint {
       write(ctx, ModernErrors.response(rpc.id(), ErrorCodes.HEADER_MISMATCH, mismatch, null));
       return;
     }
+    ToolCall call = ToolCall.start(toolCalls.get(), rpc);
     boolean listen = McpSchema.METHOD_SUBSCRIPTIONS_LISTEN.equals(rpc.method());
     // Sync handlers run inside handleBlocking: on a bounded-elastic thread here, never the loop.
     Mono<McpTransportResponse> answer =
         listen ? server.handle(context, rpc) : server.handleBlocking(context, rpc);
     offLoop(answer, context).subscribe(
-        response -> respond(ctx, response, context),
+        response -> respond(ctx, response, context, call),
         err -> {
+          call.ended(ctx, ToolCallObserver.Outcome.ABORTED);
           log.warn("modern MCP request {} failed: {}", rpc.method(), err.toString());
           write(ctx, ModernErrors.response(rpc.id(), ErrorCodes.INTERNAL_ERROR, "internal error", null));
         });
   }
 
   private void respond(ChannelHandlerContext ctx, McpTransportResponse response,
-      McpTransportContext context) {
+      McpTransportContext context, ToolCall call) {
     if (response instanceof McpTransportResponse.Result result) {
+      call.answered(result.response());
+      call.ended(ctx, null);
       ctx.writeAndFlush(HttpResponses.json(HttpResponseStatus.OK, json(result.response())));
     } else if (response instanceof McpTransportResponse.Error error) {
+      call.ended(ctx, ToolCallObserver.Outcome.ERROR);
       JsonRpc.JSONRPCResponse body = error.response();
       int code = body.error() == null || body.error().code() == null
           ? ErrorCodes.INTERNAL_ERROR : body.error().code();
@@ -168,11 +179,63 @@ public final class ModernEndpoint {
         if (end[0] != null) {
           openStreams.remove(end[0]);
         }
+        call.ended(ctx, null);
       };
       end[0] = ModernSseResponse.start(ctx, jsonMapper,
-          streaming.messages().contextWrite(c -> c.put(McpTransportContext.KEY, context)),
+          streaming.messages()
+              .doOnNext(m -> {
+                if (m instanceof JsonRpc.JSONRPCResponse r) {
+                  call.answered(r);
+                }
+              })
+              .contextWrite(c -> c.put(McpTransportContext.KEY, context)),
           keepAlive, onEnd);
       openStreams.add(end[0]);
+    }
+  }
+
+  /** Times one {@code tools/call} for the observer; a no-op for other requests. */
+  private static final class ToolCall {
+    private static final ToolCall NONE = new ToolCall(null, null);
+    private final ToolCallObserver observer;
+    private final String tool;
+    private final long start = System.nanoTime();
+    private volatile ToolCallObserver.Outcome outcome = ToolCallObserver.Outcome.ABORTED;
+    private boolean reported;
+
+    private ToolCall(ToolCallObserver observer, String tool) {
+      this.observer = observer;
+      this.tool = tool;
+    }
+
+    static ToolCall start(ToolCallObserver observer, JsonRpc.JSONRPCRequest rpc) {
+      if (observer == null || !McpSchema.METHOD_TOOLS_CALL.equals(rpc.method())
+          || !(rpc.params() instanceof java.util.Map<?, ?> params)
+          || !(params.get("name") instanceof String tool)) {
+        return NONE;
+      }
+      return new ToolCall(observer, tool);
+    }
+
+    void answered(JsonRpc.JSONRPCResponse response) {
+      boolean error = response.error() != null
+          || (response.result() instanceof McpSchema.CallToolResult r && Boolean.TRUE.equals(r.isError()))
+          || (response.result() instanceof java.util.Map<?, ?> m && Boolean.TRUE.equals(m.get("isError")));
+      outcome = error ? ToolCallObserver.Outcome.ERROR : ToolCallObserver.Outcome.OK;
+    }
+
+    /** Reports once, on the event loop; {@code given} overrides what was answered. */
+    void ended(ChannelHandlerContext ctx, ToolCallObserver.Outcome given) {
+      if (observer == null) {
+        return;
+      }
+      long nanos = System.nanoTime() - start;
+      ctx.executor().execute(() -> {
+        if (!reported) {
+          reported = true;
+          observer.toolCallEnded(tool, given != null ? given : outcome, nanos);
+        }
+      });
     }
   }
 

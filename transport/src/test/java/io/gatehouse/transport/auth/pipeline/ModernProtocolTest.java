@@ -11,6 +11,7 @@ import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
 import io.gatehouse.transport.testing.TestServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.modelcontextprotocol.modern.McpSchema;
 import io.modelcontextprotocol.modern.client.McpClient;
 import io.modelcontextprotocol.modern.client.McpSyncClient;
@@ -45,6 +46,7 @@ class ModernProtocolTest {
   static RealCa ca;
   static TestServer server;
   static GatehouseAuth auth;
+  static SimpleMeterRegistry meters = new SimpleMeterRegistry();
   static RealCa.Identity alice;
   static RealCa.Identity carol;
 
@@ -59,7 +61,7 @@ class ModernProtocolTest {
     TransportConfig config = AuthFixture.config(ca, authConfig);
     // Quick pings, so the listen test sees a keep-alive without waiting 15 s.
     config = config.withLimits(config.limits().withSse(Duration.ofMillis(200), 1 << 20));
-    auth = GatehouseAuth.fromConfig(config);
+    auth = GatehouseAuth.fromConfig(config, meters);
     server = TestServer.start(config, auth);
     alice = ca.client("alice", "viewer");
     carol = ca.client("carol", "manager");
@@ -204,7 +206,7 @@ class ModernProtocolTest {
   }
 
   @Test
-  void plainResultIsJsonAndAStreamingHandlerIsSse() throws IOException {
+  void plainResultIsJsonAndAStreamingHandlerIsSse() throws Exception {
     RawHttp.Response plain = post(carol, headers("tools/call", "echo"), toolCall(9, "echo"));
     assertThat(plain.status()).isEqualTo(200);
     assertThat(plain.header("Content-Type")).startsWith("application/json");
@@ -225,6 +227,12 @@ class ModernProtocolTest {
       }
       assertThat(events).contains("notifications/progress").contains("\"text\":\"done\"");
       assertThat(events.indexOf("notifications/progress")).isLessThan(events.indexOf("done"));
+    }
+    // Both answers are timed like legacy tool calls (only the modern path calls progress here).
+    for (String tool : List.of("echo", "progress")) {
+      assertThat(AuthFixture.eventually(Duration.ofSeconds(5), () -> meters
+          .find(AuthMetrics.TOOL_CALLS).tags("tool", tool, "outcome", "ok").timer() != null))
+          .as(tool).isTrue();
     }
   }
 
