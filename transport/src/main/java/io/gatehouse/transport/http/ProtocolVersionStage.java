@@ -45,8 +45,8 @@ public final class ProtocolVersionStage implements RequestStage {
     if (values.size() != 1 || !supported.contains(values.get(0).trim())) {
       if (ModernProtocol.looksModern(request)) {
         // A client of the stateless era (it sends Mcp-Method) reads JSON-RPC errors.
-        return CompletableFuture.completedStage(StageResult.respond(ModernErrors.unsupportedVersion(
-            values.size() == 1 ? values.get(0).trim() : null, supported)));
+        return CompletableFuture.completedStage(
+            StageResult.respond(ModernErrors.unsupportedVersion(supported)));
       }
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST,
           "unsupported_protocol_version",

@@ -41,13 +41,13 @@ public final class ModernErrors {
     return response(status(code), id, code, message, data);
   }
 
-  /** The 400 UnsupportedProtocolVersionError, listing {@code supported}. */
-  public static FullHttpResponse unsupportedVersion(String requested, List<String> supported) {
+  /**
+   * The 400 UnsupportedProtocolVersionError, listing {@code supported}. The requested value is
+   * not echoed (error bodies never repeat request data).
+   */
+  public static FullHttpResponse unsupportedVersion(List<String> supported) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("supported", supported);
-    if (requested != null) {
-      data.put("requested", requested.length() > 64 ? requested.substring(0, 64) : requested);
-    }
     return response(null, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
         "Unsupported protocol version; supported: " + String.join(", ", supported), data);
   }

@@ -76,7 +76,7 @@ public final class ModernProtocol {
       return Optional.of(headerMismatch("Mcp-Method must appear once, well-formed"));
     }
     if (namesPrimitive(method) && name(request).isEmpty()) {
-      return Optional.of(headerMismatch("Mcp-Name must appear once, well-formed, for " + method));
+      return Optional.of(headerMismatch("Mcp-Name must appear once, well-formed, for this method"));
     }
     return Optional.empty();
   }

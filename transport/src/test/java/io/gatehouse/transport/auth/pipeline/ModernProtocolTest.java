@@ -154,6 +154,7 @@ class ModernProtocolTest {
     assertThat(error.path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION);
     assertThat(error.path("data").path("supported").toString())
         .contains(ModernProtocol.VERSION, "2025-11-25", "2025-03-26");
+    assertThat(r.body()).doesNotContain("2099"); // no echo of request data
     // A legacy-era client (no Mcp-Method) keeps today's shape.
     Map<String, String> legacy = AuthFixture.mcpHeaders(Map.of("MCP-Protocol-Version", "2099-01-01"));
     RawHttp.Response old = post(alice, legacy, request(1, "tools/list", Map.of()));
