@@ -25,6 +25,10 @@ public final class ExampleServer implements AutoCloseable {
   /** The MCP server name reported at initialize. */
   public static final String NAME = "gatehouse-example";
 
+  private static final String INSTRUCTIONS = "Internal HR, project and CRM tools. Read tools are"
+      + " get_*, list_*, search_*; the others change data and record who called them. Call whoami"
+      + " to see your roles.";
+
   private final GatehouseServer server;
   private final PrometheusMeterRegistry registry;
   private final int toolCount;
@@ -51,15 +55,18 @@ public final class ExampleServer implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     try {
-      List<SyncToolSpecification> tools = new ExampleTools().specifications();
+      ExampleTools example = new ExampleTools();
+      List<SyncToolSpecification> tools = example.specifications();
       Gatehouse.Builder builder = Gatehouse.server(config.server())
           .tools(tools)
           .mcp(spec -> spec.serverInfo(NAME, version())
-              .instructions("Internal HR, project and CRM tools. Read tools are get_*, list_*,"
-                  + " search_*; the others change data and record who called them. Call whoami to"
-                  + " see your roles.")
+              .instructions(INSTRUCTIONS)
               // listChanged: after a policy reload, clients are told to list the tools again.
               .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build()))
+          // The same tools on MCP 2026-07-28 (stateless), on the same /mcp behind the same pipeline.
+          .modernTools(example.modernTools())
+          .modern(modern -> modern.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+              .builder(NAME, version()).build()).instructions(INSTRUCTIONS))
           .metrics(registry);
       if (config.metrics().enabled()) {
         builder.metricsEndpoint(registry::scrape);

@@ -1,5 +1,6 @@
 package io.gatehouse.example.tools;
 
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,17 @@ public final class ExampleTools {
   /** The HR, projects and CRM tools (not {@code whoami}). */
   public List<ToolDefinition> definitions() {
     return definitions;
+  }
+
+  /**
+   * Every tool for MCP 2026-07-28, from the same definitions as {@link #specifications()}; write
+   * tools record the caller's principal id.
+   */
+  public List<McpSyncTool> modernTools() {
+    List<McpSyncTool> tools = new ArrayList<>();
+    tools.add(Whoami.modernTool());
+    definitions.forEach(d -> tools.add(d.toModernTool(Whoami.CONTEXT_CALLER)));
+    return List.copyOf(tools);
   }
 
   /** Every tool as an SDK specification; write tools record the caller's principal id. */

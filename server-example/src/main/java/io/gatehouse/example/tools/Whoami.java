@@ -2,6 +2,8 @@ package io.gatehouse.example.tools;
 
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.mcp.McpContextKeys;
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
@@ -23,6 +25,10 @@ public final class Whoami {
   /** Resolves the caller of write tools to its principal id (a SPIFFE ID, {@code iss#sub}, key id). */
   public static final ToolDefinition.CallerResolver CALLER = exchange -> principal(exchange).id();
 
+  private static final String DESCRIPTION = "Who am I? Returns the caller's identity as this"
+      + " server sees it: principal id, roles, how it authenticated (certificate, jwt, api_key)"
+      + " and the credential id (certificate serial, token id or API-key id).";
+
   private Whoami() {}
 
   /**
@@ -34,12 +40,30 @@ public final class Whoami {
         .orElseThrow(() -> new ToolError("no authenticated caller"));
   }
 
+  /** Resolves the caller of write tools from a transport context (the modern path's handlers). */
+  public static final ToolDefinition.ContextCallerResolver CONTEXT_CALLER = context ->
+      McpContextKeys.principal(context).orElseThrow(() -> new ToolError("no authenticated caller"))
+          .id();
+
+  /** {@code whoami} for MCP 2026-07-28: the same answer from the same transport-context key. */
+  public static McpSyncTool modernTool() {
+    io.modelcontextprotocol.modern.McpSchema.Tool tool =
+        io.modelcontextprotocol.modern.McpSchema.Tool.builder(NAME, Schema.object().toMap())
+            .description(DESCRIPTION)
+            .annotations(io.modelcontextprotocol.modern.McpSchema.ToolAnnotations.builder()
+                .readOnlyHint(true).destructiveHint(false).idempotentHint(true)
+                .openWorldHint(false).build())
+            .build();
+    return McpSyncTool.of(tool, (context, request) -> McpSyncResponse.result(
+        McpContextKeys.principal(context.transportContext())
+            .map(p -> ToolDefinition.modernResult(describe(p)))
+            .orElseGet(() -> ToolDefinition.modernError("no authenticated caller"))));
+  }
+
   /** The tool: principal id, roles, authentication method and credential id of the caller. */
   public static SyncToolSpecification specification() {
     Tool tool = Tool.builder(NAME, Schema.object().toMap())
-        .description("Who am I? Returns the caller's identity as this server sees it: principal id,"
-            + " roles, how it authenticated (certificate, jwt, api_key) and the credential id"
-            + " (certificate serial, token id or API-key id).")
+        .description(DESCRIPTION)
         .annotations(ToolAnnotations.builder().readOnlyHint(true).destructiveHint(false)
             .idempotentHint(true).openWorldHint(false).build())
         .build();

@@ -159,6 +159,27 @@ class DemoFlowTest {
   }
 
   @Test
+  void theExampleServerServesTheSameToolsToAModernClient() throws Exception {
+    SSLContext tls = certificateContext("alice");
+    List<String> legacy;
+    try (McpProbe probe = McpProbe.connect(baseUrl(), tls, null)) {
+      legacy = probe.toolNames();
+    }
+    var transport = io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport
+        .builder(demo.mcpUrl()).customizeClient(b -> b.sslContext(tls)).build();
+    var client = io.modelcontextprotocol.modern.client.McpClient.sync(transport).build();
+    var listed = client.listTools().skipCache().list();
+    List<String> modern = listed.tools().stream()
+        .map(io.modelcontextprotocol.modern.McpSchema.Tool::name).toList();
+    // Same policy, same definitions: the same tools, in a deterministic (sorted) order.
+    assertThat(modern).isSorted().containsExactlyInAnyOrderElementsOf(legacy).contains(Whoami.NAME);
+    assertThat(listed.cacheScope()).isEqualTo(io.modelcontextprotocol.modern.McpSchema.CacheScope.PRIVATE);
+    var who = client.tool(Whoami.NAME).call();
+    assertThat(((io.modelcontextprotocol.modern.McpSchema.TextContent) who.content().get(0)).text())
+        .contains("spiffe://").contains("alice");
+  }
+
+  @Test
   void step5RevokedCarolInTheStoreAndTheServerRefusedHerThroughOcsp() throws Exception {
     Demo.Revocation revocation = report.revocation();
     assertThat(revocation.status()).isEqualTo(401);

@@ -24,6 +24,22 @@ class ExampleToolsTest {
   }
 
   @Test
+  void bothProtocolGenerationsServeTheSameToolsFromOneDefinition() {
+    ExampleTools example = new ExampleTools();
+    var legacy = example.specifications().stream().map(s -> s.tool()).toList();
+    var modern = example.modernTools().stream().map(t -> t.definition()).toList();
+    assertThat(modern).extracting(t -> t.name())
+        .containsExactlyElementsOf(legacy.stream().map(t -> t.name()).toList());
+    for (int i = 0; i < legacy.size(); i++) {
+      assertThat(modern.get(i).description()).isEqualTo(legacy.get(i).description());
+      assertThat(modern.get(i).annotations().readOnlyHint())
+          .isEqualTo(legacy.get(i).annotations().readOnlyHint());
+      assertThat(modern.get(i).inputSchema().get("properties"))
+          .as(legacy.get(i).name()).isEqualTo(legacy.get(i).inputSchema().get("properties"));
+    }
+  }
+
+  @Test
   void readToolsAreNamedSoPoliciesCanTellReadersFromWriters() {
     Stream.of(hr.tools(), projects.tools(), crm.tools()).flatMap(List::stream).forEach(t -> {
       String verb = t.name().substring(t.name().indexOf('.') + 1);

@@ -1,8 +1,11 @@
 package io.gatehouse.transport.http;
 
+import io.gatehouse.transport.mcp.modern.ModernErrors;
+import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
@@ -60,13 +63,17 @@ public final class StageHandler extends ChannelInboundHandlerAdapter {
     }
     if (failure != null || decision == null) {
       log.warn("request stage {} failed: {}", stage.name(), String.valueOf(failure));
+      boolean modern = ModernProtocol.isModern(request);
       ReferenceCountUtil.release(request);
-      ctx.writeAndFlush(
-          HttpResponses.error(
-              HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error"));
+      FullHttpResponse error = HttpResponses.error(
+          HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
+      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(error) : error);
     } else if (decision.response().isPresent()) {
+      // The modern path answers with JSON-RPC error objects; status and headers are kept.
+      boolean modern = ModernProtocol.isModern(request);
       ReferenceCountUtil.release(request);
-      ctx.writeAndFlush(decision.response().get());
+      FullHttpResponse response = decision.response().get();
+      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(response) : response);
     } else {
       ctx.fireChannelRead(request);
     }

@@ -1,7 +1,12 @@
 package io.gatehouse.transport.mcp;
 
 import io.gatehouse.transport.auth.Principal;
+import io.gatehouse.transport.http.GatehouseRequest;
+import io.gatehouse.transport.http.ProtocolVersionStage;
 import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.spec.HttpHeaders;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +31,23 @@ public final class McpContextKeys {
   public static final String SESSION_ID = "gatehouse.session_id";
 
   private McpContextKeys() {}
+
+  /** The context of {@code request} by {@code principal}: the one place both generations build it. */
+  public static McpTransportContext forRequest(GatehouseRequest request, Principal principal) {
+    Map<String, Object> values = new HashMap<>();
+    values.put(PRINCIPAL, principal);
+    if (request.remoteAddress() != null) {
+      values.put(REMOTE_ADDRESS, request.remoteAddress());
+    }
+    String version = request.attr(ProtocolVersionStage.VERSION).get();
+    values.put(PROTOCOL_VERSION, version == null ? ProtocolVersionStage.DEFAULT_VERSION : version);
+    String session = request.header(HttpHeaders.MCP_SESSION_ID);
+    if (session != null) {
+      // Legacy path only; seen by the SDK once the session was found for this principal.
+      values.put(SESSION_ID, session);
+    }
+    return McpTransportContext.create(values);
+  }
 
   /** The principal in {@code context}, if any. */
   public static Optional<Principal> principal(McpTransportContext context) {

@@ -5,7 +5,8 @@ import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
-import io.gatehouse.transport.http.ProtocolVersionStage;
+import io.gatehouse.transport.mcp.modern.ModernEndpoint;
+import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider.SessionEntry;
 import io.gatehouse.transport.mcp.session.SessionState;
 import io.modelcontextprotocol.common.McpTransportContext;
@@ -19,7 +20,6 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +53,12 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       return;
     }
     Principal principal = RequestPrincipal.get(request).orElse(null);
+    ModernEndpoint modern = provider.modern;
+    if (modern != null && ModernProtocol.isModern(request)) {
+      modern.serve(ctx, request, principal,
+          principal == null ? null : transportContext(request, principal), provider.closing);
+      return;
+    }
     if (principal == null) {
       error(ctx, HttpResponseStatus.UNAUTHORIZED, "unauthorized", "authentication required");
       return;
@@ -280,20 +286,7 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
   }
 
   private static McpTransportContext transportContext(GatehouseRequest request, Principal p) {
-    Map<String, Object> values = new HashMap<>();
-    values.put(McpContextKeys.PRINCIPAL, p);
-    if (request.remoteAddress() != null) {
-      values.put(McpContextKeys.REMOTE_ADDRESS, request.remoteAddress());
-    }
-    String version = request.attr(ProtocolVersionStage.VERSION).get();
-    values.put(McpContextKeys.PROTOCOL_VERSION,
-        version == null ? ProtocolVersionStage.DEFAULT_VERSION : version);
-    String session = request.header(HttpHeaders.MCP_SESSION_ID);
-    if (session != null) {
-      // Only seen by the SDK once the session was found for this principal.
-      values.put(McpContextKeys.SESSION_ID, session);
-    }
-    return McpTransportContext.create(values);
+    return McpContextKeys.forRequest(request, p);
   }
 
   /** Subscribes SDK work off the event loop, with the transport context in Reactor's context. */

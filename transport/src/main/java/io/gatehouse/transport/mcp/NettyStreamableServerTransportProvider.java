@@ -6,8 +6,14 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.mcp.session.SealedSessions;
 import io.gatehouse.transport.mcp.session.SessionKeys;
 import io.gatehouse.transport.mcp.session.SessionState;
+import io.gatehouse.transport.mcp.modern.ModernEndpoint;
+import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.modern.server.McpRequestManager;
+import io.modelcontextprotocol.modern.server.feature.McpChangeBroadcaster;
+import io.modelcontextprotocol.modern.server.feature.ServerChange;
+import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.ProtocolVersions;
@@ -63,6 +69,9 @@ public final class NettyStreamableServerTransportProvider
   volatile boolean closing;
   volatile ToolCallObserver toolCalls;
   final CredentialBindings credentials = new CredentialBindings();
+  /** The MCP 2026-07-28 side of the endpoint; null: only the legacy revisions are served. */
+  volatile ModernEndpoint modern;
+  private volatile McpChangeBroadcaster modernChanges;
   private final Disposable sweeper;
   private final Disposable revalidator;
   volatile SealedSessions sealed;
@@ -121,7 +130,33 @@ public final class NettyStreamableServerTransportProvider
     for (SessionEntry entry : sessions.values()) {
       open += entry.openStreams.get() + (entry.listening.get() == null ? 0 : 1);
     }
+    ModernEndpoint served = modern;
+    open += served == null ? 0 : served.openStreamCount();
     return open;
+  }
+
+  /**
+   * Also serves MCP {@value ModernProtocol#VERSION} (stateless) on {@link #PATH} with {@code
+   * server}, chosen per request by {@code MCP-Protocol-Version}, behind the same stages. Call
+   * before the server starts. {@code changes} (may be null), the feed given to the modern server's
+   * {@code subscriptions(...)}, receives a {@code ToolsListChanged} whenever {@link
+   * #notifyClients} tells legacy sessions that the tools changed (e.g. a policy reload).
+   */
+  public NettyStreamableServerTransportProvider serveModern(McpRequestManager server,
+      McpChangeBroadcaster changes) {
+    this.modern = new ModernEndpoint(server, jsonMapper, limits.sseKeepAlive(), () -> toolCalls);
+    this.modernChanges = changes;
+    return this;
+  }
+
+  /** Every revision accepted on {@link #PATH}: the legacy ones, plus the modern one if served. */
+  public List<String> servedProtocolVersions() {
+    if (modern == null) {
+      return PROTOCOL_VERSIONS;
+    }
+    List<String> all = new ArrayList<>(PROTOCOL_VERSIONS);
+    all.add(ModernProtocol.VERSION);
+    return List.copyOf(all);
   }
 
   /** Reports the end of every {@code tools/call} to {@code observer} (e.g. latency metrics). */
@@ -141,6 +176,11 @@ public final class NettyStreamableServerTransportProvider
 
   @Override
   public Mono<Void> notifyClients(String method, Object params) {
+    McpChangeBroadcaster changes = modernChanges;
+    if (changes != null && McpSchema.METHOD_NOTIFICATION_TOOLS_LIST_CHANGED.equals(method)) {
+      // Carries no tool names: listeners re-list, through the per-caller filter.
+      changes.broadcast(new ServerChange.ToolsListChanged());
+    }
     return Flux.fromIterable(List.copyOf(sessions.values()))
         .flatMap(e -> e.session.sendNotification(method, params).onErrorResume(err -> {
           log.debug("notification {} not delivered: {}", method, err.toString());
@@ -169,6 +209,10 @@ public final class NettyStreamableServerTransportProvider
   public void stopAccepting() {
     closing = true;
     sessions.values().forEach(SessionEntry::closeListening);
+    ModernEndpoint served = modern;
+    if (served != null) {
+      served.closeStreams();
+    }
   }
 
   @Override

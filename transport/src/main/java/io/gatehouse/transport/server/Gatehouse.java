@@ -5,7 +5,11 @@ import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.mcp.modern.PermittedToolRepository;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.modelcontextprotocol.modern.server.feature.McpChangeFeed;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
@@ -56,6 +60,9 @@ public final class Gatehouse {
         new EnumMap<>(PipelineSlot.class);
     private final List<Consumer<McpServer.SyncSpecification<?>>> mcpCustomizers =
         new ArrayList<>();
+    private final List<McpSyncTool> modernTools = new ArrayList<>();
+    private final List<Consumer<io.modelcontextprotocol.modern.server.McpServer.Builder>>
+        modernCustomizers = new ArrayList<>();
     private MeterRegistry registry;
     private Supplier<String> scrape;
     private boolean insecureNoAuthentication;
@@ -81,6 +88,23 @@ public final class Gatehouse {
      */
     public Builder mcp(Consumer<McpServer.SyncSpecification<?>> customizer) {
       mcpCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
+      return this;
+    }
+
+    /**
+     * Also serves {@code tools} on MCP 2026-07-28 (stateless) on the same {@code /mcp}, behind the
+     * same pipeline: {@code tools/list} filtered by the same policy, {@code tools/call} authorized
+     * from the {@code Mcp-Method}/{@code Mcp-Name} headers (docs/transport.md, "Two protocol
+     * generations on one endpoint"). Without it only the 2025-xx revisions are served.
+     */
+    public Builder modernTools(List<McpSyncTool> tools) {
+      modernTools.addAll(tools);
+      return this;
+    }
+
+    /** Adjusts the 2026-07-28 server (server info, instructions); used with {@link #modernTools}. */
+    public Builder modern(Consumer<io.modelcontextprotocol.modern.server.McpServer.Builder> customizer) {
+      modernCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
       return this;
     }
 
@@ -154,7 +178,11 @@ public final class Gatehouse {
           spec.addToolFilter(auth.toolListFilter());
         }
         mcp = spec.build();
+        io.modelcontextprotocol.modern.server.McpServer modern = modernServer(transport, auth);
         GatehouseServer.Builder server = GatehouseServer.builder(config, transport);
+        if (modern != null) {
+          server.owns(modern::closeGracefully);
+        }
         if (auth != null) {
           if (scrape != null) {
             auth.metricsEndpoint(scrape);
@@ -183,5 +211,26 @@ public final class Gatehouse {
         throw e;
       }
     }
-  }
+  
+    /** The 2026-07-28 server over {@link #modernTools}, filtered like {@code tools/list}; or null. */
+    private io.modelcontextprotocol.modern.server.McpServer modernServer(
+        NettyStreamableServerTransportProvider transport, GatehouseAuth auth) {
+      if (modernTools.isEmpty()) {
+        return null;
+      }
+      PermittedToolRepository repository = auth == null
+          ? PermittedToolRepository.of(modernTools, (context, name) -> true)
+          : PermittedToolRepository.filteredLike(modernTools, auth.toolListFilter());
+      McpChangeFeed changes = new McpChangeFeed();
+      var builder = io.modelcontextprotocol.modern.server.McpServer.builder()
+          .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+              .builder("gatehouse", "1.0").build())
+          .feature(ToolsFeature.ofSync(repository))
+          .subscriptions(changes);
+      modernCustomizers.forEach(c -> c.accept(builder));
+      io.modelcontextprotocol.modern.server.McpServer modern = builder.build();
+      transport.serveModern(modern, changes);
+      return modern;
+    }
+}
 }

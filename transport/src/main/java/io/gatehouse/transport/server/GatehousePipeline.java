@@ -74,7 +74,7 @@ final class GatehousePipeline extends ChannelInitializer<SocketChannel> {
     addStage("host-origin", new HostOriginStage(config.allowedHosts(), config.allowedOrigins(),
         loopback(config.bind()), !config.plainHttp()));
     addStage("mcp-protocol-version", new ProtocolVersionStage(
-        NettyStreamableServerTransportProvider.PATH, mcp.protocolVersions()));
+        NettyStreamableServerTransportProvider.PATH, mcp.servedProtocolVersions()));
     addStage("healthz", new HealthStage());
     addStage("readyz", new ReadinessStage(readiness));
     for (PipelineSlot slot : PipelineSlot.values()) {

@@ -9,6 +9,14 @@ import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.gatehouse.transport.mcp.modern.PermittedToolRepository;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.modern.server.McpRequestContext;
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.feature.McpChangeFeed;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -25,7 +33,9 @@ import java.util.function.Supplier;
  * A real Gatehouse server with the real MCP SDK server and a few tools, for tests:
  * {@code echo}, {@code add}, {@code whoami} (principal, protocol version, session id from the
  * transport context, then the principal's roles), {@code progress} (progress + logging notifications), {@code wait} (blocks
- * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls).
+ * until {@link #release} — for shutdown tests) and {@code forbidden} (counts its calls). The
+ * same tools but {@code wait} are also served on MCP 2026-07-28 ({@link #modern}), counted in the
+ * same {@link #calls}.
  */
 public final class TestServer implements AutoCloseable {
   /** Calls of each tool that reached the SDK. */
@@ -43,6 +53,10 @@ public final class TestServer implements AutoCloseable {
       boolean secure, MeterRegistry meters, Supplier<String> scrape) {
     Gatehouse.Builder builder = Gatehouse.server(config)
         .tools(tools())
+        // The same tools on MCP 2026-07-28, behind the same pipeline and filtered by the same policy.
+        .modernTools(modernTools())
+        .modern(b -> b.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+            .builder("gatehouse-test", "1.0").build()))
         .mcp(spec -> spec.serverInfo("gatehouse-test", "1.0").capabilities(
             McpSchema.ServerCapabilities.builder().tools(true).logging().build()));
     stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
@@ -137,6 +151,51 @@ public final class TestServer implements AutoCloseable {
     }));
     tools.add(tool("forbidden", (exchange, req) -> text("should not run")));
     return tools;
+  }
+
+  private List<McpSyncTool> modernTools() {
+    List<McpSyncTool> tools = new ArrayList<>();
+    tools.add(modernTool("echo", (ctx, args) -> String.valueOf(args.get("text"))));
+    tools.add(modernTool("add", (ctx, args) -> String.valueOf(
+        ((Number) args.get("a")).longValue() + ((Number) args.get("b")).longValue())));
+    tools.add(modernTool("whoami", (ctx, args) -> {
+      McpTransportContext t = ctx.transportContext();
+      return McpContextKeys.principal(t).orElseThrow().id() + "|"
+          + t.get(McpContextKeys.PROTOCOL_VERSION) + "|none|"
+          + String.join(",", new java.util.TreeSet<>(
+              McpContextKeys.principal(t).orElseThrow().roles()));
+    }));
+    tools.add(McpSyncTool.of(modernToolDefinition("progress"), (ctx, req) -> {
+      calls.computeIfAbsent("progress", n -> new AtomicInteger()).incrementAndGet();
+      return McpSyncResponse.streaming(notifier -> {
+        for (int i = 1; i <= 3; i++) {
+          notifier.progress(i, 3.0, "step " + i);
+        }
+        return modernText("done");
+      });
+    }));
+    tools.add(modernTool("forbidden", (ctx, args) -> "should not run"));
+    return tools;
+  }
+
+  private McpSyncTool modernTool(String name,
+      java.util.function.BiFunction<McpRequestContext, Map<String, Object>, String> handler) {
+    return McpSyncTool.of(modernToolDefinition(name), (ctx, req) -> {
+      calls.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+      return McpSyncResponse.result(modernText(handler.apply(ctx,
+          req.arguments() == null ? Map.of() : req.arguments())));
+    });
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.Tool modernToolDefinition(String name) {
+    return io.modelcontextprotocol.modern.McpSchema.Tool.builder(name, Map.of("type", "object"))
+        .description(name).build();
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.CallToolResult modernText(String text) {
+    return io.modelcontextprotocol.modern.McpSchema.CallToolResult.builder()
+        .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent.builder(text).build())
+        .build();
   }
 
   private SyncToolSpecification tool(String name,

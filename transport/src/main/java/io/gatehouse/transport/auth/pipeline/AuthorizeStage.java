@@ -10,6 +10,7 @@ import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.http.StageResult;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
+import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
@@ -62,8 +63,10 @@ final class AuthorizeStage implements RequestStage {
       return decisions.resourceDenied(principal, resource, remote);
     }
     boolean toolCall = request.path().equals(NettyStreamableServerTransportProvider.PATH)
-        && request.jsonRpcMethod().filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent();
-    String tool = toolCall ? request.toolName().orElse(null) : null;
+        && ModernProtocol.authorizedMethod(request)
+            .filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent();
+    // Modern requests: from Mcp-Method/Mcp-Name, before the body is parsed (docs/transport.md).
+    String tool = toolCall ? ModernProtocol.authorizedToolName(request).orElse(null) : null;
     if (toolCall && (tool == null || !TOOL_NAME.matcher(tool).matches())) {
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
           "tools/call needs params.name, a valid tool name");
