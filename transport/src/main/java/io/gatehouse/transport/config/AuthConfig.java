@@ -248,12 +248,14 @@ public record AuthConfig(
    * @param clockSkew see the owning component's {@link Setting}
    * @param tokenCacheTtl see the owning component's {@link Setting}
    * @param tokenCacheSize see the owning component's {@link Setting}
+   * @param issuers external identity providers, found by discovery (see {@link Issuer})
    */
   public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
       Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
       Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
-      Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize) {
+      Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize, List<Issuer> issuers) {
     public Jwt {
+      issuers = issuers == null ? List.of() : List.copyOf(issuers);
       enabled = enabled != null && enabled;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
       jwksCacheTtl = JwtKeys.CACHE_TTL.orDefault(jwksCacheTtl);
@@ -265,10 +267,18 @@ public record AuthConfig(
       tokenCacheTtl = JwtAuthenticator.TOKEN_CACHE_TTL.orDefault(tokenCacheTtl);
       tokenCacheSize = JwtAuthenticator.TOKEN_CACHE_SIZE.orDefault(tokenCacheSize);
       if (enabled) {
-        if (issuer == null || issuer.isBlank()) {
-          throw new IllegalArgumentException("auth.jwt.issuer is required when jwt is enabled");
+        if ((issuer == null || issuer.isBlank()) && issuers.isEmpty()) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuer (or auth.jwt.issuers) is required when jwt is enabled");
         }
-        if ((keyFile == null) == (jwksUrl == null)) {
+        if (issuer != null && issuers.stream().anyMatch(i -> i.issuer().equals(issuer))) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuers repeats auth.jwt.issuer " + issuer);
+        }
+        if (issuers.stream().map(Issuer::issuer).distinct().count() != issuers.size()) {
+          throw new IllegalArgumentException("auth.jwt.issuers names an issuer twice");
+        }
+        if (issuer != null && (keyFile == null) == (jwksUrl == null)) {
           throw new IllegalArgumentException(
               "auth.jwt: set exactly one of keyFile and jwksUrl");
         }
@@ -281,7 +291,24 @@ public record AuthConfig(
           .algorithms(algorithms).keyFile(keyFile).jwksUrl(jwksUrl).jwksCacheTtl(jwksCacheTtl)
           .jwksRefreshAhead(jwksRefreshAhead).jwksMinRefetchInterval(jwksMinRefetchInterval)
           .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
-          .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize);
+          .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
+          .issuers(issuers);
+    }
+
+    /**
+     * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first: what the
+     * protected-resource metadata lists as {@code authorization_servers}. Empty when off.
+     */
+    public List<String> acceptedIssuers() {
+      if (!enabled) {
+        return List.of();
+      }
+      List<String> all = new java.util.ArrayList<>();
+      if (issuer != null) {
+        all.add(issuer);
+      }
+      issuers.forEach(i -> all.add(i.issuer()));
+      return List.copyOf(all);
     }
 
     /** A builder with every key unset (its default). */
@@ -305,8 +332,14 @@ public record AuthConfig(
       private Duration clockSkew;
       private Duration tokenCacheTtl;
       private Integer tokenCacheSize;
+      private List<Issuer> issuers;
 
       private Builder() {}
+
+      public Builder issuers(List<Issuer> issuers) {
+        this.issuers = issuers;
+        return this;
+      }
 
       public Builder enabled(Boolean enabled) {
         this.enabled = enabled;
@@ -381,7 +414,7 @@ public record AuthConfig(
       public Jwt build() {
         return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
             jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-            clockSkew, tokenCacheTtl, tokenCacheSize);
+            clockSkew, tokenCacheTtl, tokenCacheSize, issuers);
       }
     }
 
@@ -398,6 +431,51 @@ public record AuthConfig(
     /** On, with a JWK set URL and the default algorithm ES256. */
     public static Jwt withJwksUrl(String issuer, URI jwksUrl) {
       return builder().enabled(true).issuer(issuer).jwksUrl(jwksUrl).build();
+    }
+  }
+
+  /**
+   * An external identity provider ({@code auth.jwt.issuers[]}): its JWK set is found by RFC 8414
+   * or OpenID discovery over HTTPS. Principals are {@code <issuer>#<sub>}, never a bare local
+   * identity.
+   *
+   * @param issuer exact {@code iss}, an {@code https} URL; required
+   * @param audience what {@code aud} must contain; default {@code auth.resource}
+   * @param rolesClaim dotted claim path to an array of names ({@code realm_access.roles}, {@code
+   *     groups}) or {@code scope} (a space-separated string); default {@code roles}
+   * @param roleMapping IdP name → Gatehouse role; when set, unmapped names are dropped; unset:
+   *     names are taken as they are (and must be valid role names)
+   * @param requireCnf refuse tokens without {@code cnf.x5t#S256}; default false
+   * @param algorithms JWS allow-list; default {@code [RS256, ES256]}
+   * @param trustBundle PEM CA certificates for the IdP's HTTPS; default the JDK trust store
+   */
+  public record Issuer(String issuer, String audience, String rolesClaim,
+      java.util.Map<String, String> roleMapping, Boolean requireCnf, List<String> algorithms,
+      Path trustBundle) {
+    public Issuer {
+      URI parsed;
+      try {
+        parsed = issuer == null ? null : new URI(issuer);
+      } catch (java.net.URISyntaxException e) {
+        parsed = null;
+      }
+      if (parsed == null || !"https".equals(parsed.getScheme()) || parsed.getHost() == null
+          || parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+        throw new IllegalArgumentException("auth.jwt.issuers[].issuer must be an https URL"
+            + " without query or fragment (RFC 8414 §2), got " + issuer);
+      }
+      rolesClaim = rolesClaim == null || rolesClaim.isBlank()
+          ? io.gatehouse.transport.auth.idp.ClaimRoles.DEFAULT_CLAIM : rolesClaim;
+      roleMapping = roleMapping == null ? null : java.util.Map.copyOf(roleMapping);
+      requireCnf = requireCnf != null && requireCnf;
+      algorithms = algorithms == null || algorithms.isEmpty()
+          ? io.gatehouse.transport.auth.idp.ExternalIssuers.DEFAULT_ALGORITHMS
+          : List.copyOf(algorithms);
+    }
+
+    /** An issuer with every other key at its default. */
+    public static Issuer of(String issuer) {
+      return new Issuer(issuer, null, null, null, null, null, null);
     }
   }
 

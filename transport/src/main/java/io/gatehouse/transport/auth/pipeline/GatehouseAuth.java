@@ -7,6 +7,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyAuthentication;
 import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.CertificateAuthentication;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
+import io.gatehouse.transport.auth.idp.ExternalIssuers;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtAuthentication;
 import io.gatehouse.transport.auth.policy.Policy;
@@ -260,9 +261,15 @@ public final class GatehouseAuth implements AutoCloseable {
       list.add(CertificateAuthentication.fromConfig(config.certificate()));
     }
     if (config.jwt().enabled()) {
-      JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
-      resources.add(jwt);
-      list.add(jwt);
+      if (config.jwt().issuers().isEmpty()) {
+        JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
+        resources.add(jwt);
+        list.add(jwt);
+      } else {
+        ExternalIssuers jwt = ExternalIssuers.fromConfig(config.jwt(), resource);
+        resources.add(jwt);
+        list.add(jwt);
+      }
     }
     if (config.apiKey().enabled()) {
       list.add(ApiKeyAuthentication.fromConfig(config.apiKey()));
@@ -318,7 +325,7 @@ public final class GatehouseAuth implements AutoCloseable {
     if (config.authorizationServers() != null) {
       return config.authorizationServers();
     }
-    return config.jwt().enabled() ? List.of(config.jwt().issuer()) : List.of();
+    return config.jwt().acceptedIssuers();
   }
 
   private static String base(URI uri) {
