@@ -269,7 +269,7 @@ public record AuthConfig(
       if (enabled) {
         if ((issuer == null || issuer.isBlank()) && issuers.isEmpty()) {
           throw new IllegalArgumentException(
-              "auth.jwt.issuer (or auth.jwt.issuers) is required when jwt is enabled");
+              "auth.jwt.issuer is required when jwt is enabled (or set auth.jwt.issuers)");
         }
         if (issuer != null && issuers.stream().anyMatch(i -> i.issuer().equals(issuer))) {
           throw new IllegalArgumentException(
@@ -277,6 +277,10 @@ public record AuthConfig(
         }
         if (issuers.stream().map(Issuer::issuer).distinct().count() != issuers.size()) {
           throw new IllegalArgumentException("auth.jwt.issuers names an issuer twice");
+        }
+        if (issuer == null && (keyFile != null || jwksUrl != null)) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuer is required with auth.jwt.keyFile or auth.jwt.jwksUrl");
         }
         if (issuer != null && (keyFile == null) == (jwksUrl == null)) {
           throw new IllegalArgumentException(
