@@ -477,7 +477,11 @@ public record AuthConfig(
           : List.copyOf(algorithms);
     }
 
-    /** An issuer with every other key at its default. */
+    /**
+     * An issuer with every other key at its default; also how a plain string in the list (and
+     * {@code GATEHOUSE_AUTH_JWT_ISSUERS=https://a,https://b}) is read.
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static Issuer of(String issuer) {
       return new Issuer(issuer, null, null, null, null, null, null);
     }
