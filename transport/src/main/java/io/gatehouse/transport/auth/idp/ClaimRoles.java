@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Roles from an external issuer's token: a dotted claim path to an array of names ({@code
- * realm_access.roles}, {@code roles}, {@code groups}) or {@code scope} split on spaces, then an
+ * Roles from an external issuer's token: a dotted claim path ({@code realm_access.roles}, {@code
+ * roles}, {@code groups}, {@code scope}, {@code scp}) to an array of names or to one string of
+ * space-separated names (how {@code scope} is written, RFC 9068 §2.2.3), then an
  * optional mapping of IdP names to Gatehouse roles. With a mapping, names it does not list are
  * dropped (an IdP has many roles Gatehouse must not honour by accident); without one, every name
  * must be a valid role name or the token is refused.
@@ -21,9 +22,6 @@ import java.util.Set;
 public final class ClaimRoles implements JwtAuthenticator.RoleClaims {
   /** Where roles are read from when {@code rolesClaim} is unset. */
   public static final String DEFAULT_CLAIM = "roles";
-  /** The claim read as a space-separated string (RFC 8693 §4.2, RFC 9068 §2.2.3). */
-  public static final String SCOPE = "scope";
-
   private final String claim;
   private final List<String> path;
   private final Map<String, String> mapping;
@@ -75,14 +73,11 @@ public final class ClaimRoles implements JwtAuthenticator.RoleClaims {
     if (value == null) {
       return List.of();
     }
-    if (SCOPE.equals(claim)) {
-      if (!(value instanceof String scope)) {
-        throw new InvalidTokenException("scope claim is not a string");
-      }
-      return List.of(scope.strip().split(" +")).stream().filter(s -> !s.isEmpty()).toList();
+    if (value instanceof String names) {
+      return List.of(names.strip().split(" +")).stream().filter(s -> !s.isEmpty()).toList();
     }
     if (!(value instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
-      throw new InvalidTokenException(claim + " claim is not an array of strings");
+      throw new InvalidTokenException(claim + " claim is neither a string nor an array of strings");
     }
     return list.stream().map(String.class::cast).toList();
   }
