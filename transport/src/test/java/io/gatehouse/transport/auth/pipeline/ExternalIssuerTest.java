@@ -120,6 +120,9 @@ class ExternalIssuerTest {
       assertThat(who[3]).isEqualTo("viewer");
       assertThat(toolNames(client)).containsExactly("echo", "whoami");
     }
+    RawHttp.Response metadata =
+        get(noCertificate, server.port(), "/.well-known/oauth-protected-resource", Map.of());
+    assertThat(metadata.body()).contains("\"authorization_servers\":[\"" + idp.issuer() + "\"]");
   }
 
   @Test
