@@ -231,8 +231,8 @@ public record AuthConfig(
   }
 
   /**
-   * Bearer JWTs. With {@code enabled}, {@code issuer} and exactly one of {@code keyFile} / {@code
-   * jwksUrl} are required.
+   * Bearer JWTs. With {@code enabled}, {@code issuers} or {@code issuer} is required; {@code
+   * issuer} needs exactly one of {@code keyFile} / {@code jwksUrl}.
    *
    * @param enabled default false
    * @param issuer exact {@code iss}
