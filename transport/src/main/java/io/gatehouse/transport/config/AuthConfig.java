@@ -232,8 +232,8 @@ public record AuthConfig(
   }
 
   /**
-   * Bearer JWTs. With {@code enabled}, {@code issuer} and exactly one of {@code keyFile} / {@code
-   * jwksUrl} are required.
+   * Bearer JWTs. With {@code enabled}, {@code issuers} or {@code issuer} is required; {@code
+   * issuer} needs exactly one of {@code keyFile} / {@code jwksUrl}.
    *
    * @param enabled default false
    * @param issuer exact {@code iss}
@@ -252,13 +252,15 @@ public record AuthConfig(
    * @param insecurePlainHttpJwks allow an {@code http://} {@code jwksUrl} to a loopback address;
    *     default false. Insecure (any local process that binds the port can mint tokens); warned
    *     about at every start
+   * @param issuers external identity providers, found by discovery (see {@link Issuer})
    */
   public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
       Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
       Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
       Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize,
-      Boolean insecurePlainHttpJwks) {
+      Boolean insecurePlainHttpJwks, List<Issuer> issuers) {
     public Jwt {
+      issuers = issuers == null ? List.of() : List.copyOf(issuers);
       enabled = enabled != null && enabled;
       insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
@@ -271,10 +273,22 @@ public record AuthConfig(
       tokenCacheTtl = JwtAuthenticator.TOKEN_CACHE_TTL.orDefault(tokenCacheTtl);
       tokenCacheSize = JwtAuthenticator.TOKEN_CACHE_SIZE.orDefault(tokenCacheSize);
       if (enabled) {
-        if (issuer == null || issuer.isBlank()) {
-          throw new IllegalArgumentException("auth.jwt.issuer is required when jwt is enabled");
+        if ((issuer == null || issuer.isBlank()) && issuers.isEmpty()) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuer is required when jwt is enabled (or set auth.jwt.issuers)");
         }
-        if ((keyFile == null) == (jwksUrl == null)) {
+        if (issuer != null && issuers.stream().anyMatch(i -> i.issuer().equals(issuer))) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuers repeats auth.jwt.issuer " + issuer);
+        }
+        if (issuers.stream().map(Issuer::issuer).distinct().count() != issuers.size()) {
+          throw new IllegalArgumentException("auth.jwt.issuers names an issuer twice");
+        }
+        if (issuer == null && (keyFile != null || jwksUrl != null)) {
+          throw new IllegalArgumentException(
+              "auth.jwt.issuer is required with auth.jwt.keyFile or auth.jwt.jwksUrl");
+        }
+        if (issuer != null && (keyFile == null) == (jwksUrl == null)) {
           throw new IllegalArgumentException(
               "auth.jwt: set exactly one of keyFile and jwksUrl");
         }
@@ -288,7 +302,24 @@ public record AuthConfig(
           .jwksRefreshAhead(jwksRefreshAhead).jwksMinRefetchInterval(jwksMinRefetchInterval)
           .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
           .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
-          .insecurePlainHttpJwks(insecurePlainHttpJwks);
+          .insecurePlainHttpJwks(insecurePlainHttpJwks)
+          .issuers(issuers);
+    }
+
+    /**
+     * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first; empty when off. (The
+     * protected-resource metadata lists only the external ones: they were found by discovery.)
+     */
+    public List<String> acceptedIssuers() {
+      if (!enabled) {
+        return List.of();
+      }
+      List<String> all = new java.util.ArrayList<>();
+      if (issuer != null) {
+        all.add(issuer);
+      }
+      issuers.forEach(i -> all.add(i.issuer()));
+      return List.copyOf(all);
     }
 
     /** A builder with every key unset (its default). */
@@ -313,8 +344,14 @@ public record AuthConfig(
       private Duration tokenCacheTtl;
       private Integer tokenCacheSize;
       private Boolean insecurePlainHttpJwks;
+      private List<Issuer> issuers;
 
       private Builder() {}
+
+      public Builder issuers(List<Issuer> issuers) {
+        this.issuers = issuers;
+        return this;
+      }
 
       public Builder enabled(Boolean enabled) {
         this.enabled = enabled;
@@ -395,7 +432,7 @@ public record AuthConfig(
       public Jwt build() {
         return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
             jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks);
+            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers);
       }
     }
 
@@ -417,6 +454,55 @@ public record AuthConfig(
     /** This config with plain-http JWKS to loopback allowed or not (insecure; see the field). */
     public Jwt withInsecurePlainHttpJwks(boolean allow) {
       return toBuilder().insecurePlainHttpJwks(allow).build();
+    }
+  }
+
+  /**
+   * An external identity provider ({@code auth.jwt.issuers[]}): its JWK set is found by RFC 8414
+   * or OpenID discovery over HTTPS. Principals are {@code <issuer>#<sub>}, never a bare local
+   * identity.
+   *
+   * @param issuer exact {@code iss}, an {@code https} URL; required
+   * @param audience what {@code aud} must contain; default {@code auth.resource}
+   * @param rolesClaim dotted claim path to an array of names ({@code realm_access.roles}, {@code
+   *     groups}) or {@code scope} (a space-separated string); default {@code roles}
+   * @param roleMapping IdP name → Gatehouse role; when set, unmapped names are dropped; unset:
+   *     names are taken as they are (and must be valid role names)
+   * @param requireCnf refuse tokens without {@code cnf.x5t#S256}; default false
+   * @param algorithms JWS allow-list; default {@code [RS256, ES256]}
+   * @param trustBundle PEM CA certificates for the IdP's HTTPS; default the JDK trust store
+   */
+  public record Issuer(String issuer, String audience, String rolesClaim,
+      java.util.Map<String, String> roleMapping, Boolean requireCnf, List<String> algorithms,
+      Path trustBundle) {
+    public Issuer {
+      URI parsed;
+      try {
+        parsed = issuer == null ? null : new URI(issuer);
+      } catch (java.net.URISyntaxException e) {
+        parsed = null;
+      }
+      if (parsed == null || !"https".equals(parsed.getScheme()) || parsed.getHost() == null
+          || parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+        throw new IllegalArgumentException("auth.jwt.issuers[].issuer must be an https URL"
+            + " without query or fragment (RFC 8414 §2), got " + issuer);
+      }
+      rolesClaim = rolesClaim == null || rolesClaim.isBlank()
+          ? io.gatehouse.transport.auth.idp.ClaimRoles.DEFAULT_CLAIM : rolesClaim;
+      roleMapping = roleMapping == null ? null : java.util.Map.copyOf(roleMapping);
+      requireCnf = requireCnf != null && requireCnf;
+      algorithms = algorithms == null || algorithms.isEmpty()
+          ? io.gatehouse.transport.auth.idp.ExternalIssuers.DEFAULT_ALGORITHMS
+          : List.copyOf(algorithms);
+    }
+
+    /**
+     * An issuer with every other key at its default; also how a plain string in the list (and
+     * {@code GATEHOUSE_AUTH_JWT_ISSUERS=https://a,https://b}) is read.
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static Issuer of(String issuer) {
+      return new Issuer(issuer, null, null, null, null, null, null);
     }
   }
 

@@ -4,7 +4,7 @@ package io.gatehouse.transport.auth.jwt;
 public final class InvalidTokenException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  InvalidTokenException(String reason) {
+  public InvalidTokenException(String reason) {
     super(reason, null, false, false);
   }
 

@@ -85,6 +85,16 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
   private final Clock clock;
   private final Cache<String, VerifiedToken> cache;
 
+  /** Where a token's roles come from; the default reads a top-level {@code roles} array. */
+  @FunctionalInterface
+  public interface RoleClaims {
+    /** The Gatehouse roles {@code claims} grant (validated names). */
+    Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException;
+  }
+
+  private final RoleClaims roleClaims;
+  private final boolean requireBinding;
+
   /** What a verified token says, kept for the cache. */
   private record VerifiedToken(Principal principal, Instant notAfter, String x5tS256,
       Instant validUntil) {}
@@ -97,6 +107,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     this.skew = b.skew;
     this.cacheTtl = b.cacheTtl;
     this.clock = b.clock;
+    this.roleClaims = b.roleClaims;
+    this.requireBinding = b.requireBinding;
     this.claimsVerifier =
         new DefaultJWTClaimsVerifier<>(
             Set.of(b.audience),
@@ -211,7 +223,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
         new VerifiedToken(
             new Principal(
                 principalId(claims.getSubject()),
-                roles(claims),
+                roleClaims.roles(claims),
                 AuthMethod.JWT,
                 claims.getJWTID()),
             min(claims.getExpirationTime().toInstant(), now.plus(cacheTtl)),
@@ -238,7 +250,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     return issuer + "#" + subject;
   }
 
-  private static Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException {
+  /** The default {@link RoleClaims}: a top-level {@code roles} array of valid role names. */
+  public static Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException {
     Object raw = claims.getClaim("roles");
     if (raw == null) {
       return Set.of();
@@ -267,9 +280,12 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     return thumbprint;
   }
 
-  private static void checkBinding(VerifiedToken token, AuthRequest request)
+  private void checkBinding(VerifiedToken token, AuthRequest request)
       throws InvalidTokenException {
     if (token.x5tS256() == null) {
+      if (requireBinding) {
+        throw new InvalidTokenException("token has no cnf binding, which this issuer requires");
+      }
       return;
     }
     X509Certificate cert =
@@ -320,8 +336,22 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     private Duration cacheTtl = TOKEN_CACHE_TTL.defaultValue();
     private int cacheSize = TOKEN_CACHE_SIZE.defaultValue();
     private Clock clock = Clock.systemUTC();
+    private RoleClaims roleClaims = JwtAuthenticator::roles;
+    private boolean requireBinding;
 
     private Builder() {}
+
+    /** Where roles come from (default: the top-level {@code roles} array). */
+    public Builder roleClaims(RoleClaims roleClaims) {
+      this.roleClaims = Objects.requireNonNull(roleClaims, "roleClaims");
+      return this;
+    }
+
+    /** Refuse tokens without {@code cnf.x5t#S256} (default false: bound only when present). */
+    public Builder requireCertificateBinding(boolean require) {
+      this.requireBinding = require;
+      return this;
+    }
 
     /** The only accepted {@code iss} (exact match). Required. */
     public Builder issuer(String issuer) {

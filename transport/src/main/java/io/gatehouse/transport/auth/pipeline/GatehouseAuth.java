@@ -8,6 +8,7 @@ import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.CertificateAuthentication;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
 import io.gatehouse.transport.auth.cert.TrustedIssuers;
+import io.gatehouse.transport.auth.idp.ExternalIssuers;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtAuthentication;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
@@ -285,10 +286,17 @@ public final class GatehouseAuth implements AutoCloseable {
       list.add(CertificateAuthentication.fromConfig(config.certificate()));
     }
     if (config.jwt().enabled()) {
-      JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
-      resources.add(jwt);
-      this.jwtKeys = jwt.keys();
-      list.add(jwt);
+      if (config.jwt().issuers().isEmpty()) {
+        JwtAuthenticator jwt = JwtAuthentication.fromConfig(config.jwt(), resource);
+        resources.add(jwt);
+        this.jwtKeys = jwt.keys();
+        list.add(jwt);
+      } else {
+        // External issuers: discovery and keys are checked at start (a failure stops it there).
+        ExternalIssuers jwt = ExternalIssuers.fromConfig(config.jwt(), resource);
+        resources.add(jwt);
+        list.add(jwt);
+      }
     }
     if (config.apiKey().enabled()) {
       list.add(ApiKeyAuthentication.fromConfig(config.apiKey()));
@@ -346,7 +354,21 @@ public final class GatehouseAuth implements AutoCloseable {
    * end (docs/authentication.md).
    */
   private List<String> authorizationServers() {
-    return config.authorizationServers() == null ? List.of() : config.authorizationServers();
+    // Only servers that exist: the configured ones, and the external issuers (each was found by
+    // discovery at start). The local issuer is not listed: unless the CA service serves RFC 8414
+    // metadata at exactly that URL, a client following it would fail (docs/authentication.md).
+    List<String> listed = new ArrayList<>();
+    if (config.authorizationServers() != null) {
+      listed.addAll(config.authorizationServers());
+    }
+    if (config.jwt().enabled()) {
+      config.jwt().issuers().forEach(i -> {
+        if (!listed.contains(i.issuer())) {
+          listed.add(i.issuer());
+        }
+      });
+    }
+    return List.copyOf(listed);
   }
 
   private static String base(URI uri) {

@@ -168,7 +168,7 @@ class PlainHttpJwksTest {
     // Fast refetches (1 s) so the test sees each endpoint the attacker puts up.
     AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, Tokens.ISSUER, Tokens.AUDIENCE, null, null, jwksUrl, null, null,
         Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(1), null, Duration.ZERO,
-        null, insecurePlainHttp);
+        null, insecurePlainHttp, null);
     return TestServer.tlsConfig(serverPki)
         .withAuth(AuthConfig.defaults().withPolicy(policy)
             .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null))

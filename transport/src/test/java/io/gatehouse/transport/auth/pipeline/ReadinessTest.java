@@ -66,7 +66,7 @@ class ReadinessTest {
     ca.stopResponder(); // ca serve also serves the JWKS: down before the server starts
     AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, ca.tokenIssuer(), null, null, null,
         URI.create(jwks), null, null, Duration.ofSeconds(1), null, null, null, null, null,
-        true); // ca serve's plain-http JWKS on loopback: the named test-only opt-in
+        true, null); // ca serve's plain-http JWKS on loopback: the named test-only opt-in
     TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
         .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));
