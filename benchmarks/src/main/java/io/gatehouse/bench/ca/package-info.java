@@ -1,0 +1,2 @@
+/** JMH: certificate issuance by the CA. */
+package io.gatehouse.bench.ca;

@@ -1,0 +1,2 @@
+/** Turns benchmark scores into RESULTS.md tables and charts. */
+package io.gatehouse.bench.report;
