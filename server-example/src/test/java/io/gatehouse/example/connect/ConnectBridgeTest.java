@@ -1,0 +1,209 @@
+package io.gatehouse.example.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.gatehouse.ca.authority.PemFiles;
+import io.gatehouse.ca.cli.CliEnvironment;
+import io.gatehouse.ca.cli.GatehouseCli;
+import io.gatehouse.example.demo.Demo;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code gatehouse connect} in a child JVM against the demo's real CA (OCSP) and example server
+ * over real mutual TLS, driven by clients we did not write (the MCP Java SDK's and TypeScript
+ * SDK's stdio client transports) and by raw JSON-RPC lines that check stdout line by line.
+ */
+class ConnectBridgeTest {
+  @TempDir static Path work;
+  static Demo demo;
+  static Path certs;
+
+  @BeforeAll
+  static void startCaAndServer() {
+    certs = work.resolve("certs");
+    StringWriter output = new StringWriter();
+    demo = new Demo(new Demo.Options(certs, 0, 0, Map.of()), new PrintWriter(output, true));
+    // Steps 1 to 3: the CA, the certificates, the CA service (OCSP) and the example server.
+    assertThat(demo.run().steps()).filteredOn(s -> s.number() <= 3).hasSize(3)
+        .as(output.toString()).allMatch(Demo.Step::ok);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  static List<String> argsFor(String name) {
+    return List.of("--url", demo.mcpUrl(), "--cert", certs.resolve("clients/" + name + ".crt").toString(),
+        "--key", certs.resolve("clients/" + name + ".key").toString(), "--ca", demo.layout().chain().toString());
+  }
+
+  static String gatehouse(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cli = GatehouseCli.newCommandLine(new CliEnvironment(
+        Map.of(CliEnvironment.CA_PASSPHRASE + CliEnvironment.FILE_SUFFIX, demo.passphraseFile().toString()),
+        null, Clock.systemUTC()));
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    assertThat(cli.execute(args)).as(String.join(" ", args) + ": " + err).isZero();
+    return out.toString();
+  }
+
+  @Test
+  void javaSdkStdioClientListsToolsCallsWhoamiAsTheCertificateAndGetsAReadableRefusal() {
+    List<String> command = BridgeProcess.command(argsFor("bob"));
+    ServerParameters parameters = ServerParameters.builder(command.get(0))
+        .args(command.subList(1, command.size()).toArray(String[]::new)).build();
+    StdioClientTransport transport = new StdioClientTransport(parameters, McpJsonDefaults.getMapper());
+    StringBuffer stderr = new StringBuffer();
+    transport.setStdErrorHandler(line -> stderr.append(line).append('\n'));
+    try (McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(30)).build()) {
+      try {
+        client.initialize();
+      } catch (RuntimeException e) {
+        throw new AssertionError("bridge stderr:\n" + stderr, e);
+      }
+      List<String> tools = client.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+      assertThat(tools).contains("whoami", "projects.create_task").doesNotContain("crm.get_customer");
+
+      McpSchema.CallToolResult who = client.callTool(new McpSchema.CallToolRequest("whoami", Map.of()));
+      Map<?, ?> identity = (Map<?, ?>) who.structuredContent();
+      assertThat(String.valueOf(identity.get("principal"))).endsWith("/client/bob");
+      assertThat(identity.get("auth_method")).isEqualTo("certificate");
+
+      assertThatThrownBy(() -> client.callTool(
+          new McpSchema.CallToolRequest("crm.get_customer", Map.of("customer_id", "C-500"))))
+          .hasMessageContaining("tool 'crm.get_customer' is not permitted");
+    }
+    assertThat(stderr.toString()).doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void rawHostSeesOnlyJsonRpcOnStdoutAndReadableErrors() throws Exception {
+    try (BridgeProcess bridge = new BridgeProcess(argsFor("bob"))) {
+      JsonNode init = bridge.initialize();
+      assertThat(init.path("result").path("protocolVersion").asString("")).startsWith("2025-");
+      assertThat(bridge.request(2, "tools/list", "{}").path("result").path("tools").size()).isPositive();
+
+      JsonNode who = bridge.request(3, "tools/call", "{\"name\":\"whoami\",\"arguments\":{}}");
+      assertThat(who.path("result").path("structuredContent").path("principal").asString("")).endsWith("/client/bob");
+
+      JsonNode forbidden = bridge.request(4, "tools/call",
+          "{\"name\":\"crm.get_customer\",\"arguments\":{\"customer_id\":\"C-500\"}}");
+      assertThat(forbidden.path("error").path("code").asInt()).isEqualTo(Bridge.FORBIDDEN);
+      assertThat(forbidden.path("error").path("message").asString(""))
+          .isEqualTo("tool 'crm.get_customer' is not permitted for this certificate's roles");
+      assertThat(forbidden.path("error").path("data").path("httpStatus").asInt()).isEqualTo(403);
+
+      bridge.send("this is not json");
+      JsonNode parse = bridge.awaitId(-1, Duration.ofSeconds(10));
+      assertThat(parse.path("error").path("code").asInt()).isEqualTo(Bridge.PARSE_ERROR);
+
+      // Still relaying after the errors.
+      assertThat(bridge.request(5, "ping", "{}").has("result")).isTrue();
+      bridge.close();
+      assertThat(bridge.process.exitValue()).isZero();
+      bridge.assertOnlyJsonRpc();
+      assertThat(bridge.stderr.toString()).doesNotContain("PRIVATE KEY");
+    }
+  }
+
+  @Test
+  void revokingTheCertificateWhileConnectedGivesAClearErrorAndTheBridgeKeepsRunning() throws Exception {
+    gatehouse("ca", "issue", "client", "--dir", certs.toString(), "--name", "dave", "--role", "assistant-manager",
+        "--force");
+    try (BridgeProcess bridge = new BridgeProcess(argsFor("dave"))) {
+      bridge.initialize();
+      assertThat(bridge.request(2, "tools/call", "{\"name\":\"whoami\",\"arguments\":{}}").has("result")).isTrue();
+
+      String serial = PemFiles.readCertificate(certs.resolve("clients/dave.crt")).getSerialNumber().toString(16);
+      gatehouse("ca", "revoke", "--dir", certs.toString(), "--serial", serial, "--reason", "keyCompromise");
+
+      JsonNode refused = null;
+      long deadline = System.nanoTime() + Demo.OCSP_CACHE_TTL.plusSeconds(15).toNanos();
+      for (int id = 10; System.nanoTime() < deadline; id++) {
+        JsonNode answer = bridge.request(id, "tools/call", "{\"name\":\"whoami\",\"arguments\":{}}");
+        if (answer.has("error")) {
+          refused = answer;
+          break;
+        }
+        Thread.sleep(250);
+      }
+      assertThat(refused).as("refused after revocation").isNotNull();
+      assertThat(refused.path("error").path("code").asInt()).as(refused + "\n" + bridge.stderr)
+          .isEqualTo(Bridge.UNAUTHORIZED);
+      assertThat(refused.path("error").path("message").asString(""))
+          .contains("refused this client's certificate").contains("revoked");
+
+      // The bridge keeps running and answers the next request (with the same clear error).
+      JsonNode next = bridge.request(100, "tools/list", "{}");
+      assertThat(next.path("error").path("code").asInt()).isEqualTo(Bridge.UNAUTHORIZED);
+      assertThat(bridge.process.isAlive()).isTrue();
+      bridge.close();
+      bridge.assertOnlyJsonRpc();
+    }
+  }
+
+  @Test
+  void unreachableServerIsAJsonRpcErrorNamingIt() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    List<String> args = new ArrayList<>(argsFor("bob"));
+    args.set(1, "https://127.0.0.1:" + closedPort + "/mcp");
+    try (BridgeProcess bridge = new BridgeProcess(args)) {
+      JsonNode init = bridge.initialize();
+      assertThat(init.path("error").path("code").asInt()).isEqualTo(Bridge.UNREACHABLE);
+      assertThat(init.path("error").path("message").asString(""))
+          .contains("unreachable").contains("127.0.0.1:" + closedPort);
+      bridge.close();
+      bridge.assertOnlyJsonRpc();
+    }
+  }
+
+  @Test
+  void keyFileReadableByOthersRefusesToStartWithTheReason() throws Exception {
+    Path key = work.resolve("loose.key");
+    Files.copy(certs.resolve("clients/bob.key"), key);
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+    List<String> args = new ArrayList<>(argsFor("bob"));
+    args.set(5, key.toString());
+    Process process = new ProcessBuilder(BridgeProcess.command(args)).start();
+    process.getOutputStream().close();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).isEqualTo(1);
+    assertThat(stdout).isEmpty();
+    assertThat(stderr).contains("refusing to start: the key file " + key)
+        .contains("mode 0644").contains("must be 0600");
+  }
+}
