@@ -163,12 +163,12 @@ final class Bridge {
     int status = response.statusCode();
     try (InputStream body = response.body()) {
       if (status == 404 && sessionId != null && mayReinitialize && !"initialize".equals(method)) {
-        LOG.warn("the server no longer knows session; re-initializing once");
-        if (reinitialize()) {
+        LOG.warn("the server no longer knows the session; re-initializing once");
+        ErrorReport failed = reinitialize(message);
+        if (failed == null) {
           forward(message, false);
         } else if (isRequest) {
-          writeError(id, HTTP_ERROR, "the Gatehouse server ended the MCP session and it could not be re-established",
-              data(status, null));
+          writeError(id, failed.code(), failed.message(), failed.data());
         }
         return;
       }
@@ -219,15 +219,19 @@ final class Bridge {
     }
   }
 
-  /** Replays the host's initialize (and initialized) for a new session; true when it worked. */
-  private synchronized boolean reinitialize() {
+  /**
+   * Replays the host's initialize (and initialized) for a new session; null when it worked, else
+   * the error to give the host for {@code original} (e.g. the 401 of a revoked certificate).
+   */
+  private synchronized ErrorReport reinitialize(JsonNode original) {
     ObjectNode replay = initializeRequest;
     if (replay == null) {
-      return false;
+      return new ErrorReport(HTTP_ERROR, "the Gatehouse server ended the MCP session before it was initialized",
+          data(404, null));
     }
     String lost = sessionId;
     if (lost == null) {
-      return true;   // another thread re-initialized already
+      return null;   // another thread re-initialized already
     }
     ObjectNode init = replay.deepCopy();
     init.put("id", "gatehouse-connect-reinit-" + internalIds.incrementAndGet());
@@ -235,9 +239,10 @@ final class Bridge {
     try {
       HttpResponse<InputStream> response = post(init);
       try (InputStream body = response.body()) {
-        if (response.statusCode() != 200) {
-          LOG.warn("re-initialize refused: HTTP {}", response.statusCode());
-          return false;
+        int status = response.statusCode();
+        if (status != 200) {
+          LOG.warn("re-initialize refused: HTTP {}", status);
+          return refusal(status, response, body.readNBytes(MAX_ERROR_BODY), original);
         }
         Optional<String> session = response.headers().firstValue(SESSION_HEADER);
         body.readAllBytes();
@@ -247,13 +252,13 @@ final class Bridge {
       post(initialized).body().close();
       LOG.info("re-initialized the MCP session");
       startListening();
-      return sessionId != null;
+      return sessionId != null ? null : new ErrorReport(HTTP_ERROR,
+          "the Gatehouse server did not start a new MCP session", data(200, null));
     } catch (IOException e) {
-      LOG.warn("re-initialize failed: {}", e.toString());
-      return false;
+      return new ErrorReport(UNREACHABLE, transportReason(e), null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return new ErrorReport(HTTP_ERROR, "interrupted", null);
     }
   }
 
@@ -395,6 +400,15 @@ final class Bridge {
   }
 
   private void transportFailure(JsonNode message, IOException e) {
+    String reason = transportReason(e);
+    LOG.warn("{}", reason);
+    JsonNode id = message.get("id");
+    if (id != null && !id.isNull() && message.has("method")) {
+      writeError(id, UNREACHABLE, reason, null);
+    }
+  }
+
+  private String transportReason(IOException e) {
     String reason;
     if (e instanceof HttpConnectTimeoutException || e instanceof ConnectException) {
       reason = "the Gatehouse server at " + url + " is unreachable (" + cause(e) + ")";
@@ -409,11 +423,7 @@ final class Bridge {
     } else {
       reason = "the Gatehouse server at " + url + " is unreachable (" + cause(e) + ")";
     }
-    LOG.warn("{}", reason);
-    JsonNode id = message.get("id");
-    if (id != null && !id.isNull() && message.has("method")) {
-      writeError(id, UNREACHABLE, reason, null);
-    }
+    return reason;
   }
 
   private static Throwable rootCause(Throwable e) {
