@@ -3,7 +3,12 @@ package io.gatehouse.example.connect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.PemFiles;
+import io.gatehouse.ca.est.EstClient;
+import io.gatehouse.ca.est.EstService;
+import io.gatehouse.ca.serve.CaService;
+import io.gatehouse.ca.token.JwtSigningKey;
 import io.gatehouse.ca.cli.CliEnvironment;
 import io.gatehouse.ca.cli.GatehouseCli;
 import io.gatehouse.example.demo.Demo;
@@ -13,6 +18,11 @@ import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -26,6 +36,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -269,6 +281,106 @@ class ConnectBridgeTest {
       }
       System.err.println(message);
       Assumptions.abort(message);
+    }
+  }
+
+  /**
+   * Two EST renewals during one host session, the bridge in this process with piped stdio: every
+   * call succeeds, and each call after a renewal is authenticated by the new certificate (its
+   * serial), so new connections present it while the host's session goes on.
+   */
+  @Test
+  void twoRenewalsDuringASessionKeepEveryCallWorkingWithTheNewCertificate() throws Exception {
+    char[] passphrase = Files.readString(demo.passphraseFile()).strip().toCharArray();
+    Path agent = work.resolve("agent");
+    try (CertificateAuthority ca = CertificateAuthority.open(certs)) {
+      JwtSigningKey jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase);
+      try (CaService est = CaService.start(ca, ca.unlock(passphrase), jwt,
+          new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null,
+              new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), EstService.Limits.defaults())),
+          Clock.systemUTC())) {
+        String estUrl = "https://localhost:" + est.httpsPort();
+        gatehouse("ca", "provisioner", "add", "--dir", certs.toString(), "--name", "agents",
+            "--role", "assistant-manager", "--name-pattern", "agent-*");
+        String token = gatehouse("ca", "enroll-token", "--dir", certs.toString(), "--provisioner", "agents",
+            "--name", "agent-1").strip();
+        gatehouse("bootstrap", "--ca", estUrl, "--fingerprint", EstClient.fingerprint(PemFiles.readCertificate(ca.layout().rootCertificate())),
+            "--dir", agent.toString());
+        gatehouse("enroll", "--ca", estUrl, "--token", token, "--dir", agent.toString());
+        Path cert = agent.resolve("clients/agent-1.crt");
+        Path key = agent.resolve("clients/agent-1.key");
+        Path chain = demo.layout().chain();
+
+        AtomicReference<X509Certificate> current = new AtomicReference<>(PemFiles.readCertificate(cert));
+        PipedOutputStream hostWrites = new PipedOutputStream();
+        PipedInputStream bridgeReads = new PipedInputStream(hostWrites, 1 << 16);
+        PipedInputStream hostReads = new PipedInputStream(1 << 20);
+        PrintStream bridgeWrites = new PrintStream(new PipedOutputStream(hostReads), true, StandardCharsets.UTF_8);
+        Bridge bridge = new Bridge(java.net.URI.create(demo.mcpUrl()), BridgeTls.context(cert, key, chain),
+            current::get, bridgeWrites);
+        CertificateRenewal renewal = new CertificateRenewal(estUrl, CertificateRenewal.root(chain), cert, key,
+            fresh -> {
+              try {
+                bridge.useTls(BridgeTls.context(cert, key, chain));
+                current.set(fresh);
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
+        Thread relay = new Thread(() -> {
+          try {
+            bridge.run(bridgeReads);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+        relay.setDaemon(true);
+        relay.start();
+        BufferedReader host = new BufferedReader(new InputStreamReader(hostReads, StandardCharsets.UTF_8));
+        PrintStream toBridge = new PrintStream(hostWrites, true, StandardCharsets.UTF_8);
+
+        toBridge.println("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+            + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+        assertThat(answer(host, 1).has("result")).isTrue();
+        toBridge.println("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+        List<String> serials = new ArrayList<>();
+        int id = 10;
+        for (int round = 0; round < 3; round++) {
+          if (round > 0) {
+            X509Certificate before = current.get();
+            X509Certificate renewed = renewal.renewOnce();
+            assertThat(renewed.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
+            assertThat(PemFiles.readCertificate(cert)).isEqualTo(renewed);
+          }
+          for (int call = 0; call < 3; call++) {
+            toBridge.println("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":"
+                + "{\"name\":\"whoami\",\"arguments\":{}}}");
+            JsonNode who = answer(host, id++);
+            assertThat(who.has("result")).as(who.toString()).isTrue();
+            JsonNode content = who.path("result").path("structuredContent");
+            assertThat(content.path("principal").asString("")).endsWith("/client/agent-1");
+            assertThat(content.path("credential_id").asString("")).isEqualToIgnoringCase(
+                current.get().getSerialNumber().toString(16));
+          }
+          serials.add(current.get().getSerialNumber().toString(16));
+        }
+        assertThat(serials).doesNotHaveDuplicates().hasSize(3);
+        toBridge.close();
+        relay.join(10_000);
+      }
+    }
+  }
+
+  /** The next line with {@code id}, skipping server notifications. */
+  static JsonNode answer(BufferedReader host, int id) throws Exception {
+    while (true) {
+      String line = host.readLine();
+      assertThat(line).as("bridge ended before answering " + id).isNotNull();
+      JsonNode frame = BridgeProcess.JSON.readTree(line);
+      if (frame.path("id").asInt(-1) == id) {
+        return frame;
+      }
     }
   }
 }
