@@ -99,6 +99,18 @@ final class BridgeProcess implements AutoCloseable {
     throw new AssertionError("no answer to request " + id + " within " + timeout + "; stderr:\n" + stderr);
   }
 
+  /** The next frame (request or notification from the server) with {@code method}. */
+  JsonNode awaitMethod(String method, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode frame = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (frame != null && method.equals(frame.path("method").asString(""))) {
+        return frame;
+      }
+    }
+    throw new AssertionError("no " + method + " within " + timeout + "; stderr:\n" + stderr);
+  }
+
   /** initialize + notifications/initialized, as a host does. */
   JsonNode initialize() throws Exception {
     JsonNode result = request(1, "initialize", "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"

@@ -186,6 +186,23 @@ class ConnectBridgeTest {
   }
 
   @Test
+  void aPolicyReloadReachesTheHostAsToolsListChangedThroughTheListeningStream() throws Exception {
+    try (BridgeProcess bridge = new BridgeProcess(argsFor("bob"))) {
+      bridge.initialize();
+      assertThat(bridge.request(2, "tools/list", "{}").has("result")).isTrue();
+      Thread.sleep(1000);   // the bridge opens its GET stream after notifications/initialized
+      // Same rules, new content: the server reloads the file and notifies listening clients.
+      Files.writeString(demo.policyFile(), "\n# touched by ConnectBridgeTest\n",
+          java.nio.file.StandardOpenOption.APPEND);
+      JsonNode changed = bridge.awaitMethod("notifications/tools/list_changed", Duration.ofSeconds(20));
+      assertThat(changed.has("id")).isFalse();
+      assertThat(bridge.request(3, "tools/list", "{}").has("result")).isTrue();
+      bridge.close();
+      bridge.assertOnlyJsonRpc();
+    }
+  }
+
+  @Test
   void unreachableServerIsAJsonRpcErrorNamingIt() throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {
