@@ -400,4 +400,108 @@ class ConnectBridgeTest {
       }
     }
   }
+
+  /**
+   * Against a scripted HTTPS peer (JDK HttpsServer, the demo's server certificate, real TLS): a
+   * 429 reaches the host with its retry time, and a 404 for the session (server restarted)
+   * re-initializes once with the host's own initialize params and retries, invisibly to the host.
+   */
+  @Test
+  void rateLimitCarriesTheRetryTimeAndALostSessionIsReinitializedWithTheHostsParams() throws Exception {
+    List<JsonNode> initializes = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger sessions = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpsServer peer = com.sun.net.httpserver.HttpsServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    peer.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(
+        BridgeTls.context(certs.resolve("servers/localhost.crt"), certs.resolve("servers/localhost.key"),
+            demo.layout().chain())));
+    peer.createContext("/mcp", exchange -> {
+      String session = exchange.getRequestHeaders().getFirst("Mcp-Session-Id");
+      if (!"POST".equals(exchange.getRequestMethod())) {
+        exchange.sendResponseHeaders(405, -1);
+        exchange.close();
+        return;
+      }
+      JsonNode message = BridgeProcess.JSON.readTree(exchange.getRequestBody().readAllBytes());
+      String method = message.path("method").asString("");
+      byte[] body;
+      String type = "application/json";
+      int status = 200;
+      if (method.equals("initialize")) {
+        initializes.add(message);
+        exchange.getResponseHeaders().add("Mcp-Session-Id", "s-" + sessions.incrementAndGet());
+        body = ("{\"jsonrpc\":\"2.0\",\"id\":" + message.get("id") + ",\"result\":{\"protocolVersion\":\"2025-06-18\","
+            + "\"capabilities\":{},\"serverInfo\":{\"name\":\"scripted\",\"version\":\"1\"}}}").getBytes(StandardCharsets.UTF_8);
+      } else if (message.has("method") && !message.has("id")) {
+        exchange.sendResponseHeaders(202, -1);
+        exchange.close();
+        return;
+      } else if ("limited".equals(message.path("params").path("name").asString(""))) {
+        status = 429;
+        exchange.getResponseHeaders().add("Retry-After", "7");
+        body = "{\"error\":\"rate_limited\",\"error_description\":\"too many calls\"}".getBytes(StandardCharsets.UTF_8);
+      } else if ("s-1".equals(session)) {
+        status = 404;   // as after a server restart: the session is unknown
+        body = new byte[0];
+      } else {
+        type = "text/event-stream";
+        body = ("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":" + message.get("id")
+            + ",\"result\":{\"session\":\"" + session + "\",\"version\":\""
+            + exchange.getRequestHeaders().getFirst("MCP-Protocol-Version") + "\"}}\n\n").getBytes(StandardCharsets.UTF_8);
+      }
+      exchange.getResponseHeaders().add("Content-Type", type);
+      exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+      if (body.length > 0) {
+        exchange.getResponseBody().write(body);
+      }
+      exchange.close();
+    });
+    peer.start();
+    try {
+      Path cert = certs.resolve("clients/bob.crt");
+      Path key = certs.resolve("clients/bob.key");
+      PipedOutputStream hostWrites = new PipedOutputStream();
+      PipedInputStream bridgeReads = new PipedInputStream(hostWrites, 1 << 16);
+      PipedInputStream hostReads = new PipedInputStream(1 << 20);
+      PrintStream bridgeWrites = new PrintStream(new PipedOutputStream(hostReads), true, StandardCharsets.UTF_8);
+      Bridge bridge = new Bridge(java.net.URI.create("https://localhost:" + peer.getAddress().getPort() + "/mcp"),
+          BridgeTls.context(cert, key, demo.layout().chain()), () -> null, bridgeWrites);
+      Thread relay = new Thread(() -> {
+        try {
+          bridge.run(bridgeReads);
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      });
+      relay.setDaemon(true);
+      relay.start();
+      BufferedReader host = new BufferedReader(new InputStreamReader(hostReads, StandardCharsets.UTF_8));
+      PrintStream toBridge = new PrintStream(hostWrites, true, StandardCharsets.UTF_8);
+      toBridge.println("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+          + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"the-host\",\"version\":\"9\"}}}");
+      assertThat(answer(host, 1).path("result").path("protocolVersion").asString("")).isEqualTo("2025-06-18");
+      toBridge.println("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+      toBridge.println("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"limited\"}}");
+      JsonNode limited = answer(host, 2);
+      assertThat(limited.path("error").path("code").asInt()).isEqualTo(Bridge.RATE_LIMITED);
+      assertThat(limited.path("error").path("message").asString(""))
+          .isEqualTo("rate limited by the Gatehouse server: retry after 7 s (too many calls)");
+      assertThat(limited.path("error").path("data").path("retryAfterSeconds").asInt()).isEqualTo(7);
+
+      toBridge.println("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\"}}");
+      JsonNode echoed = answer(host, 3);
+      assertThat(echoed.path("result").path("session").asString("")).isEqualTo("s-2");
+      assertThat(echoed.path("result").path("version").asString("")).isEqualTo("2025-06-18");
+      assertThat(initializes).hasSize(2);
+      assertThat(initializes.get(1).path("params")).isEqualTo(initializes.get(0).path("params"));
+      toBridge.close();
+      relay.join(10_000);
+      // The host saw exactly its three answers: nothing of the replayed initialize.
+      assertThat(host.ready()).isFalse();
+      assertThat(hostReads.available()).isZero();
+    } finally {
+      peer.stop(0);
+    }
+  }
 }
