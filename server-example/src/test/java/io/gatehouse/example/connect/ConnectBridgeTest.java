@@ -504,4 +504,43 @@ class ConnectBridgeTest {
       peer.stop(0);
     }
   }
+
+  /** The MCP Inspector's CLI (v1, which runs on Node 20; v2 needs Node 22), pinned. */
+  static final String INSPECTOR_CLI = "@modelcontextprotocol/inspector-cli@1.0.3";
+
+  @Test
+  void mcpInspectorCliListsToolsAndCallsWhoamiThroughTheBridge() throws Exception {
+    requireNpm();
+    Path prefix = Path.of("target", "node-inspector").toAbsolutePath();
+    // build/index.js is the CLI proper (cli.js, the launcher, expects the inspector monorepo).
+    Path cli = prefix.resolve("node_modules/@modelcontextprotocol/inspector-cli/build/index.js");
+    if (!Files.exists(cli)) {
+      Files.createDirectories(prefix);
+      Process install = new ProcessBuilder("npm", "install", "--prefix", prefix.toString(), INSPECTOR_CLI,
+          "--no-audit", "--no-fund", "--loglevel=error").redirectErrorStream(true).start();
+      String log = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(install.waitFor(5, TimeUnit.MINUTES) && install.exitValue() == 0).as("npm install: " + log).isTrue();
+    }
+    String tools = inspector(cli, "--method", "tools/list");
+    assertThat(tools).contains("\"whoami\"").contains("projects.create_task").doesNotContain("crm.get_customer");
+    String who = inspector(cli, "--method", "tools/call", "--tool-name", "whoami");
+    assertThat(who).contains("/client/bob").contains("certificate");
+  }
+
+  static String inspector(Path cli, String... method) throws Exception {
+    List<String> command = new ArrayList<>(List.of("node", cli.toString(), "--transport", "stdio"));
+    command.addAll(List.of(method));
+    List<String> bridge = BridgeProcess.command(argsFor("bob"));
+    command.add(bridge.get(0));   // the target command; its arguments after "--" (they start with options)
+    command.add("--");
+    command.addAll(bridge.subList(1, bridge.size()));
+    // Run from build/: the CLI looks for its package.json relative to the working directory.
+    Process process = new ProcessBuilder(command).directory(cli.getParent().toFile())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    process.getOutputStream().close();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as(out).isZero();
+    return out;
+  }
 }
