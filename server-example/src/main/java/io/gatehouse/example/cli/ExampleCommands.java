@@ -5,7 +5,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyCommand;
 
 /**
  * The commands this module adds to {@code gatehouse} through {@link CliExtension} (listed in
- * {@code META-INF/services/io.gatehouse.ca.cli.CliExtension}): {@code server}, {@code demo}, and
+ * {@code META-INF/services/io.gatehouse.ca.cli.CliExtension}): {@code server}, {@code demo}, {@code connect}, and
  * the transport's {@code apikey}.
  */
 public final class ExampleCommands {
@@ -34,6 +34,19 @@ public final class ExampleCommands {
     @Override
     public Object command() {
       return DemoCommand.class;   // a class: the CLI's factory creates it with its CliEnvironment
+    }
+  }
+
+  /** {@code gatehouse connect}: the stdio MCP bridge. */
+  public static final class Connect implements CliExtension {
+    @Override
+    public String name() {
+      return "connect";
+    }
+
+    @Override
+    public Object command() {
+      return new io.gatehouse.example.connect.ConnectCommand();
     }
   }
 
