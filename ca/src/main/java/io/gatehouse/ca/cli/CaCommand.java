@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
       ListCommand.class,
       CrlCommand.class,
       RenewCommand.class,
-      ServeCommand.class
+      ServeCommand.class,
+      VerifyCommand.class,
+      DbCommand.class
     })
 final class CaCommand implements Runnable {
   @Spec CommandSpec spec;

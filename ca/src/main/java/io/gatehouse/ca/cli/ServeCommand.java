@@ -56,7 +56,7 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new InvalidRequestException("--port must be between 0 and 65535");
     }
-    CertificateAuthority ca = CertificateAuthority.open(dir.dir());
+    CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env());
     CaService service;
     try {
       char[] passphrase = environment.caPassphrase(false);

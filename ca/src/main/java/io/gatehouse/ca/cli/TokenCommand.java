@@ -51,7 +51,7 @@ final class TokenCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration lifetime = ttl == null ? null : Ttl.parse(ttl);
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
       TokenMinter.check(ca.config(), name, roles, lifetime, audience);
       X509Certificate bound = boundCertificate == null ? null : PemFiles.readCertificate(boundCertificate);
       char[] passphrase = environment.caPassphrase(false);

@@ -3,6 +3,8 @@ package io.gatehouse.ca.serve;
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.db.ChangeListener;
+import io.gatehouse.ca.db.StoreIntegrity;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.ocsp.OcspResponder;
 import io.gatehouse.ca.ocsp.OcspSigner;
@@ -40,9 +42,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ca serve}: OCSP, CRL and JWKS over HTTP (optionally HTTPS). A watcher polls the store's
- * revision every {@value #WATCH_MILLIS} ms, so a revocation made by another process is answered
- * within a second; it also re-signs the CRL and rotates the delegated OCSP signer when due.
+ * {@code ca serve}: OCSP, CRL, JWKS and {@code /readyz} over HTTP (optionally HTTPS). The store is
+ * verified against its signed audit chain at start and on every change noticed: SQLite's change
+ * marker is polled every {@value #WATCH_MILLIS} ms (a local file read), PostgreSQL pushes changes
+ * by LISTEN/NOTIFY; either way a revocation made by another process or node is answered within a
+ * second. A watcher also re-signs the CRL and rotates the delegated OCSP signer when due.
  */
 public final class CaService implements AutoCloseable {
   /** Store polling interval. */
@@ -71,9 +75,11 @@ public final class CaService implements AutoCloseable {
   private final Channel channel;
   private final ChannelGroup connections;
   private final boolean tls;
+  private final AutoCloseable subscription;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
-      Channel channel, ChannelGroup connections, boolean tls) {
+      Channel channel, ChannelGroup connections, boolean tls, AutoCloseable subscription) {
+    this.subscription = subscription;
     this.connections = connections;
     this.loops = loops;
     this.workers = workers;
@@ -87,11 +93,20 @@ public final class CaService implements AutoCloseable {
       Options options, Clock clock) throws CaException {
     SslContext ssl = sslContext(options);
     Issuer issuer = new Issuer(ca, issuerKey, clock);
-    OcspResponder responder = new OcspResponder(ca.store(), ca.issuerCertificate(),
+    ca.ensureAuthorized(issuerKey);
+    StoreIntegrity integrity = new StoreIntegrity(ca.store(), ca.headVerifier());
+    integrity.refresh();
+    if (!integrity.failed()) {
+      LOG.info("CA store {} verified: audit chain and every certificate row match", ca.store().describe());
+    }
+    OcspResponder responder = new OcspResponder(ca.store(), integrity, ca.issuerCertificate(),
         OcspSigner.issue(issuer), options.ocspValidity(), clock);
     CrlPublisher crl = new CrlPublisher(ca.store(), issuerKey);
-    crl.regenerate(clock.instant());
-    long[] revision = {ca.store().revision()};
+    if (!integrity.failed()) {
+      crl.regenerate(clock.instant());
+    }
+    long[] revision = {ca.store().changeMarker()};
+    Watcher watch = new Watcher(ca, issuer, responder, crl, integrity, revision, clock);
 
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -119,15 +134,34 @@ public final class CaService implements AutoCloseable {
               pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
               pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
               pipeline.addLast("routes",
-                  new CaHttpHandler(responder, crl::current, jwks, clock::instant, workers.next()));
+                  new CaHttpHandler(responder, crl::current, jwks, clock::instant, workers.next(),
+                      integrity::notReadyReason));
             }
           })
           .bind(new InetSocketAddress(options.bind(), options.port()))
           .sync()
           .channel();
-      watcher.scheduleWithFixedDelay(() -> watch(ca, issuer, responder, crl, revision, clock),
-          WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
-      return new CaService(loops, workers, watcher, channel, connections, ssl != null);
+      AutoCloseable subscription = null;
+      if (ca.store().pushesChanges()) {
+        subscription = ca.store().subscribe(new ChangeListener() {
+          @Override
+          public void changed() {
+            watcher.execute(() -> watch.storeChanged());
+          }
+
+          @Override
+          public void lost(String reason) {
+            integrity.unreachable(clock.instant(), reason);
+          }
+
+          @Override
+          public void reconnected() {
+            watcher.execute(() -> watch.reconnected());
+          }
+        });
+      }
+      watcher.scheduleWithFixedDelay(watch::tick, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
+      return new CaService(loops, workers, watcher, channel, connections, ssl != null, subscription);
     } catch (Exception e) {
       watcher.shutdownNow();
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -136,23 +170,60 @@ public final class CaService implements AutoCloseable {
     }
   }
 
-  private static void watch(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
-      CrlPublisher crl, long[] revision, Clock clock) {
-    try {
-      if (responder.signer().needsRotation(clock.instant())) {
-        responder.replaceSigner(OcspSigner.issue(issuer));
-        LOG.info("rotated the OCSP signing certificate");
+  /**
+   * Keeps the served state in step with the store: on every change (polled from SQLite's change
+   * marker, pushed by PostgreSQL's NOTIFY) it re-verifies the chain incrementally, drops cached
+   * OCSP answers and re-signs the CRL; on a timer it rotates the OCSP signer and refreshes the CRL.
+   */
+  private record Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
+      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock) {
+    void tick() {
+      try {
+        if (responder.signer().needsRotation(clock.instant()) && integrity.notReadyReason() == null) {
+          responder.replaceSigner(OcspSigner.issue(issuer));
+          LOG.info("rotated the OCSP signing certificate");
+        }
+        if (!ca.store().pushesChanges()) {
+          long current = ca.store().changeMarker();
+          if (current != marker[0]) {
+            marker[0] = current;
+            storeChanged();
+            return;
+          }
+        }
+        if (crl.due(clock.instant()) && integrity.notReadyReason() == null) {
+          crl.regenerate(clock.instant());
+        }
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
       }
-      long current = ca.store().revision();
-      if (current != revision[0]) {
+    }
+
+    void storeChanged() {
+      try {
         responder.invalidate();
-        crl.regenerate(clock.instant());
-        revision[0] = current;
-      } else if (crl.due(clock.instant())) {
-        crl.regenerate(clock.instant());
+        integrity.refresh();
+        responder.invalidate();
+        if (integrity.notReadyReason() == null) {
+          // Only a changed set of revocations re-signs: a CRL number drawn by another node's
+          // CRL is itself a change, and must not start a round of re-signing.
+          crl.regenerateIfRevocationsChanged(clock.instant());
+        }
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
       }
-    } catch (Exception e) {
-      LOG.warn("CA watcher: {}", e.getMessage());
+    }
+
+    void reconnected() {
+      try {
+        integrity.refresh();
+        responder.invalidate();
+        integrity.reachable();
+        LOG.info("CA store {} reachable again", ca.store().describe());
+        storeChanged();
+      } catch (Exception e) {
+        LOG.warn("CA watcher: store still unusable: {}", e.getMessage());
+      }
     }
   }
 
@@ -194,6 +265,13 @@ public final class CaService implements AutoCloseable {
 
   @Override
   public void close() {
+    if (subscription != null) {
+      try {
+        subscription.close();
+      } catch (Exception ignored) {
+        // the listener thread is a daemon; nothing else holds on to it
+      }
+    }
     watcher.shutdownNow();
     // Listener, then connections, then the handler executors, then the event loops they post to.
     channel.close().awaitUninterruptibly();
