@@ -94,7 +94,7 @@ class IntegrityEnforcementTest {
     assertThat(forced.out()).contains(serial);
 
     // A serve started on the tampered store answers nothing but tryLater from the start.
-    try (ServeNode serve = ServeNode.start(dir, Map.of())) {
+    try (ServeNode serve = ServeNode.inProcess(dir, Map.of())) {
       assertThat(serve.ocsp("clients/carol.crt", "ca/intermediate.crt").text()).contains("trylater");
       assertThat(serve.readyz().statusCode()).isEqualTo(503);
     }

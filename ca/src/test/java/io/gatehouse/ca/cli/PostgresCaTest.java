@@ -69,7 +69,7 @@ class PostgresCaTest {
     assertThat(cli.ca(dir, "revoke", "--serial", carol).exit()).isZero();
     assertThat(cli.ca(dir, "verify").exit()).isZero();
 
-    try (ServeNode serve = ServeNode.start(dir, server.env())) {
+    try (ServeNode serve = ServeNode.inProcess(dir, server.env())) {
       assertThat(serve.ocsp("clients/carol.crt", "ca/root.crt").text()).contains("carol.crt: revoked");
       try (Connection sql = server.connect(PostgresServer.databaseOf(url)); Statement statement = sql.createStatement()) {
         statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL"
@@ -88,7 +88,7 @@ class PostgresCaTest {
   @Test
   void dbCopyMovesASqliteCaWithEverythingAndTheCopyVerifies() throws Exception {
     assertThat(cli.ca(dir, "init", "--intermediate").exit()).isZero();
-    for (String name : new String[] {"alice", "bob", "carol"}) {
+    for (String name : new String[] {"alice", "carol"}) {
       assertThat(cli.ca(dir, "issue", "client", "--name", name, "--role", "viewer").exit()).isZero();
     }
     assertThat(cli.ca(dir, "revoke", "--serial", serialOf("carol"), "--reason", "keyCompromise").exit()).isZero();
@@ -99,7 +99,7 @@ class PostgresCaTest {
 
     Cli.Result copy = cli.ca(dir, "db", "copy", "--to", url);
     assertThat(copy.exit()).as(copy.toString()).isZero();
-    assertThat(copy.out()).contains("Copied 3 certificates", "CRL number 2", "the copy verifies");
+    assertThat(copy.out()).contains("Copied 2 certificates", "CRL number 2", "the copy verifies");
     assertThat(Files.readString(dir.resolve("ca/ca.json"))).contains("postgresql://");
     Cli.Result verify = cli.ca(dir, "verify", "--json");
     assertThat(verify.exit()).as(verify.toString()).isZero();

@@ -22,6 +22,8 @@ final class ServeNode implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private final Process process;
+  private io.gatehouse.ca.serve.CaService service;
+  private io.gatehouse.ca.authority.CertificateAuthority authority;
   private final String baseUrl;
   private final StringBuffer log = new StringBuffer();
   private final Path dir;
@@ -65,6 +67,23 @@ final class ServeNode implements AutoCloseable {
     return node;
   }
 
+  /**
+   * The same service in this JVM (no process start-up, no log capture): for tests that only ask
+   * it questions.
+   */
+  static ServeNode inProcess(Path dir, Map<String, String> env) throws Exception {
+    io.gatehouse.ca.authority.CertificateAuthority ca = io.gatehouse.ca.authority.CertificateAuthority.open(dir, env);
+    char[] passphrase = Cli.PASSPHRASE.toCharArray();
+    io.gatehouse.ca.serve.CaService service = io.gatehouse.ca.serve.CaService.start(ca, ca.unlock(passphrase),
+        io.gatehouse.ca.token.JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
+        new io.gatehouse.ca.serve.CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null),
+        java.time.Clock.systemUTC());
+    ServeNode node = new ServeNode(null, service.baseUrl(), dir, "");
+    node.service = service;
+    node.authority = ca;
+    return node;
+  }
+
   String baseUrl() {
     return baseUrl;
   }
@@ -100,6 +119,11 @@ final class ServeNode implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    if (process == null) {
+      service.close();
+      authority.close();
+      return;
+    }
     process.destroy();
     if (!process.waitFor(20, TimeUnit.SECONDS)) {
       process.destroyForcibly();

@@ -124,7 +124,9 @@ public final class PostgresServer {
 
   /** Stops the server (for tests that take the database away); {@link #restart()} brings it back. */
   public void stop() throws IOException, InterruptedException {
-    run(List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate", "-w", "stop"));
+    boolean root = "root".equals(System.getProperty("user.name"));
+    run(withUser(root, List.of(binDir.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "immediate",
+        "-w", "stop")));
   }
 
   /** Starts the stopped server again on the same port. */
