@@ -135,16 +135,29 @@ class PostgresCaTest {
         assertThat(node.readyz().statusCode()).isEqualTo(200);
       }
       // Revoke through the CLI (a third writer); both nodes hear of it by NOTIFY.
+      java.security.cert.X509Certificate issuer = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
+      java.math.BigInteger alice = new java.math.BigInteger(serialOf("alice"), 16);
+      assertThat(a.answersRevoked(issuer, alice)).isFalse();
       assertThat(cli.ca(dir, "revoke", "--serial", serialOf("alice"), "--reason", "keyCompromise").exit()).isZero();
       long start = System.nanoTime();
-      for (ServeNode node : new ServeNode[] {a, b}) {
-        Processes.Output revoked = node.ocspUntil("clients/alice.crt", "ca/intermediate.crt",
-            text -> text.contains(": revoked"), Duration.ofSeconds(1));
-        assertThat(revoked.text()).as(revoked.text()).contains("alice.crt: revoked", "Reason: keyCompromise");
+      long[] seen = new long[2];
+      ServeNode[] nodes = {a, b};
+      while ((seen[0] == 0 || seen[1] == 0) && System.nanoTime() - start < Duration.ofSeconds(3).toNanos()) {
+        for (int i = 0; i < 2; i++) {
+          if (seen[i] == 0 && nodes[i].answersRevoked(issuer, alice)) {
+            seen[i] = (System.nanoTime() - start) / 1_000_000;
+          }
+        }
+        Thread.sleep(10);
       }
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      System.out.printf("both CA nodes answered 'revoked' %d ms after the revocation%n", millis);
-      assertThat(millis).isLessThan(1_000 + 2_000); // 1 s budget, plus openssl process start-ups
+      System.out.printf("CA nodes answered 'revoked' %d ms and %d ms after 'ca revoke' returned%n", seen[0], seen[1]);
+      assertThat(seen[0]).isPositive().isLessThan(1_000);
+      assertThat(seen[1]).isPositive().isLessThan(1_000);
+      for (ServeNode node : nodes) {
+        Processes.Output revoked = node.ocsp("clients/alice.crt", "ca/intermediate.crt");
+        assertThat(revoked.text()).as(revoked.text()).contains("Response verify OK", "alice.crt: revoked",
+            "Reason: keyCompromise");
+      }
 
       // Each node wrote CRLs and OCSP signer certificates of its own; the chain stays linear.
       assertThat(cli.ca(dir, "verify").exit()).isZero();

@@ -111,6 +111,28 @@ final class ServeNode implements AutoCloseable {
     return answer;
   }
 
+  /**
+   * Whether this node answers {@code revoked} for {@code serial}, asked in-process (BouncyCastle
+   * request, one HTTP POST, signature checked against the response's own signer): for timing
+   * without an openssl start-up per question.
+   */
+  boolean answersRevoked(java.security.cert.X509Certificate issuer, java.math.BigInteger serial) throws Exception {
+    org.bouncycastle.cert.ocsp.CertificateID id = new org.bouncycastle.cert.ocsp.CertificateID(
+        new org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder().build()
+            .get(org.bouncycastle.cert.ocsp.CertificateID.HASH_SHA1),
+        new org.bouncycastle.cert.jcajce.JcaX509CertificateHolder(issuer), serial);
+    byte[] request = new org.bouncycastle.cert.ocsp.OCSPReqBuilder().addRequest(id).build().getEncoded();
+    HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + "/ocsp"))
+        .header("Content-Type", "application/ocsp-request")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    org.bouncycastle.cert.ocsp.OCSPResp ocsp = new org.bouncycastle.cert.ocsp.OCSPResp(response.body());
+    if (ocsp.getStatus() != 0) {
+      return false;
+    }
+    org.bouncycastle.cert.ocsp.BasicOCSPResp basic = (org.bouncycastle.cert.ocsp.BasicOCSPResp) ocsp.getResponseObject();
+    return basic.getResponses()[0].getCertStatus() instanceof org.bouncycastle.cert.ocsp.RevokedStatus;
+  }
+
   /** {@code GET /readyz}: status code and body. */
   HttpResponse<String> readyz() throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + "/readyz")).timeout(Duration.ofSeconds(5)).build(),
