@@ -21,7 +21,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve OCSP (POST /ocsp, GET /ocsp/{base64 request}), the CRL (GET /crl) and the JWT"
         + " public keys (GET /jwks.json) over HTTP, or HTTPS with --tls-cert/--tls-key.",
-        "Revocations made by 'ca revoke' in another process are served within a second."})
+        "Revocations made by 'ca revoke' in another process (or on another node sharing a PostgreSQL"
+            + " store) are served within a second.",
+        "The store is verified against its signed audit chain at start and on every change; on a mismatch"
+            + " every OCSP answer is tryLater and GET /readyz returns 503 (docs/ca.md)."})
 final class ServeCommand implements Callable<Integer> {
   private final CliEnvironment environment;
 
@@ -81,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stopper);
     PrintWriter out = spec.commandLine().getOut();
     out.println("Serving OCSP, CRL and JWKS on " + service.baseUrl()
-        + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json)");
+        + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json, GET /readyz)");
     out.flush();
     service.awaitClose();
     return 0;
