@@ -151,6 +151,7 @@ public final class CaInitializer {
     try {
       store.attach(issuing.auditSigner(CertificateAuthority.localActor()));
       store.recordInit(sha256Hex(issuing.certificate()), now);
+      CertificateAuthority.markSealed(layout);
     } finally {
       if (external == null) {
         store.close();

@@ -72,6 +72,13 @@ public final class CertificateAuthority implements AutoCloseable {
         : PostgresCertificateStore.open(StoreLocation.parse(config.store()), env);
   }
 
+  /** Records that this CA's audit chain is keyed, so an unkeyed store is never sealed again. */
+  static void markSealed(CaLayout layout) throws CaException {
+    SecureFiles.writeAtomically(layout.auditSealed(),
+        "the audit chain of this CA is signed by its issuing key (docs/ca.md)\n".getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII), false);
+  }
+
   /** Who a passphrase-holding command writes as: the OS user, authenticated by the passphrase. */
   public static String localActor() {
     return System.getProperty("user.name", "unknown") + " (passphrase)";
@@ -115,7 +122,15 @@ public final class CertificateAuthority implements AutoCloseable {
     store.attach(key.auditSigner(actor));
     authorized = true;
     if (!store.sealed()) {
+      if (Files.exists(layout.auditSealed())) {
+        // This CA's chain was keyed before: a store without a signed head was emptied or
+        // replaced, and sealing it now would vouch for whatever it holds.
+        throw new CaException(store.describe() + " has no CA-signed audit chain, but this CA's chain"
+            + " was keyed before (" + layout.auditSealed() + "): the store was emptied or replaced;"
+            + " restore it from a backup");
+      }
       store.seal(Instant.now());
+      markSealed(layout);
     }
   }
 

@@ -101,6 +101,24 @@ class IntegrityEnforcementTest {
   }
 
   @Test
+  void anEmptiedStoreIsRefusedNotSealedAgain() throws Exception {
+    // Emptying every table (or swapping in an unkeyed store) must not let the next
+    // passphrase-holding command "migrate" it and so vouch for the empty history.
+    assertThat(cli.ca(dir, "init").exit()).isZero();
+    assertThat(cli.ca(dir, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
+    assertThat(dir.resolve("ca/audit.sealed")).exists();
+    Processes.Output wipe = Processes.run(dir, "sqlite3", "ca/ca.db", "DELETE FROM audit; DELETE FROM certificates;");
+    assertThat(wipe.exit()).as(wipe.text()).isZero();
+    Cli.Result verify = cli.ca(dir, "verify");
+    assertThat(verify.exit()).isEqualTo(1);
+    assertThat(verify.out()).contains("the audit chain is empty");
+    Cli.Result issue = cli.ca(dir, "issue", "client", "--name", "dave", "--role", "viewer");
+    assertThat(issue.exit()).isEqualTo(1);
+    assertThat(issue.err()).contains("emptied or replaced");
+    assertThat(Processes.run(dir, "sqlite3", "ca/ca.db", "SELECT COUNT(*) FROM audit").text().trim()).isEqualTo("0");
+  }
+
+  @Test
   void editingTheAuditDetailIsNamedByVerify() throws Exception {
     assertThat(cli.ca(dir, "init").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
