@@ -92,4 +92,40 @@ class SqliteStoreContractTest extends CertificateStoreContract {
     assertThat(HexFormat.of().formatHex(store.find(java.math.BigInteger.valueOf(0x1f)).orElseThrow().der()))
         .isEqualTo("0102");
   }
+
+  @Test
+  void estRowsOfAPreSchemaThreeStoreAreAdoptedWhenSealedThenBound() throws Exception {
+    // A store as EST wrote it before its tables joined the chain: schema 1 plus the EST tables.
+    try (Connection c = raw(); Statement s = c.createStatement()) {
+      s.executeUpdate("CREATE TABLE certificates (serial VARCHAR(64) NOT NULL PRIMARY KEY, kind VARCHAR(16) NOT NULL,"
+          + " subject VARCHAR(1024) NOT NULL, roles VARCHAR(4096) NOT NULL, not_before BIGINT NOT NULL,"
+          + " not_after BIGINT NOT NULL, issued_at BIGINT NOT NULL, der BLOB NOT NULL, revoked_at BIGINT,"
+          + " revocation_reason INTEGER)");
+      s.executeUpdate("CREATE TABLE counters (name VARCHAR(32) NOT NULL PRIMARY KEY, counter_value BIGINT NOT NULL)");
+      s.executeUpdate("CREATE TABLE audit (seq BIGINT NOT NULL PRIMARY KEY, at_millis BIGINT NOT NULL,"
+          + " action VARCHAR(32) NOT NULL, serial VARCHAR(64) NOT NULL, detail VARCHAR(4096) NOT NULL,"
+          + " prev_hash CHAR(64) NOT NULL, entry_hash CHAR(64) NOT NULL)");
+      s.executeUpdate("INSERT INTO counters VALUES ('schema', 1), ('crl_number', 0), ('revision', 1)");
+      for (String ddl : EstTables.SCHEMA) {
+        s.executeUpdate(ddl);
+      }
+      s.executeUpdate("INSERT INTO est_provisioners VALUES ('agents', 'client', 'viewer', 'agent-*', '', '', 86400, 5)");
+      s.executeUpdate("INSERT INTO est_spent_tokens VALUES ('j1', 'agents', 'agent-1', 5, 6)");
+      AuditEntry legacy = new AuditEntry(1, 5, "provisioner-add", "-", null, "agents", null,
+          AuditChain.GENESIS, null, null);
+      s.executeUpdate("INSERT INTO audit VALUES (1, 5, 'provisioner-add', '-', 'agents', '"
+          + AuditChain.GENESIS + "', '" + AuditChain.hash(legacy) + "')");
+    }
+    CertificateStore store = openAgain();
+    open.add(store);
+    store.attach(signer);
+    store.seal(Instant.now());
+    store.verify(signer.verifier());
+    assertThat(store.snapshot(1).entries()).extracting(AuditEntry::subject)
+        .contains("provisioner:agents", "token:j1");
+    assertThat(store.findProvisioner("agents").orElseThrow().roles()).containsExactly("viewer");
+    sql().createStatement().executeUpdate("UPDATE est_provisioners SET roles = 'viewer,admin'");
+    assertThatThrownBy(() -> store.verify(signer.verifier())).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("provisioner:agents").hasMessageContaining("adopt");
+  }
 }
