@@ -29,6 +29,8 @@ import tools.jackson.databind.json.JsonMapper;
  * @param jwtAlgorithm JWS algorithm of the JWT signing key (ES256, RS256 or EdDSA); null means ES256
  * @param tokenTtl default JWT lifetime; null means 15m
  * @param tokenMaxTtl longest JWT lifetime; null means 1h
+ * @param store where the store is: null for the embedded SQLite {@code ca.db}, else a {@code
+ *     postgresql://} URL without credentials ({@link io.gatehouse.ca.db.StoreLocation})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CaConfig(
@@ -46,7 +48,16 @@ public record CaConfig(
     String issuer,
     String jwtAlgorithm,
     String tokenTtl,
-    String tokenMaxTtl) {
+    String tokenMaxTtl,
+    String store) {
+
+  /** A config on the embedded SQLite store (the form before {@code store} existed). */
+  public CaConfig(int version, String name, String trustDomain, String keyType, boolean intermediate,
+      String ocspUrl, String crlUrl, String clientTtl, String clientMaxTtl, String serverTtl,
+      String serverMaxTtl, String issuer, String jwtAlgorithm, String tokenTtl, String tokenMaxTtl) {
+    this(version, name, trustDomain, keyType, intermediate, ocspUrl, crlUrl, clientTtl, clientMaxTtl,
+        serverTtl, serverMaxTtl, issuer, jwtAlgorithm, tokenTtl, tokenMaxTtl, null);
+  }
 
   /** Default client certificate lifetime. */
   public static final String DEFAULT_CLIENT_TTL = "24h";
@@ -105,6 +116,12 @@ public record CaConfig(
     return KeyType.parse(keyType);
   }
 
+  /** This config with its store moved to {@code url} (null: back to the embedded SQLite file). */
+  public CaConfig withStore(String url) {
+    return new CaConfig(version, name, trustDomain, keyType, intermediate, ocspUrl, crlUrl, clientTtl,
+        clientMaxTtl, serverTtl, serverMaxTtl, issuer, jwtAlgorithm, tokenTtl, tokenMaxTtl, url);
+  }
+
   /** Reads {@code ca.json}. */
   public static CaConfig read(Path file) throws CaException {
     try {
@@ -115,6 +132,9 @@ public record CaConfig(
       config.clientPolicy();
       config.serverPolicy();
       config.tokenPolicy();
+      if (config.store() != null) {
+        io.gatehouse.ca.db.StoreLocation.parse(config.store());
+      }
       return config;
     } catch (JacksonException | InvalidRequestException | IllegalArgumentException e) {
       throw new CaException("CA config " + file + " is unreadable: fix or restore it", e);

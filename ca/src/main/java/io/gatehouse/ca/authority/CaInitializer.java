@@ -2,7 +2,10 @@ package io.gatehouse.ca.authority;
 
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.InvalidRequestException;
+import io.gatehouse.ca.db.CertificateStore;
+import io.gatehouse.ca.db.PostgresCertificateStore;
 import io.gatehouse.ca.db.SqliteCertificateStore;
+import io.gatehouse.ca.db.StoreLocation;
 import io.gatehouse.ca.identity.SpiffeId;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.Map;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -85,7 +89,36 @@ public final class CaInitializer {
    * @return the path an existing CA was moved to (with {@code force}), or null
    */
   public static Path init(Options options, char[] passphrase, Instant now) throws CaException {
+    return init(options, passphrase, now, null, Map.of());
+  }
+
+  /**
+   * Creates the CA on the store {@code storeUrl}: null for the embedded SQLite file, else a
+   * migrated, empty PostgreSQL database ({@code postgresql://…}, recorded in {@code ca.json}
+   * without credentials; {@code env} supplies the password).
+   *
+   * @return the path an existing CA was moved to (with {@code force}), or null
+   */
+  public static Path init(Options options, char[] passphrase, Instant now, String storeUrl,
+      Map<String, String> env) throws CaException {
     CaConfig config = validate(options, passphrase);
+    CertificateStore store = null;
+    if (storeUrl != null) {
+      StoreLocation location = StoreLocation.parse(storeUrl);
+      config = config.withStore(location.url());
+      store = PostgresCertificateStore.open(location, env);
+    }
+    try {
+      return create(options, config, passphrase, now, store);
+    } finally {
+      if (store != null) {
+        store.close();
+      }
+    }
+  }
+
+  private static Path create(Options options, CaConfig config, char[] passphrase, Instant now,
+      CertificateStore external) throws CaException {
     CaLayout layout = new CaLayout(options.dir());
     Path movedAside = prepareDirectory(layout, options.force(), now);
 
@@ -97,8 +130,9 @@ public final class CaInitializer {
     IssuerKey rootKey = IssuerKey.of(
         IssuerKey.toJdk(root.build(selfSigner(rootPair))), rootPair.getPrivate());
     X509Certificate[] chain;
-    SqliteCertificateStore.create(layout.database()).close();
+    CertificateStore store = external != null ? external : SqliteCertificateStore.create(layout.database());
     PemFiles.writeEncryptedKey(layout.rootKey(), rootPair.getPrivate(), passphrase);
+    IssuerKey issuing = rootKey;
     if (options.intermediate()) {
       KeyPair pair = options.keyType().generate();
       X509v3CertificateBuilder builder = caBuilder(rootKey.subject(), name(intermediateName(options.name())),
@@ -108,13 +142,32 @@ public final class CaInitializer {
       PemFiles.writeEncryptedKey(layout.intermediateKey(), pair.getPrivate(), passphrase);
       SecureFiles.writePublic(layout.intermediateCertificate(), PemFiles.encode(intermediate));
       chain = new X509Certificate[] {intermediate, rootKey.certificate()};
+      issuing = IssuerKey.of(intermediate, pair.getPrivate());
     } else {
       chain = new X509Certificate[] {rootKey.certificate()};
     }
     SecureFiles.writePublic(layout.rootCertificate(), PemFiles.encode(rootKey.certificate()));
     SecureFiles.writePublic(layout.chain(), PemFiles.encode((Object[]) chain));
+    try {
+      store.attach(issuing.auditSigner(CertificateAuthority.localActor()));
+      store.recordInit(sha256Hex(issuing.certificate()), now);
+      CertificateAuthority.markSealed(layout);
+    } finally {
+      if (external == null) {
+        store.close();
+      }
+    }
     config.write(layout.config());
     return movedAside;
+  }
+
+  private static String sha256Hex(X509Certificate certificate) throws CaException {
+    try {
+      return java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new CaException("cannot encode the issuing certificate", e);
+    }
   }
 
   private static CaConfig validate(Options options, char[] passphrase) throws CaException {

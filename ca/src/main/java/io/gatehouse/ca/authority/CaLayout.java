@@ -47,6 +47,14 @@ public record CaLayout(Path root) {
     return caDir().resolve("ca.db");
   }
 
+  /**
+   * Marker written when the store's audit chain was keyed ({@code ca init}, or the migration of a
+   * schema-1 store): a store without a signed chain head is then refused, never sealed anew.
+   */
+  public Path auditSealed() {
+    return caDir().resolve("audit.sealed");
+  }
+
   /** Default output of {@code ca crl}. */
   public Path crl(boolean pem) {
     return caDir().resolve(pem ? "crl.pem" : "crl.der");

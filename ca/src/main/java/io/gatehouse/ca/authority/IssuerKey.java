@@ -2,6 +2,8 @@ package io.gatehouse.ca.authority;
 
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.InvalidRequestException;
+import io.gatehouse.ca.db.AuditSigner;
+import io.gatehouse.ca.db.HeadVerifier;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
@@ -59,6 +61,51 @@ public final class IssuerKey {
   /** The private key; never logged, never leaves the process. */
   public PrivateKey privateKey() {
     return key;
+  }
+
+  /**
+   * Signs the store's audit chain heads as {@code actor} (see {@link io.gatehouse.ca.db.AuditChain}).
+   */
+  public AuditSigner auditSigner(String actor) {
+    return new AuditSigner() {
+      @Override
+      public String actor() {
+        return actor;
+      }
+
+      @Override
+      public byte[] sign(byte[] message) {
+        try {
+          Signature signer = Signature.getInstance(signatureAlgorithm, Crypto.BC);
+          signer.initSign(key);
+          signer.update(message);
+          return signer.sign();
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException("cannot sign the audit chain head", e);
+        }
+      }
+    };
+  }
+
+  /** Verifies audit chain heads against {@code certificate}'s public key; needs no secret. */
+  public static HeadVerifier headVerifier(X509Certificate certificate) {
+    PublicKey publicKey = certificate.getPublicKey();
+    String algorithm;
+    try {
+      algorithm = KeyType.of(publicKey).signatureAlgorithm();
+    } catch (InvalidRequestException e) {
+      return (message, signature) -> false;
+    }
+    return (message, signature) -> {
+      try {
+        Signature verifier = Signature.getInstance(algorithm, Crypto.BC);
+        verifier.initVerify(publicKey);
+        verifier.update(message);
+        return verifier.verify(signature);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        return false;
+      }
+    };
   }
 
   /** The issuer name for certificates this key signs. */

@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
       RenewCommand.class,
       ServeCommand.class,
       ProvisionerCommand.class,
-      EnrollTokenCommand.class
+      EnrollTokenCommand.class,
+      VerifyCommand.class,
+      DbCommand.class
     })
 final class CaCommand implements Runnable {
   @Spec CommandSpec spec;

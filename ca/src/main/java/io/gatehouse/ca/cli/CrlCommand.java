@@ -22,6 +22,7 @@ final class CrlCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
+  @Mixin IntegrityOption integrity;
 
   @Option(names = "--out", paramLabel = "FILE", description = "Output file.")
   Path out;
@@ -35,10 +36,12 @@ final class CrlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
       Path target = out == null ? ca.layout().crl(pem) : out;
       SecureFiles.ensureDirectory(target.toAbsolutePath().getParent());
-      X509CRL crl = CrlBuilder.build(ca.store(), environment.unlock(ca),
+      var issuerKey = environment.unlock(ca);
+      ca.requireIntegrity(integrity.ignore);
+      X509CRL crl = CrlBuilder.build(ca.store(), issuerKey,
           environment.clock().instant(), CrlBuilder.VALIDITY);
       SecureFiles.writePublic(target, pem ? PemFiles.encode(crl) : crl.getEncoded());
       spec.commandLine().getOut().println("Wrote CRL (" + (crl.getRevokedCertificates() == null ? 0 : crl.getRevokedCertificates().size())

@@ -29,6 +29,7 @@ final class EnrollTokenCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
+  @Mixin IntegrityOption integrity;
 
   @Option(names = "--provisioner", required = true, description = "The provisioner.")
   String provisioner;
@@ -56,7 +57,9 @@ final class EnrollTokenCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Duration lifetime = ttl == null ? null : Ttl.parse(ttl);
     Instant now = environment.clock().instant();
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+      // The provisioner's limits decide what the token may ask for: read them only from a verified store.
+      ca.requireIntegrity(integrity.ignore);
       Provisioner p = ca.store().findProvisioner(provisioner).orElseThrow(() -> new CaException(
           "no provisioner named '" + provisioner + "': add it with 'gatehouse ca provisioner add'"));
       EnrollmentTokens.Claims claims = EnrollmentTokens.check(p, name, roles, dns, ips, lifetime, now);

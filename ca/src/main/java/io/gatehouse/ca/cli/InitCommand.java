@@ -64,6 +64,12 @@ final class InitCommand implements Callable<Integer> {
   @Option(names = "--jwt-alg", defaultValue = "ES256", description = "JWT signing algorithm: ES256, RS256 or EdDSA (default: ${DEFAULT-VALUE}).")
   String jwtAlgorithm;
 
+  @Option(names = "--store", paramLabel = "URL",
+      description = {"Keep the store in PostgreSQL: postgresql://[user@]host[:port]/database[?sslmode=verify-full&sslrootcert=FILE]"
+          + " (recorded in ca.json without credentials; password from GATEHOUSE_CA_DB_PASSWORD or"
+          + " GATEHOUSE_CA_DB_PASSWORD_FILE). Run 'gatehouse ca db migrate --store URL' first. Default: <dir>/ca/ca.db (SQLite)."})
+  String store;
+
   @Option(names = "--force", description = "Replace an existing CA (its directory is moved aside, not deleted).")
   boolean force;
 
@@ -80,7 +86,8 @@ final class InitCommand implements Callable<Integer> {
     char[] passphrase = environment.caPassphrase(true);
     Path movedAside;
     try {
-      movedAside = CaInitializer.init(options, passphrase, environment.clock().instant());
+      movedAside = CaInitializer.init(options, passphrase, environment.clock().instant(), store,
+          environment.env());
     } finally {
       Arrays.fill(passphrase, '\0');
     }
@@ -96,7 +103,8 @@ final class InitCommand implements Callable<Integer> {
       out.println("  intermediate      " + layout.intermediateCertificate() + " (issues leaves; keep root.key offline)");
     }
     out.println("  trust chain       " + layout.chain());
-    out.println("  store             " + layout.database());
+    out.println("  store             " + (store == null ? layout.database()
+        : io.gatehouse.ca.db.StoreLocation.parse(store).url()));
     return 0;
   }
 }

@@ -36,6 +36,7 @@ final class IssueCommand implements Runnable {
   /** Options both kinds share. */
   static final class Common {
     @Mixin CaDirOption dir;
+    @Mixin IntegrityOption integrity;
 
     @Option(names = "--ttl", paramLabel = "DURATION", description = "Lifetime, e.g. 15m, 24h, 7d (default: the CA's policy).")
     String ttl;
@@ -83,13 +84,14 @@ final class IssueCommand implements Runnable {
     public Integer call() throws Exception {
       KeyType keyType = KeyType.parse(common.keyType);
       Duration ttl = common.ttl();
-      try (CertificateAuthority ca = CertificateAuthority.open(common.dir.dir())) {
+      try (CertificateAuthority ca = CertificateAuthority.open(common.dir.dir(), environment.env())) {
         Issuer.checkClientRequest(ca.config(), name, roles, ttl);
         LeafFiles files = LeafFiles.client(ca.layout(), name, true, p12);
         files.preflight(common.force);
         char[] p12Password = p12 ? environment.p12Password() : null;
         try {
           Issuer issuer = new Issuer(ca, environment.unlock(ca), environment.clock());
+          ca.requireIntegrity(common.integrity.ignore);
           KeyPair pair = keyType.generate();
           X509Certificate certificate = issuer.issueClient(name, organization, roles, ttl, pair.getPublic());
           files.write(certificate, ca.intermediates(), pair.getPrivate(), p12Password);
@@ -128,11 +130,12 @@ final class IssueCommand implements Runnable {
     public Integer call() throws Exception {
       KeyType keyType = KeyType.parse(common.keyType);
       Duration ttl = common.ttl();
-      try (CertificateAuthority ca = CertificateAuthority.open(common.dir.dir())) {
+      try (CertificateAuthority ca = CertificateAuthority.open(common.dir.dir(), environment.env())) {
         Issuer.checkServerRequest(ca.config(), dnsNames, ipAddresses, ttl);
         LeafFiles files = LeafFiles.server(ca.layout(), dnsNames.get(0));
         files.preflight(common.force);
         Issuer issuer = new Issuer(ca, environment.unlock(ca), environment.clock());
+        ca.requireIntegrity(common.integrity.ignore);
         KeyPair pair = keyType.generate();
         X509Certificate certificate = issuer.issueServer(dnsNames, ipAddresses, ttl, pair.getPublic());
         files.write(certificate, ca.intermediates(), pair.getPrivate(), null);

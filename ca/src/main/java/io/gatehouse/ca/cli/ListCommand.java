@@ -27,6 +27,7 @@ final class ListCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
+  @Mixin IntegrityOption integrity;
 
   @Option(names = "--json", description = "Print a JSON array.")
   boolean json;
@@ -59,7 +60,8 @@ final class ListCommand implements Callable<Integer> {
     CertificateStatus wanted = parseStatus(status);
     Instant now = environment.clock().instant();
     List<Entry> entries = new ArrayList<>();
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+      ca.requireIntegrity(integrity.ignore);
       for (CertificateRecord record : ca.store().list()) {
         CertificateStatus current = record.status(now);
         if (wanted == null || wanted == current) {

@@ -40,7 +40,7 @@ final class ProvisionerCommand implements Runnable {
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true,
-      description = {"Add a provisioner (no passphrase needed; tokens are minted by 'ca enroll-token').",
+      description = {"Add a provisioner (needs the CA passphrase: the row is signed into the audit chain; tokens are minted by 'ca enroll-token').",
           "Client: --role (repeat) and --name-pattern ('*' matches any run of name characters).",
           "Server: --dns-pattern ('*' matches within one DNS label) and/or --ip-pattern (CIDR)."})
   static final class Add implements Callable<Integer> {
@@ -48,6 +48,7 @@ final class ProvisionerCommand implements Runnable {
 
     @Spec CommandSpec spec;
     @Mixin CaDirOption dir;
+    @Mixin IntegrityOption integrity;
 
     @Option(names = "--name", required = true, description = "Provisioner name.")
     String name;
@@ -84,7 +85,10 @@ final class ProvisionerCommand implements Runnable {
       }
       Provisioner provisioner = new Provisioner(name, Provisioner.Kind.parse(kind), roles, namePattern,
           dnsPatterns, ipPatterns, max).validate();
-      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+        // A provisioner row is bound by a signed audit entry (docs/ca.md): adding one takes the key.
+        environment.unlock(ca);
+        ca.requireIntegrity(integrity.ignore);
         ca.store().addProvisioner(provisioner, environment.clock().instant());
       }
       PrintWriter out = spec.commandLine().getOut();
@@ -99,14 +103,22 @@ final class ProvisionerCommand implements Runnable {
 
     @Spec CommandSpec spec;
     @Mixin CaDirOption dir;
+    @Mixin IntegrityOption integrity;
 
     @Option(names = "--json", description = "Print a JSON array.")
     boolean json;
 
+    private final CliEnvironment environment;
+
+    ListProvisioners(CliEnvironment environment) {
+      this.environment = environment;
+    }
+
     @Override
     public Integer call() throws CaException {
       List<Provisioner> all;
-      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+        ca.requireIntegrity(integrity.ignore);
         all = ca.store().listProvisioners();
       }
       PrintWriter out = spec.commandLine().getOut();
@@ -140,6 +152,7 @@ final class ProvisionerCommand implements Runnable {
 
     @Spec CommandSpec spec;
     @Mixin CaDirOption dir;
+    @Mixin IntegrityOption integrity;
 
     @Option(names = "--name", required = true, description = "Provisioner name.")
     String name;
@@ -150,7 +163,9 @@ final class ProvisionerCommand implements Runnable {
 
     @Override
     public Integer call() throws CaException {
-      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+      try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+        environment.unlock(ca);
+        ca.requireIntegrity(integrity.ignore);
         if (!ca.store().removeProvisioner(name, environment.clock().instant())) {
           throw new CaException("no provisioner named '" + name + "': see 'gatehouse ca provisioner list'");
         }

@@ -52,7 +52,7 @@ final class RenewCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
       Issuer issuer = new Issuer(ca, environment.unlock(ca), environment.clock());
       Renewer renewer = new Renewer(ca, issuer, environment.clock());
       PrintWriter out = spec.commandLine().getOut();

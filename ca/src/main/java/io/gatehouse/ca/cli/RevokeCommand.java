@@ -13,9 +13,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code gatehouse ca revoke --serial HEX}: needs no passphrase; the store is the authority. */
+/**
+ * {@code gatehouse ca revoke --serial HEX}: an authorized act. It takes the CA passphrase, and the
+ * audit chain records who revoked (the OS user, authenticated by the passphrase).
+ */
 @Command(name = "revoke", mixinStandardHelpOptions = true,
     description = {"Revoke a certificate. Takes effect for OCSP at once; run 'ca crl' for a new CRL.",
+        "Needs the CA passphrase (GATEHOUSE_CA_PASSPHRASE or a prompt): the audit chain records who revoked.",
         "Reasons (RFC 5280): unspecified, keyCompromise, cACompromise, affiliationChanged,"
             + " superseded, cessationOfOperation, privilegeWithdrawn, aACompromise."})
 final class RevokeCommand implements Callable<Integer> {
@@ -23,6 +27,7 @@ final class RevokeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
+  @Mixin IntegrityOption integrity;
 
   @Option(names = "--serial", required = true, paramLabel = "HEX", description = "Serial in hex (colons allowed).")
   String serial;
@@ -38,7 +43,9 @@ final class RevokeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     RevocationReason why = RevocationReason.parse(reason);
     BigInteger number = parseSerial(serial);
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
+      environment.unlock(ca);
+      ca.requireIntegrity(integrity.ignore);
       CertificateRecord revoked = ca.store().revoke(number, why, environment.clock().instant());
       spec.commandLine().getOut().println("Revoked " + revoked.subject() + " serial "
           + revoked.serialHex() + " (" + why + ") at " + revoked.revokedAt());

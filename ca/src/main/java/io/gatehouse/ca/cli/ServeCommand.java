@@ -25,14 +25,17 @@ import picocli.CommandLine.Spec;
 /** {@code gatehouse ca serve}: the OCSP responder, CRL and JWKS endpoint. Runs until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Serve OCSP (POST /ocsp, GET /ocsp/{base64 request}), the CRL (GET /crl) and the JWT"
-        + " public keys (GET /jwks.json) over plain HTTP on --port, and EST enrollment"
+        + " public keys (GET /jwks.json) and GET /readyz over plain HTTP on --port, and EST enrollment"
         + " (/.well-known/est/: cacerts, simpleenroll, simplereenroll) over HTTPS on --https-port.",
         "The HTTPS listener is also an OAuth authorization server for machine clients: RFC 8414 metadata at"
             + " /.well-known/oauth-authorization-server and POST /token (client_credentials, the client"
             + " certificate over mutual TLS, a --resource as audience).",
         "The HTTPS certificate is --tls-cert/--tls-key, or one the CA issues to itself for --https-dns"
             + " and --https-ip and renews at two thirds of its lifetime.",
-        "Revocations made by 'ca revoke' in another process are served within a second."})
+        "Revocations made by 'ca revoke' in another process (or on another node sharing a PostgreSQL"
+            + " store) are served within a second.",
+        "The store is verified against its signed audit chain at start and on every change; on a mismatch"
+            + " every OCSP answer is tryLater, EST is refused with 503 and GET /readyz returns 503 (docs/ca.md)."})
 final class ServeCommand implements Callable<Integer> {
   private final CliEnvironment environment;
 
@@ -104,7 +107,7 @@ final class ServeCommand implements Callable<Integer> {
     Issuer.checkServerNames(dns, ips);
     CaService.Https https = new CaService.Https(httpsPort, dns, ips,
         new EstService.Limits(perSource, perProvisioner), TokenEndpoint.checkResources(resources));
-    CertificateAuthority ca = CertificateAuthority.open(dir.dir());
+    CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env());
     CaService service;
     try {
       char[] passphrase = environment.caPassphrase(false);
@@ -129,7 +132,7 @@ final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(stopper);
     PrintWriter out = spec.commandLine().getOut();
     out.println("Serving OCSP, CRL and JWKS on " + service.baseUrl()
-        + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json)");
+        + " (POST /ocsp, GET /ocsp/{request}, GET /crl, GET /jwks.json, GET /readyz)");
     out.println("Serving EST on " + service.httpsUrl() + "/.well-known/est/ (HTTPS certificate serial "
         + service.httpsCertificate().getSerialNumber().toString(16) + ")");
     out.println("Serving the OAuth authorization server " + service.tokenIssuer() + " ("

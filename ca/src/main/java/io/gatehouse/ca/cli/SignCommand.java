@@ -27,6 +27,7 @@ final class SignCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
   @Mixin CaDirOption dir;
+  @Mixin IntegrityOption integrity;
 
   @Option(names = "--csr", required = true, paramLabel = "FILE", description = "The CSR (PEM or DER).")
   Path csr;
@@ -50,7 +51,7 @@ final class SignCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Duration lifetime = ttl == null ? null : Ttl.parse(ttl);
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
       CertificationRequests.VerifiedRequest request = CertificationRequests.read(csr);
       Issuer.checkClientRequest(ca.config(), request.name(), roles, lifetime);
       LeafFiles files = out == null
@@ -58,6 +59,7 @@ final class SignCommand implements Callable<Integer> {
           : new LeafFiles(out, null, null);
       files.preflight(force);
       Issuer issuer = new Issuer(ca, environment.unlock(ca), environment.clock());
+      ca.requireIntegrity(integrity.ignore);
       X509Certificate certificate =
           issuer.issueClient(request.name(), null, roles, lifetime, request.publicKey());
       files.write(certificate, ca.intermediates(), null, null);

@@ -60,7 +60,7 @@ final class TokenCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("note: no --aud given; audience " + audience
           + " (accepted only by a server whose auth.resource is exactly that URL)");
     }
-    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir())) {
+    try (CertificateAuthority ca = CertificateAuthority.open(dir.dir(), environment.env())) {
       TokenMinter.check(ca.config(), name, roles, lifetime, audience);
       X509Certificate bound = boundCertificate == null ? null : PemFiles.readCertificate(boundCertificate);
       char[] passphrase = environment.caPassphrase(false);

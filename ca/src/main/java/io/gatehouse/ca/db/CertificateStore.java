@@ -8,13 +8,22 @@ import java.util.Optional;
 
 /**
  * The CA's durable memory: every issued certificate, every revocation, the CRL number and a
- * hash-chained audit log. Each mutating call is committed (durably) before it returns, so a caller
- * may report success — and write certificate files — only after the call returned.
+ * signed audit chain (see {@link AuditChain}). Each mutating call is committed (durably) before it
+ * returns, so a caller may report success — and write certificate files — only after the call
+ * returned. Mutating calls need an {@link #attach attached} {@link AuditSigner}: without the CA
+ * key nothing can be written.
  *
- * <p>Implementations: {@link SqliteCertificateStore}. The SQL is kept portable so a PostgreSQL
- * store can share it.
+ * <p>One implementation, {@link JdbcCertificateStore}, over two dialects: {@link
+ * SqliteCertificateStore} (embedded, the default) and {@link PostgresCertificateStore} (several CA
+ * nodes on one database).
  */
 public interface CertificateStore extends AutoCloseable {
+  /** Where the store is, for messages ({@code certs/ca/ca.db}, {@code postgresql://db:5432/ca}). */
+  String describe();
+
+  /** Lets this store write: every entry it appends is attributed to and signed by {@code signer}. */
+  void attach(AuditSigner signer);
+
   /**
    * Records a newly signed certificate.
    *
@@ -29,30 +38,90 @@ public interface CertificateStore extends AutoCloseable {
   List<CertificateRecord> list() throws StoreException;
 
   /**
-   * Revokes {@code serial}.
+   * Revokes {@code serial} on behalf of the attached signer's actor.
    *
    * @return the revoked record
    * @throws StoreException when the serial is unknown or already revoked (nothing changes)
    */
-  CertificateRecord revoke(BigInteger serial, RevocationReason reason, Instant at)
-      throws StoreException;
-
-  /** Increments and returns the CRL number; strictly increasing across processes. */
-  long nextCrlNumber() throws StoreException;
+  default CertificateRecord revoke(BigInteger serial, RevocationReason reason, Instant at)
+      throws StoreException {
+    return revoke(serial, reason, at, null);
+  }
 
   /**
-   * A counter that grows with every change (issuance, revocation). Cheap to poll: a process
-   * serving status (OCSP) compares it to notice another process's revocation.
+   * Revokes {@code serial}, recording {@code onBehalfOf} (e.g. a CA administrator's certificate
+   * identity) beside the attached signer's actor; null for none.
    */
+  CertificateRecord revoke(BigInteger serial, RevocationReason reason, Instant at, String onBehalfOf)
+      throws StoreException;
+
+  /** Increments and returns the CRL number; strictly increasing across processes and nodes. */
+  long nextCrlNumber() throws StoreException;
+
+  /** A counter that grows with every change made through Gatehouse (issuance, revocation, CRL). */
   long revision() throws StoreException;
 
   /**
-   * Re-computes the audit hash chain.
-   *
-   * @return the number of audit entries
-   * @throws StoreException when an entry was altered, removed or inserted out of band
+   * A value that changes whenever anything was committed to the store, including edits made
+   * outside Gatehouse where the database can tell (SQLite's {@code data_version}). Cheap to poll.
    */
-  long verifyAuditChain() throws StoreException;
+  long changeMarker() throws StoreException;
+
+  /** Entries from {@code fromSeq} on, every row and the counters, read in one transaction. */
+  StoreSnapshot snapshot(long fromSeq) throws StoreException;
+
+  /** Writes the first entry of a new store: {@code init}, binding the issuing certificate. */
+  void recordInit(String issuerCertificateDigest, Instant at) throws StoreException;
+
+  /**
+   * Whether the chain has a signed head. False only for a store written before keyed audit
+   * (schema 1), until {@link #seal} runs.
+   */
+  boolean sealed() throws StoreException;
+
+  /**
+   * Migration from the unkeyed chain: checks the old hashes, then appends one {@code adopt} entry
+   * per certificate row as it is now, signed by the attached signer.
+   */
+  void seal(Instant at) throws StoreException;
+
+  /**
+   * Whether this store pushes changes to {@link #subscribe} (PostgreSQL LISTEN/NOTIFY); when
+   * false, readers poll {@link #changeMarker()}.
+   */
+  default boolean pushesChanges() {
+    return false;
+  }
+
+  /**
+   * Starts pushing changes to {@code listener} on a dedicated connection until the returned handle
+   * is closed.
+   *
+   * @throws UnsupportedOperationException when {@link #pushesChanges()} is false
+   */
+  default AutoCloseable subscribe(ChangeListener listener) throws StoreException {
+    throw new UnsupportedOperationException("this store does not push changes");
+  }
+
+  /**
+   * Copies a whole store (rows, audit chain verbatim with its signatures, counters) into this one,
+   * which must be empty. For {@code ca db copy}.
+   */
+  void importAll(StoreSnapshot everything) throws StoreException;
+
+  /**
+   * Verifies the whole chain and every row against it.
+   *
+   * @throws IntegrityException naming the first bad entry
+   */
+  default IntegrityReport verify(HeadVerifier verifier) throws StoreException {
+    StoreSnapshot snapshot = snapshot(1);
+    AuditChain chain = new AuditChain(verifier);
+    chain.append(snapshot.entries());
+    chain.checkSnapshot(snapshot);
+    return new IntegrityReport(chain.headSeq(), snapshot.certificates().size(), chain.headSeq(),
+        chain.headHash(), snapshot.crlNumber());
+  }
 
   // ---- EST (issue 14): provisioners, spent enrollment tokens, enrollments, audit events ----
   // Defaults refuse, so a store that does not hold the EST tables yet still compiles and fails closed.

@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,15 +15,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The EST schema block: provisioners, spent enrollment-token ids and which provisioner enrolled
- * which certificate. Kept apart from the core schema (certificates, counters, audit) and created
- * on first use with {@code CREATE TABLE IF NOT EXISTS}, so stores made before EST existed gain the
- * tables without a schema-version bump, and a read-only store still opens. Plain ANSI SQL; the
- * caller holds the connection's lock, audits and commits.
+ * The EST tables: provisioners, spent enrollment-token ids and which provisioner enrolled which
+ * certificate. First-class store tables (docs/ca.md): written only inside the store's signed write
+ * transaction, each row bound by an audit entry ({@link EstRows}), read by snapshots and moved by
+ * {@code ca db copy}. Created with the SQLite schema (version 3, and by the 2 → 3 upgrade) and by
+ * PostgreSQL's {@code V2__est_tables.sql}. Plain ANSI SQL; the caller holds the write transaction.
  */
 final class EstTables {
   /** Spent token ids are kept this long past the token's expiry, then pruned (expired tokens fail anyway). */
-  private static final Duration SPENT_RETENTION = Duration.ofDays(1);
+  static final Duration SPENT_RETENTION = Duration.ofDays(1);
 
   // ---- EST schema block (issue 14) ---------------------------------------------------------
   static final List<String> SCHEMA = List.of(
@@ -50,41 +49,39 @@ final class EstTables {
   // ---- end of EST schema block -------------------------------------------------------------
 
   private static final String PROVISIONER_COLUMNS =
-      "name, kind, roles, name_pattern, dns_patterns, ip_patterns, max_ttl_seconds";
+      "name, kind, roles, name_pattern, dns_patterns, ip_patterns, max_ttl_seconds, created_at";
 
   private EstTables() {}
 
-  static void ensure(Connection connection) throws SQLException {
-    try (Statement statement = connection.createStatement()) {
-      for (String sql : SCHEMA) {
-        statement.executeUpdate(sql);
+  static EstRows.Provisioner row(Provisioner p, Instant at) {
+    return new EstRows.Provisioner(p.name(), p.kind().label(), String.join(",", p.roles()), p.namePattern(),
+        String.join(",", p.dnsPatterns()), String.join(",", p.ipPatterns()), p.maxTtl().getSeconds(),
+        at.toEpochMilli());
+  }
+
+  static boolean exists(Connection connection, String table, String column, String key) throws SQLException {
+    try (PreparedStatement exists = connection.prepareStatement(
+        "SELECT 1 FROM " + table + " WHERE " + column + " = ?")) {
+      exists.setString(1, key);
+      try (ResultSet rs = exists.executeQuery()) {
+        return rs.next();
       }
     }
   }
 
-  /** False when a provisioner of that name exists. */
-  static boolean insertProvisioner(Connection connection, Provisioner p, Instant at) throws SQLException {
-    try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM est_provisioners WHERE name = ?")) {
-      exists.setString(1, p.name());
-      try (ResultSet rs = exists.executeQuery()) {
-        if (rs.next()) {
-          return false;
-        }
-      }
-    }
+  static void insertProvisioner(Connection connection, EstRows.Provisioner r) throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement("INSERT INTO est_provisioners ("
-        + PROVISIONER_COLUMNS + ", created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-      insert.setString(1, p.name());
-      insert.setString(2, p.kind().label());
-      insert.setString(3, String.join(",", p.roles()));
-      insert.setString(4, p.namePattern());
-      insert.setString(5, String.join(",", p.dnsPatterns()));
-      insert.setString(6, String.join(",", p.ipPatterns()));
-      insert.setLong(7, p.maxTtl().getSeconds());
-      insert.setLong(8, at.toEpochMilli());
+        + PROVISIONER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+      insert.setString(1, r.name());
+      insert.setString(2, r.kind());
+      insert.setString(3, r.roles());
+      insert.setString(4, r.namePattern());
+      insert.setString(5, r.dnsPatterns());
+      insert.setString(6, r.ipPatterns());
+      insert.setLong(7, r.maxTtlSeconds());
+      insert.setLong(8, r.createdAt());
       insert.executeUpdate();
     }
-    return true;
   }
 
   static Optional<Provisioner> findProvisioner(Connection connection, String name) throws SQLException {
@@ -92,21 +89,9 @@ final class EstTables {
         "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners WHERE name = ?")) {
       query.setString(1, name);
       try (ResultSet rs = query.executeQuery()) {
-        return rs.next() ? Optional.of(readProvisioner(rs)) : Optional.empty();
+        return rs.next() ? Optional.of(toProvisioner(readProvisionerRow(rs))) : Optional.empty();
       }
     }
-  }
-
-  static List<Provisioner> listProvisioners(Connection connection) throws SQLException {
-    List<Provisioner> all = new ArrayList<>();
-    try (PreparedStatement query = connection.prepareStatement(
-            "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners ORDER BY name");
-        ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        all.add(readProvisioner(rs));
-      }
-    }
-    return all;
   }
 
   static boolean deleteProvisioner(Connection connection, String name) throws SQLException {
@@ -116,40 +101,46 @@ final class EstTables {
     }
   }
 
-  /** Records a spent token id; false when it was spent before. */
-  static boolean spendToken(Connection connection, String jti, String provisioner, String subject,
-      Instant expiresAt, Instant at) throws SQLException {
-    try (PreparedStatement prune = connection.prepareStatement("DELETE FROM est_spent_tokens WHERE expires_at < ?")) {
-      prune.setLong(1, at.minus(SPENT_RETENTION).toEpochMilli());
-      prune.executeUpdate();
-    }
-    try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM est_spent_tokens WHERE jti = ?")) {
-      exists.setString(1, jti);
-      try (ResultSet rs = exists.executeQuery()) {
-        if (rs.next()) {
-          return false;
+  /** The jtis of spent tokens past their retention at {@code at}. */
+  static List<String> expiredTokens(Connection connection, Instant at) throws SQLException {
+    List<String> jtis = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(
+        "SELECT jti FROM est_spent_tokens WHERE expires_at < ? ORDER BY jti")) {
+      query.setLong(1, at.minus(SPENT_RETENTION).toEpochMilli());
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          jtis.add(rs.getString(1));
         }
       }
     }
-    try (PreparedStatement insert = connection.prepareStatement(
-        "INSERT INTO est_spent_tokens (jti, provisioner, subject, used_at, expires_at) VALUES (?, ?, ?, ?, ?)")) {
-      insert.setString(1, jti);
-      insert.setString(2, provisioner);
-      insert.setString(3, subject);
-      insert.setLong(4, at.toEpochMilli());
-      insert.setLong(5, expiresAt.toEpochMilli());
-      insert.executeUpdate();
-    }
-    return true;
+    return jtis;
   }
 
-  static void insertEnrollment(Connection connection, BigInteger serial, String provisioner, Instant at)
-      throws SQLException {
+  static void deleteToken(Connection connection, String jti) throws SQLException {
+    try (PreparedStatement delete = connection.prepareStatement("DELETE FROM est_spent_tokens WHERE jti = ?")) {
+      delete.setString(1, jti);
+      delete.executeUpdate();
+    }
+  }
+
+  static void insertToken(Connection connection, EstRows.SpentToken r) throws SQLException {
+    try (PreparedStatement insert = connection.prepareStatement(
+        "INSERT INTO est_spent_tokens (jti, provisioner, subject, used_at, expires_at) VALUES (?, ?, ?, ?, ?)")) {
+      insert.setString(1, r.jti());
+      insert.setString(2, r.provisioner());
+      insert.setString(3, r.subject());
+      insert.setLong(4, r.usedAt());
+      insert.setLong(5, r.expiresAt());
+      insert.executeUpdate();
+    }
+  }
+
+  static void insertEnrollment(Connection connection, EstRows.Enrollment r) throws SQLException {
     try (PreparedStatement insert = connection.prepareStatement(
         "INSERT INTO est_enrollments (serial, provisioner, enrolled_at) VALUES (?, ?, ?)")) {
-      insert.setString(1, serial.toString(16));
-      insert.setString(2, provisioner);
-      insert.setLong(3, at.toEpochMilli());
+      insert.setString(1, r.serial());
+      insert.setString(2, r.provisioner());
+      insert.setLong(3, r.enrolledAt());
       insert.executeUpdate();
     }
   }
@@ -164,10 +155,58 @@ final class EstTables {
     }
   }
 
-  private static Provisioner readProvisioner(ResultSet rs) throws SQLException {
-    return new Provisioner(rs.getString(1), Provisioner.Kind.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT)),
-        split(rs.getString(3)), rs.getString(4), split(rs.getString(5)), split(rs.getString(6)),
-        Duration.ofSeconds(rs.getLong(7)));
+  /** Every EST row, in key order. */
+  static EstRows readAll(Connection connection) throws SQLException {
+    List<EstRows.Provisioner> provisioners = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(
+            "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners ORDER BY name");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        provisioners.add(readProvisionerRow(rs));
+      }
+    }
+    List<EstRows.SpentToken> tokens = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(
+            "SELECT jti, provisioner, subject, used_at, expires_at FROM est_spent_tokens ORDER BY jti");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        tokens.add(new EstRows.SpentToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+            rs.getLong(5)));
+      }
+    }
+    List<EstRows.Enrollment> enrollments = new ArrayList<>();
+    try (PreparedStatement query = connection.prepareStatement(
+            "SELECT serial, provisioner, enrolled_at FROM est_enrollments ORDER BY serial");
+        ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        enrollments.add(new EstRows.Enrollment(rs.getString(1), rs.getString(2), rs.getLong(3)));
+      }
+    }
+    return new EstRows(provisioners, tokens, enrollments);
+  }
+
+  /** Writes {@code rows} into empty tables ({@code ca db copy}). */
+  static void insertAll(Connection connection, EstRows rows) throws SQLException {
+    for (EstRows.Provisioner r : rows.provisioners()) {
+      insertProvisioner(connection, r);
+    }
+    for (EstRows.SpentToken r : rows.spentTokens()) {
+      insertToken(connection, r);
+    }
+    for (EstRows.Enrollment r : rows.enrollments()) {
+      insertEnrollment(connection, r);
+    }
+  }
+
+  private static EstRows.Provisioner readProvisionerRow(ResultSet rs) throws SQLException {
+    return new EstRows.Provisioner(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+        rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8));
+  }
+
+  static Provisioner toProvisioner(EstRows.Provisioner r) {
+    return new Provisioner(r.name(), Provisioner.Kind.valueOf(r.kind().toUpperCase(java.util.Locale.ROOT)),
+        split(r.roles()), r.namePattern(), split(r.dnsPatterns()), split(r.ipPatterns()),
+        Duration.ofSeconds(r.maxTtlSeconds()));
   }
 
   private static List<String> split(String joined) {

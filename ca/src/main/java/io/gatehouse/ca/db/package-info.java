@@ -1,4 +1,4 @@
 /**
- * The durable store of issued certificates, revocations, CRL numbers and the audit chain; SQLite today, portable SQL for PostgreSQL later.
+ * The durable store of issued certificates, revocations, CRL numbers and the signed audit chain, on SQLite or PostgreSQL.
  */
 package io.gatehouse.ca.db;

@@ -69,10 +69,21 @@ public final class EstService {
   private final RateLimiter perSource;
   private final RateLimiter perProvisioner;
   private final byte[] cacerts;
+  private final java.util.function.Supplier<String> storeNotReady;
 
   /** An EST service issuing through {@code issuer} and verifying tokens with {@code tokens}. */
   public EstService(CertificateAuthority ca, Issuer issuer, EnrollmentTokens tokens, Clock clock, Limits limits)
       throws CaException {
+    this(ca, issuer, tokens, clock, limits, () -> null);
+  }
+
+  /**
+   * As above, refusing every enrollment with 503 while {@code storeNotReady} gives a reason (the
+   * store failed verification against its signed audit chain, or is unreachable: docs/ca.md).
+   */
+  public EstService(CertificateAuthority ca, Issuer issuer, EnrollmentTokens tokens, Clock clock, Limits limits,
+      java.util.function.Supplier<String> storeNotReady) throws CaException {
+    this.storeNotReady = storeNotReady;
     this.ca = ca;
     this.issuer = issuer;
     this.tokens = tokens;
@@ -101,6 +112,7 @@ public final class EstService {
       throws EstRefusal {
     try {
       limit(perSource, source, "source " + source);
+      requireStore();
       CertificationRequests.VerifiedRequest csr = csr(contentType, body);
       String token = bearer(authorization);
       EnrollmentTokens.Claims claims = tokens.verify(token, clock.instant());
@@ -146,6 +158,7 @@ public final class EstService {
     String serial = "-";
     try {
       limit(perSource, source, "source " + source);
+      requireStore();
       if (peer == null || peer.length == 0) {
         throw EstRefusal.unauthorized("simplereenroll needs the current certificate as the TLS client certificate");
       }
@@ -290,6 +303,13 @@ public final class EstService {
     return authorization.substring(7).trim();
   }
 
+  /** Provisioners, spent tokens and enrollments are read only from a store that verifies. */
+  private void requireStore() throws EstRefusal {
+    if (storeNotReady.get() != null) {
+      throw new EstRefusal(503, "the CA store is not available; try again later");
+    }
+  }
+
   /** A CA-side failure (store, signing): the client learns only that it failed. */
   private static EstRefusal failure(CaException e) {
     LOG.warn("EST request failed: {}", e.getMessage());
@@ -298,8 +318,9 @@ public final class EstService {
 
   private EstRefusal audited(String operation, String source, String serial, EstRefusal refusal) {
     LOG.warn("EST {} from {} refused ({}): {}", operation, source, refusal.status(), refusal.getMessage());
-    if (refusal.status() == 429) {
-      // Not audited: a flood of rate-limited requests must not become a flood of durable writes.
+    if (refusal.status() == 429 || refusal.status() == 503) {
+      // Not audited: a flood of rate-limited requests must not become a flood of durable writes,
+      // and nothing is signed into a chain on top of a store that failed verification.
       return refusal;
     }
     try {

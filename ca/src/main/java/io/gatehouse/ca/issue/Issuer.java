@@ -238,6 +238,7 @@ public final class Issuer {
       profile.apply(builder);
       X509Certificate certificate = issuerKey.sign(builder);
       try {
+        ca.ensureAuthorized(issuerKey);
         ca.store().insert(new CertificateRecord(serial, kind,
             certificate.getSubjectX500Principal().getName(), roles, notBefore, notAfter, now,
             certificate.getEncoded(), null, null));

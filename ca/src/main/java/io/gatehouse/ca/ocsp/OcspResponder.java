@@ -4,6 +4,8 @@ import io.gatehouse.ca.authority.Crypto;
 import io.gatehouse.ca.db.CertificateRecord;
 import io.gatehouse.ca.db.CertificateStore;
 import io.gatehouse.ca.db.RevocationReason;
+import io.gatehouse.ca.db.StoreIntegrity;
+import io.gatehouse.ca.authority.IssuerKey;
 import java.io.IOException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
@@ -47,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * once per certificate ID and reused until half their validity has passed, or until {@link
  * #invalidate()} (called when the store changes); responses to requests with a nonce are signed
  * fresh, echoing the nonce — one signature per request, which is what a nonce costs.
+ *
+ * <p>Nothing is asserted from a store that fails its audit chain ({@link StoreIntegrity}): every
+ * row is checked against the chain before it is answered, and once the store has failed every
+ * request gets {@code tryLater}. While the store is unreachable, only answers signed before it
+ * went away are served, until their nextUpdate; everything else gets {@code tryLater}.
  */
 public final class OcspResponder {
   /** Most certificates accepted in one request. */
@@ -59,6 +66,7 @@ public final class OcspResponder {
   private static final Logger LOG = LoggerFactory.getLogger(OcspResponder.class);
 
   private final CertificateStore store;
+  private final StoreIntegrity integrity;
   private final X509CertificateHolder issuer;
   private final Duration validity;
   private final Clock clock;
@@ -87,7 +95,24 @@ public final class OcspResponder {
    */
   public OcspResponder(CertificateStore store, X509Certificate issuer, OcspSigner signer,
       Duration validity, Clock clock) {
+    this(store, new StoreIntegrity(store, IssuerKey.headVerifier(issuer)), issuer, signer, validity, clock);
+  }
+
+  /**
+   * A responder whose answers are checked against {@code integrity} (shared with whoever refreshes
+   * it on store changes); it is verified here once if nobody has yet.
+   */
+  public OcspResponder(CertificateStore store, StoreIntegrity integrity, X509Certificate issuer,
+      OcspSigner signer, Duration validity, Clock clock) {
     this.store = store;
+    this.integrity = integrity;
+    if (integrity.notReadyReason() != null && !integrity.failed() && integrity.unreachableSince() == null) {
+      try {
+        integrity.refresh();
+      } catch (Exception e) {
+        LOG.warn("cannot verify the CA store yet: {}", e.getMessage());
+      }
+    }
     this.validity = validity;
     this.clock = clock;
     this.signer = new AtomicReference<>(signer);
@@ -111,6 +136,11 @@ public final class OcspResponder {
     invalidate();
   }
 
+  /** The integrity state this responder answers under. */
+  public StoreIntegrity integrity() {
+    return integrity;
+  }
+
   /** The current delegated signer. */
   public OcspSigner signer() {
     return signer.get();
@@ -130,21 +160,33 @@ public final class OcspResponder {
     } catch (IOException | RuntimeException e) {
       return error(OCSPRespBuilder.MALFORMED_REQUEST);
     }
+    if (integrity.failed()) {
+      return error(OCSPRespBuilder.TRY_LATER);
+    }
     try {
       Req[] items = request.getRequestList();
+      Instant unreachable = integrity.unreachableSince();
       if (nonce != null || items.length > 1) {
-        return sign(items, nonce);
+        return unreachable != null ? error(OCSPRespBuilder.TRY_LATER) : sign(items, nonce);
       }
       String key = Base64.getEncoder().encodeToString(items[0].getCertID().toASN1Primitive().getEncoded());
       Instant now = clock.instant();
       long current = generation.get();
       PreSigned cached = cache.get(key);
+      if (unreachable != null) {
+        // Answers signed while the store was reachable stay true until their nextUpdate; nothing new.
+        return cached != null && cached.answer().thisUpdate().isBefore(unreachable)
+            && now.isBefore(cached.answer().nextUpdate())
+            ? cached.answer() : error(OCSPRespBuilder.TRY_LATER);
+      }
       if (cached != null && cached.generation() == current && now.isBefore(refreshAt(cached.answer()))) {
         return cached.answer();
       }
       OcspAnswer fresh = sign(items, null);
       cache.put(key, new PreSigned(fresh, current));
       return fresh;
+    } catch (io.gatehouse.ca.db.IntegrityException e) {
+      return error(OCSPRespBuilder.TRY_LATER);
     } catch (Exception e) {
       LOG.warn("OCSP responder internal error: {}", e.toString());
       return error(OCSPRespBuilder.INTERNAL_ERROR);
@@ -167,6 +209,9 @@ public final class OcspResponder {
       Optional<CertificateRecord> record = id.matchesIssuer(issuer, digests)
           ? store.find(id.getSerialNumber())
           : Optional.empty();
+      if (id.matchesIssuer(issuer, digests)) {
+        integrity.checkRow(id.getSerialNumber(), record);
+      }
       Instant itemNext = nextUpdate;
       if (record.isPresent()) {
         Instant cap = record.get().notAfter().plus(EXPIRY_MARGIN);

@@ -33,7 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes {@code /ocsp} (POST and GET), {@code /crl} and {@code /jwks.json}. Answering may read the
+ * Routes {@code /ocsp} (POST and GET), {@code /crl}, {@code /jwks.json} and {@code /readyz} (200
+ * when the store verifies and is reachable, else 503 with the reason). Answering may read the
  * store or sign, so it runs on the connection's own worker executor, never on the event loop; one
  * single-threaded executor per connection keeps pipelined responses in request order.
  */
@@ -42,15 +43,18 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
   private static final String OCSP_RESPONSE = "application/ocsp-response";
   private static final String OCSP_PREFIX = "/ocsp/";
   private static final int MAX_GET_PATH = 2048;
+  private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
 
   private final OcspResponder responder;
   private final Supplier<CrlPublisher.Snapshot> crl;
   private final byte[] jwks;
   private final Supplier<Instant> now;
   private final EventExecutor worker;
+  private final Supplier<String> notReady;
 
   CaHttpHandler(OcspResponder responder, Supplier<CrlPublisher.Snapshot> crl, byte[] jwks,
-      Supplier<Instant> now, EventExecutor worker) {
+      Supplier<Instant> now, EventExecutor worker, Supplier<String> notReady) {
+    this.notReady = notReady;
     this.responder = responder;
     this.crl = crl;
     this.jwks = jwks;
@@ -139,6 +143,18 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
       response.headers().set(HttpHeaderNames.LAST_MODIFIED, httpDate(snapshot.thisUpdate()));
       response.headers().set(HttpHeaderNames.ETAG, etag(snapshot.der()));
+      return response;
+    }
+    if (path.equals("/readyz")) {
+      if (!HttpMethod.GET.equals(method)) {
+        return notAllowed("GET");
+      }
+      String reason = notReady.get();
+      FullHttpResponse response = reason == null
+          ? response(HttpResponseStatus.OK, "application/json", "{\"status\":\"ready\"}\n".getBytes(StandardCharsets.UTF_8))
+          : response(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+              JSON.writeValueAsBytes(java.util.Map.of("status", "not ready", "reason", reason)));
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       return response;
     }
     if (path.equals("/jwks.json")) {

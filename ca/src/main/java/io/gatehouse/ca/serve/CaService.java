@@ -3,6 +3,8 @@ package io.gatehouse.ca.serve;
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
+import io.gatehouse.ca.db.ChangeListener;
+import io.gatehouse.ca.db.StoreIntegrity;
 import io.gatehouse.ca.est.EnrollmentTokens;
 import io.gatehouse.ca.est.EstHttpHandler;
 import io.gatehouse.ca.est.EstService;
@@ -48,9 +50,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ca serve}: OCSP, CRL and JWKS over HTTP (optionally HTTPS). A watcher polls the store's
- * revision every {@value #WATCH_MILLIS} ms, so a revocation made by another process is answered
- * within a second; it also re-signs the CRL and rotates the delegated OCSP signer when due.
+ * {@code ca serve}: OCSP, CRL, JWKS and {@code /readyz} over HTTP (optionally HTTPS). The store is
+ * verified against its signed audit chain at start and on every change noticed: SQLite's change
+ * marker is polled every {@value #WATCH_MILLIS} ms (a local file read), PostgreSQL pushes changes
+ * by LISTEN/NOTIFY; either way a revocation made by another process or node is answered within a
+ * second. A watcher also re-signs the CRL and rotates the delegated OCSP signer when due.
  */
 public final class CaService implements AutoCloseable {
   /** Store polling interval. */
@@ -116,9 +120,11 @@ public final class CaService implements AutoCloseable {
   private volatile Channel httpsChannel;
   private volatile HttpsIdentity httpsIdentity;
   private volatile TokenEndpoint tokenEndpoint;
+  private final AutoCloseable subscription;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
-      Channel channel, ChannelGroup connections, boolean tls) {
+      Channel channel, ChannelGroup connections, boolean tls, AutoCloseable subscription) {
+    this.subscription = subscription;
     this.connections = connections;
     this.loops = loops;
     this.workers = workers;
@@ -132,11 +138,20 @@ public final class CaService implements AutoCloseable {
       Options options, Clock clock) throws CaException {
     SslContext ssl = options.https() == null ? sslContext(options) : null;
     Issuer issuer = new Issuer(ca, issuerKey, clock);
-    OcspResponder responder = new OcspResponder(ca.store(), ca.issuerCertificate(),
+    ca.ensureAuthorized(issuerKey);
+    StoreIntegrity integrity = new StoreIntegrity(ca.store(), ca.headVerifier());
+    integrity.refresh();
+    if (!integrity.failed()) {
+      LOG.info("CA store {} verified: audit chain and every certificate row match", ca.store().describe());
+    }
+    OcspResponder responder = new OcspResponder(ca.store(), integrity, ca.issuerCertificate(),
         OcspSigner.issue(issuer), options.ocspValidity(), clock);
     CrlPublisher crl = new CrlPublisher(ca.store(), issuerKey);
-    crl.regenerate(clock.instant());
-    long[] revision = {ca.store().revision()};
+    if (!integrity.failed()) {
+      crl.regenerate(clock.instant());
+    }
+    long[] revision = {ca.store().changeMarker()};
+    Watcher watch = new Watcher(ca, issuer, responder, crl, integrity, revision, clock);
 
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -164,20 +179,45 @@ public final class CaService implements AutoCloseable {
               pipeline.addLast("http", new HttpServerCodec(4096, 8192, 8192));
               pipeline.addLast("aggregate", new HttpObjectAggregator(MAX_BODY));
               pipeline.addLast("routes",
-                  new CaHttpHandler(responder, crl::current, jwks, clock::instant, workers.next()));
+                  new CaHttpHandler(responder, crl::current, jwks, clock::instant, workers.next(),
+                      integrity::notReadyReason));
             }
           })
           .bind(new InetSocketAddress(options.bind(), options.port()))
           .sync()
           .channel();
-      CaService service = new CaService(loops, workers, watcher, channel, connections, ssl != null);
+      AutoCloseable subscription = null;
+      if (ca.store().pushesChanges()) {
+        subscription = ca.store().subscribe(new ChangeListener() {
+          @Override
+          public void changed() {
+            watcher.execute(() -> watch.storeChanged());
+          }
+
+          @Override
+          public void lost(String reason) {
+            integrity.unreachable(clock.instant(), reason);
+          }
+
+          @Override
+          public void reconnected() {
+            watcher.execute(() -> watch.reconnected());
+          }
+        });
+      }
+      CaService service = new CaService(loops, workers, watcher, channel, connections, ssl != null, subscription);
       if (options.https() != null) {
-        service.startHttps(ca, issuer, jwt, options, clock);
+        try {
+          service.startHttps(ca, issuer, jwt, integrity, options, clock);
+        } catch (Exception e) {
+          service.close();
+          throw e;
+        }
       }
       HttpsIdentity https = service.httpsIdentity;
       watcher.scheduleWithFixedDelay(() -> {
-        watch(ca, issuer, responder, crl, revision, clock);
-        if (https != null) {
+        watch.tick();
+        if (https != null && integrity.notReadyReason() == null) {
           https.renewIfDue();
         }
       }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
@@ -198,7 +238,8 @@ public final class CaService implements AutoCloseable {
    * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, and the authorization server
    * (RFC 8414 metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL.
    */
-  private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, Options options, Clock clock)
+  private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, StoreIntegrity integrity,
+      Options options, Clock clock)
       throws CaException, InterruptedException {
     Https https = options.https();
     if ((options.tlsCertificate() == null) != (options.tlsKey() == null)) {
@@ -207,7 +248,18 @@ public final class CaService implements AutoCloseable {
     HttpsIdentity identity = options.tlsCertificate() != null
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
-    EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits());
+    // Every EST decision reads provisioners, spent tokens or enrollments: verify the store (new
+    // entries, then every row) right before it, so a row edited by hand is never acted on, even
+    // in the 200 ms before the watcher notices. Runs on a worker, after the per-source rate limit.
+    EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits(),
+        () -> {
+          try {
+            integrity.refresh();
+          } catch (io.gatehouse.ca.db.StoreException e) {
+            return "store unreachable: " + e.getMessage();
+          }
+          return integrity.notReadyReason();
+        });
     TokenEndpoint.checkResources(https.resources());
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     httpsIdentity = identity;
@@ -294,23 +346,60 @@ public final class CaService implements AutoCloseable {
     return identity == null ? null : identity.certificate();
   }
 
-  private static void watch(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
-      CrlPublisher crl, long[] revision, Clock clock) {
-    try {
-      if (responder.signer().needsRotation(clock.instant())) {
-        responder.replaceSigner(OcspSigner.issue(issuer));
-        LOG.info("rotated the OCSP signing certificate");
+  /**
+   * Keeps the served state in step with the store: on every change (polled from SQLite's change
+   * marker, pushed by PostgreSQL's NOTIFY) it re-verifies the chain incrementally, drops cached
+   * OCSP answers and re-signs the CRL; on a timer it rotates the OCSP signer and refreshes the CRL.
+   */
+  private record Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
+      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock) {
+    void tick() {
+      try {
+        if (responder.signer().needsRotation(clock.instant()) && integrity.notReadyReason() == null) {
+          responder.replaceSigner(OcspSigner.issue(issuer));
+          LOG.info("rotated the OCSP signing certificate");
+        }
+        if (!ca.store().pushesChanges()) {
+          long current = ca.store().changeMarker();
+          if (current != marker[0]) {
+            marker[0] = current;
+            storeChanged();
+            return;
+          }
+        }
+        if (crl.due(clock.instant()) && integrity.notReadyReason() == null) {
+          crl.regenerate(clock.instant());
+        }
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
       }
-      long current = ca.store().revision();
-      if (current != revision[0]) {
+    }
+
+    void storeChanged() {
+      try {
         responder.invalidate();
-        crl.regenerate(clock.instant());
-        revision[0] = current;
-      } else if (crl.due(clock.instant())) {
-        crl.regenerate(clock.instant());
+        integrity.refresh();
+        responder.invalidate();
+        if (integrity.notReadyReason() == null) {
+          // Only a changed set of revocations re-signs: a CRL number drawn by another node's
+          // CRL is itself a change, and must not start a round of re-signing.
+          crl.regenerateIfRevocationsChanged(clock.instant());
+        }
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
       }
-    } catch (Exception e) {
-      LOG.warn("CA watcher: {}", e.getMessage());
+    }
+
+    void reconnected() {
+      try {
+        integrity.refresh();
+        responder.invalidate();
+        integrity.reachable();
+        LOG.info("CA store {} reachable again", ca.store().describe());
+        storeChanged();
+      } catch (Exception e) {
+        LOG.warn("CA watcher: store still unusable: {}", e.getMessage());
+      }
     }
   }
 
@@ -355,6 +444,13 @@ public final class CaService implements AutoCloseable {
 
   @Override
   public void close() {
+    if (subscription != null) {
+      try {
+        subscription.close();
+      } catch (Exception ignored) {
+        // the listener thread is a daemon; nothing else holds on to it
+      }
+    }
     watcher.shutdownNow();
     // Listener, then connections, then the handler executors, then the event loops they post to.
     channel.close().awaitUninterruptibly();

@@ -18,6 +18,8 @@ final class CrlPublisher {
   private final CertificateStore store;
   private final IssuerKey issuer;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
+  /** Every revoked serial when the current CRL was signed (expired ones included). */
+  private volatile java.util.Set<java.math.BigInteger> revokedInCurrent = java.util.Set.of();
 
   CrlPublisher(CertificateStore store, IssuerKey issuer) {
     this.store = store;
@@ -26,12 +28,32 @@ final class CrlPublisher {
 
   /** Signs a fresh CRL and publishes it. */
   void regenerate(Instant now) throws CaException {
+    java.util.Set<java.math.BigInteger> revoked = new java.util.HashSet<>();
+    for (io.gatehouse.ca.db.CertificateRecord record : store.list()) {
+      if (record.revokedAt() != null) {
+        revoked.add(record.serial());
+      }
+    }
     X509CRL crl = CrlBuilder.build(store, issuer, now, CrlBuilder.VALIDITY);
+    revokedInCurrent = revoked;
     try {
       current.set(new Snapshot(crl.getEncoded(), crl.getThisUpdate().toInstant(),
           crl.getNextUpdate().toInstant()));
     } catch (CRLException e) {
       throw new CaException("cannot encode the CRL", e);
+    }
+  }
+
+  /** Signs a fresh CRL when the revoked serials differ from those of the current one. */
+  void regenerateIfRevocationsChanged(Instant now) throws CaException {
+    java.util.Set<java.math.BigInteger> revoked = new java.util.HashSet<>();
+    for (io.gatehouse.ca.db.CertificateRecord record : store.list()) {
+      if (record.revokedAt() != null) {
+        revoked.add(record.serial());
+      }
+    }
+    if (current.get() == null || !revoked.equals(revokedInCurrent)) {
+      regenerate(now);
     }
   }
 

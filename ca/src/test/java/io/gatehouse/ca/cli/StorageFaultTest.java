@@ -158,7 +158,9 @@ class StorageFaultTest {
     try (SqliteCertificateStore store = SqliteCertificateStore.open(db)) {
       List<CertificateRecord> records = store.list();
       long revoked = records.stream().filter(r -> r.revokedAt() != null).count();
-      assertThat(store.verifyAuditChain()).isEqualTo(records.size() + revoked);
+      try (io.gatehouse.ca.authority.CertificateAuthority ca = io.gatehouse.ca.authority.CertificateAuthority.open(certs)) {
+        assertThat(ca.verify().entries()).isGreaterThanOrEqualTo(records.size() + revoked);
+      }
       // Every certificate file is one the store knows.
       try (Stream<Path> walk = Files.walk(certs)) {
         for (Path crt : walk.filter(p -> p.toString().endsWith(".crt") && !p.startsWith(certs.resolve("ca"))).toList()) {

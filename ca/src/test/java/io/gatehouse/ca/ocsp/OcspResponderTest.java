@@ -62,7 +62,9 @@ class OcspResponderTest {
     X509Certificate alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
     try (CertificateAuthority ca = CertificateAuthority.open(dir);
         SqliteCertificateStore real = SqliteCertificateStore.open(dir.resolve("ca/ca.db"))) {
-      OcspSigner signer = OcspSigner.issue(new Issuer(ca, ca.unlock(Cli.PASSPHRASE.toCharArray()), Clock.systemUTC()));
+      io.gatehouse.ca.authority.IssuerKey key = ca.unlock(Cli.PASSPHRASE.toCharArray());
+      OcspSigner signer = OcspSigner.issue(new Issuer(ca, key, Clock.systemUTC()));
+      real.attach(key.auditSigner("test (passphrase)")); // writing needs the CA key
       // The real store, with one interleaving forced: right after the responder has read alice's
       // status, the certificate is revoked and the responder told so (as ca serve's watcher does).
       AtomicReference<OcspResponder> responder = new AtomicReference<>();
