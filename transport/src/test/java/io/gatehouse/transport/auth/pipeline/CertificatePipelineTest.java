@@ -107,8 +107,8 @@ class CertificatePipelineTest {
   void certificatesAloneMeanClientAuthRequire() {
     assertThat(auth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.REQUIRE);
     assertThat(server.server.requestStageNames()).containsSubsequence(
-        "public:oauth-protected-resource", "authenticate:authenticate", "revocation:ocsp",
-        "authorize:rbac", "authorize:metrics");
+        "public:oauth-protected-resource", "authenticate:authenticate", "revocation:revocation",
+        "authorize:authorize", "authorize:metrics");
   }
 
   @Test
