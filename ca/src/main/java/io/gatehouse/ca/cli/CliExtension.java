@@ -6,8 +6,9 @@ package io.gatehouse.ca.cli;
  * META-INF/services/io.gatehouse.ca.cli.CliExtension}, and put the module on the class path. Each
  * extension's {@link #command()} becomes the subcommand {@link #name()}.
  *
- * <p>Example: {@code transport} contributes {@code apikey}, {@code server-example} contributes
- * {@code server} and {@code demo}, {@code benchmarks} contributes {@code bench}.
+ * <p>The only contributor today is {@code server-example} ({@code ExampleCommands}): {@code
+ * server}, {@code demo}, {@code apikey} (wrapping transport's {@code ApiKeyCommand}) and {@code
+ * connect}. {@code transport} and {@code benchmarks} contribute none.
  */
 public interface CliExtension {
   /** The subcommand name, e.g. {@code apikey}; must not clash with another command. */

@@ -47,7 +47,7 @@ final class AuthorizeStage implements RequestStage {
 
   @Override
   public String name() {
-    return "rbac";
+    return "authorize";
   }
 
   @Override

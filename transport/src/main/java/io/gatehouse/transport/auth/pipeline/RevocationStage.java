@@ -48,7 +48,7 @@ final class RevocationStage implements RequestStage {
 
   @Override
   public String name() {
-    return "ocsp";
+    return "revocation";
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
+import io.gatehouse.transport.auth.BouncyCastle;
 import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -14,7 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,7 @@ public final class RevocationChecker implements AutoCloseable {
             });
     this.ocsp =
         new OcspClient(
-            new BouncyCastleProvider(), b.policy, executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
+            BouncyCastle.PROVIDER, b.policy, executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
     Clock clock = b.clock;
     this.ticker = () -> OcspClient.nanos(clock.millis());
     this.cache =

@@ -1,7 +1,6 @@
 package io.gatehouse.transport.auth.pipeline;
 
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.assertRefused;
-import static io.gatehouse.transport.auth.pipeline.AuthFixture.auditContaining;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.call;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.client;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.eventually;
@@ -15,6 +14,9 @@ import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.identity.RolesExtension;
 import io.gatehouse.ca.identity.SpiffeId;
 import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.transport.auth.AuthMethod;
+import io.gatehouse.transport.auth.Principal;
+import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
@@ -55,7 +57,9 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +67,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The certificate path end to end: certificates from the real CA, the real {@code ca serve} OCSP
  * responder in-process, the real SDK client over mutual TLS (REQUIRE: certificates are the only
  * method), RBAC, rate limits, sessions, metrics and audit.
+ *
+ * <p>The tests share one server (starting the CA, responder and server per test would cost
+ * seconds each) but not their results: a test reads only the audit lines written since it began
+ * ({@link #auditOfThisTest}), compares meters with their values at its start, uses its own
+ * principal where the OCSP cache or a rate-limit budget matters, and {@link #restorePolicy} puts
+ * the policy back (and waits until it is in force) after a test that edits it. So any order passes.
  */
 class CertificatePipelineTest {
   @TempDir static Path dir;
@@ -75,6 +85,13 @@ class CertificatePipelineTest {
   static RealCa.Identity alice;
   static RealCa.Identity carol;
   static RealCa.Identity root;
+  /** An auditor as the policy sees it: may call whoami only while a test grants it. */
+  static final Principal AUDITOR =
+      new Principal("spiffe://gatehouse.local/client/auditor", java.util.Set.of("auditor"),
+          AuthMethod.CERTIFICATE, "");
+  /** Where this test's audit lines begin: bytes of the audit and refusals files at its start. */
+  static long auditStart;
+  static long refusalsStart;
 
   @BeforeAll
   static void start() throws Exception {
@@ -96,6 +113,31 @@ class CertificatePipelineTest {
     root = ca.client("root", "admin");
   }
 
+  /** Marks where this test's audit lines begin, once the previous test's lines are written. */
+  @BeforeEach
+  void markAudit() throws InterruptedException {
+    long[] last = {-1, -1};
+    eventually(Duration.ofSeconds(2), () -> {
+      long[] now = {size(audit), size(AuditLog.refusalsFile(audit))};
+      boolean settled = java.util.Arrays.equals(now, last);
+      System.arraycopy(now, 0, last, 0, 2);
+      return settled;
+    });
+    auditStart = last[0];
+    refusalsStart = last[1];
+  }
+
+  /** Puts the shared policy back and waits until the server enforces it again. */
+  @AfterEach
+  void restorePolicy() throws Exception {
+    if (!Files.readString(policy).equals(AuthFixture.POLICY)) {
+      Files.writeString(policy, AuthFixture.POLICY);
+    }
+    assertThat(eventually(Duration.ofSeconds(10),
+        () -> !auth.policy().current().mayCall(AUDITOR, "whoami")))
+        .as("the original policy is in force again").isTrue();
+  }
+
   @AfterAll
   static void stop() {
     server.close();
@@ -107,8 +149,8 @@ class CertificatePipelineTest {
   void certificatesAloneMeanClientAuthRequire() {
     assertThat(auth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.REQUIRE);
     assertThat(server.server.requestStageNames()).containsSubsequence(
-        "public:oauth-protected-resource", "authenticate:authenticate", "revocation:ocsp",
-        "authorize:rbac", "authorize:metrics");
+        "public:oauth-protected-resource", "authenticate:authenticate", "revocation:revocation",
+        "authorize:authorize", "authorize:metrics");
   }
 
   @Test
@@ -202,6 +244,11 @@ class CertificatePipelineTest {
 
   @Test
   void refusedCertificatesFailTheHandshake() throws Exception {
+    Map<String, Double> before = new java.util.HashMap<>();
+    for (String cause : List.of("expired", "not_yet_valid", "missing_client_auth", "untrusted",
+        "no_certificate")) {
+      before.put(cause, handshakeFailures(cause));
+    }
     IssuerKey key = ca.issuerKey();
     Instant now = Instant.now();
     KeyPair keys = ecKeys();
@@ -220,8 +267,8 @@ class CertificatePipelineTest {
     for (X509Certificates c : refused) {
       SSLContext tls = ca.clientContextPresenting(c.chain(), keys.getPrivate());
       assertThat(refusedAtHandshake(tls)).as(c.what()).isTrue();
-      assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(c.cause()) >= 1))
-          .as(c.what()).isTrue();
+      assertThat(eventually(Duration.ofSeconds(5),
+          () -> handshakeFailures(c.cause()) >= before.get(c.cause()) + 1)).as(c.what()).isTrue();
     }
     // Another CA, and no certificate at all.
     TestPki rogue = TestPki.create(dir, "rogue");
@@ -229,13 +276,14 @@ class CertificatePipelineTest {
     assertThat(refusedAtHandshake(
         ca.clientContextPresenting(List.of(mallory.certificate()), mallory.key()))).isTrue();
     assertThat(refusedAtHandshake(ca.clientContext(null))).isTrue();
-    String log = auditContaining(audit, "\"reason\":\"untrusted\"");
+    String log = auditOfThisTest("\"reason\":\"untrusted\"");
     for (String cause : List.of("expired", "not_yet_valid", "missing_client_auth", "untrusted")) {
       assertThat(log).containsPattern("\"event\":\"tls_handshake\",\"decision\":\"deny\","
           + "\"method\":\"certificate\",\"reason\":\"" + cause + "\",\"remote\":\"127.0.0.1\"");
     }
     for (String cause : List.of("untrusted", "no_certificate")) {
-      assertThat(eventually(Duration.ofSeconds(5), () -> handshakeFailures(cause) >= 1))
+      assertThat(eventually(Duration.ofSeconds(5),
+          () -> handshakeFailures(cause) >= before.get(cause) + 1))
           .as("%s in %s", cause, meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).counters().stream()
               .map(c -> c.getId().getTag("cause") + "=" + c.count()).toList())
           .isTrue();
@@ -287,7 +335,7 @@ class CertificatePipelineTest {
     // Certificate-only server: the body says why; the 401 still carries its challenge (RFC 9110).
     assertThat(fresh.header("WWW-Authenticate")).startsWith("Bearer resource_metadata=");
     assertThat(fresh.body()).contains("\"error\":\"certificate_revoked\"");
-    assertThat(auditContaining(audit, "revoked (keyCompromise)"))
+    assertThat(auditOfThisTest("revoked (keyCompromise)"))
         .contains("\"cert_serial\":\"" + dave.serialHex() + "\"");
   }
 
@@ -350,7 +398,7 @@ class CertificatePipelineTest {
           "http://127.0.0.1:" + garbage.getAddress().getPort() + "/ocsp", "garbled", "viewer");
       assertThat(get(ca.clientContext(victim), server.port(), "/nothing", Map.of()).status())
           .isEqualTo(401);
-      assertThat(auditContaining(audit, "client/garbled").lines()
+      assertThat(auditOfThisTest("client/garbled").lines()
           .filter(l -> l.contains("client/garbled\"") && l.contains("\"decision\":\"deny\""))
           .findFirst()).hasValueSatisfying(l -> assertThat(l).contains("\"reason\":\""));
       // Others are unaffected.
@@ -451,7 +499,7 @@ class CertificatePipelineTest {
     assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 60L);
     // A tool call refused by the principal's budget is audited like any other tool decision.
     assertThat(post(limited, limitedSession, toolCall("echo")).status()).isEqualTo(429);
-    assertThat(auditContaining(audit, "client/lim\"").lines()
+    assertThat(auditOfThisTest("client/lim\"").lines()
         .filter(l -> l.contains("client/lim\"") && l.contains("\"tool\":\"echo\"")).findFirst())
         .hasValueSatisfying(l -> assertThat(l).contains("\"decision\":\"deny\"")
             .contains("\"reason\":\"rate limited\""));
@@ -463,7 +511,7 @@ class CertificatePipelineTest {
     RawHttp.Response third = post(manager, session, toolCall("progress"));
     assertThat(third.status()).isEqualTo(429);
     assertThat(third.header("Retry-After")).isNotBlank();
-    assertThat(auditContaining(audit, "\"reason\":\"rate limited\"")).contains("\"tool\":\"progress\"");
+    assertThat(auditOfThisTest("\"reason\":\"rate limited\"")).contains("\"tool\":\"progress\"");
   }
 
   @Test
@@ -478,17 +526,14 @@ class CertificatePipelineTest {
       String session = session(tls);
       assertThat(listening.send(RawHttp.request("GET", "/mcp", Map.of("Accept", "text/event-stream",
           "Mcp-Session-Id", session), null)).readHead().status()).isEqualTo(200);
+      // restorePolicy (@AfterEach) writes the original back, whatever happens here.
       Files.writeString(policy, AuthFixture.POLICY.replace(
           "auditor:\n    tools: [\"echo\"]", "auditor:\n    tools: [\"echo\", \"whoami\"]"));
-      try {
-        // Sessions are told to re-list on their listening stream.
-        assertThat(listening.readEvent()).contains("notifications/tools/list_changed");
-        assertThat(eventually(Duration.ofSeconds(10), () -> toolNames(client).contains("whoami")))
-            .isTrue();
-        assertThat(call(client, "whoami")).startsWith("spiffe://gatehouse.local/client/erin|");
-      } finally {
-        Files.writeString(policy, AuthFixture.POLICY);
-      }
+      // Sessions are told to re-list on their listening stream.
+      assertThat(listening.readEvent()).contains("notifications/tools/list_changed");
+      assertThat(eventually(Duration.ofSeconds(10), () -> toolNames(client).contains("whoami")))
+          .isTrue();
+      assertThat(call(client, "whoami")).startsWith("spiffe://gatehouse.local/client/erin|");
     }
   }
 
@@ -505,7 +550,17 @@ class CertificatePipelineTest {
 
   @Test
   void metersCountDecisionsToolCallsAndOcsp() throws Exception {
-    try (McpSyncClient client = client(server.port(), ca.clientContext(alice))) {
+    double addErrors = toolCalls("add", "error");
+    double echoOk = toolCalls("echo", "ok");
+    double addForbidden = toolCalls("add", "forbidden");
+    double allowed = count(AuthMetrics.AUTH_DECISIONS, "method", "certificate", "result", "allow");
+    double misses = count(AuthMetrics.OCSP_CACHE, "result", "miss");
+    io.micrometer.core.instrument.Timer good =
+        meters.find(AuthMetrics.OCSP_RESPONDER).tags("status", "good").timer();
+    long goodAnswers = good == null ? 0 : good.count();
+    // A viewer of its own: its certificate's OCSP answer cannot be cached by an earlier test.
+    RealCa.Identity viewer = ca.client("meter", "viewer");
+    try (McpSyncClient client = client(server.port(), ca.clientContext(viewer))) {
       client.initialize();
       call(client, "echo");
       assertRefused(() -> call(client, "add"), 403);
@@ -517,18 +572,16 @@ class CertificatePipelineTest {
       org.assertj.core.api.Assertions.catchThrowable(() -> client.callTool(
           io.modelcontextprotocol.spec.McpSchema.CallToolRequest.builder("add").build()));
     }
-    assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
-        .tags("tool", "add", "outcome", "error").timer() != null)).isTrue();
-    assertThat(eventually(Duration.ofSeconds(5), () -> meters.find(AuthMetrics.TOOL_CALLS)
-        .tags("tool", "echo", "outcome", "ok").timer() != null)).isTrue();
-    assertThat(meters.get(AuthMetrics.TOOL_CALLS).tags("tool", "add", "outcome", "forbidden")
-        .timer().count()).isGreaterThanOrEqualTo(1);
-    assertThat(meters.get(AuthMetrics.AUTH_DECISIONS).tags("method", "certificate", "result", "allow")
-        .counter().count()).isGreaterThanOrEqualTo(1);
-    assertThat(meters.get(AuthMetrics.OCSP_CACHE).tags("result", "miss").counter().count())
-        .isGreaterThanOrEqualTo(1);
+    assertThat(eventually(Duration.ofSeconds(5), () -> toolCalls("add", "error") >= addErrors + 1))
+        .isTrue();
+    assertThat(eventually(Duration.ofSeconds(5), () -> toolCalls("echo", "ok") >= echoOk + 1))
+        .isTrue();
+    assertThat(toolCalls("add", "forbidden")).isGreaterThanOrEqualTo(addForbidden + 1);
+    assertThat(count(AuthMetrics.AUTH_DECISIONS, "method", "certificate", "result", "allow"))
+        .isGreaterThanOrEqualTo(allowed + 1);
+    assertThat(count(AuthMetrics.OCSP_CACHE, "result", "miss")).isGreaterThanOrEqualTo(misses + 1);
     assertThat(meters.get(AuthMetrics.OCSP_RESPONDER).tags("status", "good").timer().count())
-        .isGreaterThanOrEqualTo(1);
+        .isGreaterThanOrEqualTo(goodAnswers + 1);
     assertThat(meters.find(AuthMetrics.SSE_STREAMS).gauge()).isNotNull();
   }
 
@@ -539,7 +592,7 @@ class CertificatePipelineTest {
       call(client, "echo");
       assertRefused(() -> call(client, "add"), 403);
     }
-    String log = auditContaining(audit, "\"tool\":\"add\"");
+    String log = auditOfThisTest("\"tool\":\"add\"");
     assertThat(log).contains("\"event\":\"authentication\",\"decision\":\"allow\","
         + "\"principal\":\"spiffe://gatehouse.local/client/alice\",\"method\":\"certificate\"");
     assertThat(log).contains("\"cert_serial\":\"" + alice.serialHex() + "\"");
@@ -590,6 +643,53 @@ class CertificatePipelineTest {
   // --- helpers
 
   record X509Certificates(String what, List<java.security.cert.X509Certificate> chain, String cause) {}
+
+  /** Calls of {@code tool} with {@code outcome} timed so far (0 before the first). */
+  private static double toolCalls(String tool, String outcome) {
+    var timer = meters.find(AuthMetrics.TOOL_CALLS).tags("tool", tool, "outcome", outcome).timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  /** The counter {@code name} with {@code tags} so far (0 before the first). */
+  private static double count(String name, String... tags) {
+    var counter = meters.find(name).tags(tags).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The audit lines (main and refusals file) written since this test began, once they contain
+   * {@code expected} (or after 5 s): earlier tests' lines cannot satisfy this test's assertions.
+   */
+  private static String auditOfThisTest(String expected) throws InterruptedException {
+    eventually(Duration.ofSeconds(5), () -> auditOfThisTest().contains(expected));
+    return auditOfThisTest();
+  }
+
+  private static String auditOfThisTest() {
+    return tail(audit, auditStart) + tail(AuditLog.refusalsFile(audit), refusalsStart);
+  }
+
+  /** {@code file} from byte {@code from} on (all of it if it rolled over since). */
+  private static String tail(Path file, long from) {
+    try {
+      if (!Files.exists(file)) {
+        return "";
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      int start = bytes.length < from ? 0 : (int) from;
+      return new String(bytes, start, bytes.length - start, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static double handshakeFailures(String cause) {
     var counter = meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).tag("cause", cause).counter();

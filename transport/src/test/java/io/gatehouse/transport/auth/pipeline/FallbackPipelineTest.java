@@ -289,7 +289,7 @@ class FallbackPipelineTest {
     try (TestServer jwtServer = TestServer.startSecure(jwtOnly)) {
       GatehouseAuth jwtAuth = jwtServer.auth;
       assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
-      assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:ocsp");
+      assertThat(jwtServer.server.requestStageNames()).doesNotContain("revocation:revocation");
       String token = ca.token("dora", RESOURCE, "manager");
       try (McpSyncClient client = client(jwtServer.port(), noCertificate,
           Map.of("Authorization", "Bearer " + token))) {

@@ -41,7 +41,7 @@ class FrontDoorTest {
     try (GatehouseServer server = Gatehouse.server(config).start()) {
       assertThat(server.auth()).isPresent();
       assertThat(server.requestStageNames())
-          .contains("authenticate:authenticate", "authorize:rbac")
+          .contains("authenticate:authenticate", "authorize:authorize")
           .noneMatch(name -> name.contains("Anonymous"));
     }
   }

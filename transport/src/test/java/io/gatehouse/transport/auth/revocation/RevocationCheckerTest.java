@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.transport.auth.revocation.RevocationDecision.Status;
 import io.gatehouse.transport.auth.revocation.TestOcspResponder.Mode;
+import io.gatehouse.transport.testing.MutableClock;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -20,7 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class RevocationCheckerTest {
   private final TestPki pki = new TestPki("Test CA");
-  private final MutableClock clock = new MutableClock();
+  private final MutableClock clock = new MutableClock(Instant.now());
   private TestOcspResponder responder;
   private X509Certificate leaf;
   private RevocationChecker checker;
