@@ -219,7 +219,7 @@ public final class Demo implements AutoCloseable {
     /** Issued for the MCP server, bound to alice's certificate, and useless without it. */
     public boolean ok(String resource) {
       return audience.equals(List.of(resource)) && boundToCertificate && status == 401
-          && challenge.contains("invalid_token");
+          && challenge.contains("invalid_token") && reason.contains("certificate");
     }
   }
 
@@ -271,6 +271,11 @@ public final class Demo implements AutoCloseable {
   /** The CA service's base URL ({@code /ocsp}, {@code /crl}, {@code /jwks.json}). */
   public String caUrl() {
     return "http://127.0.0.1:" + caPort;
+  }
+
+  /** The CA service's HTTPS listener (EST, {@code POST /token}); null before step 3. */
+  public String caHttpsUrl() {
+    return caService == null ? null : caService.httpsUrl();
   }
 
   /** The file the demo server's configuration was written to. */
@@ -659,6 +664,10 @@ public final class Demo implements AutoCloseable {
   // Step 7 -------------------------------------------------------------------------------------
 
   private String certificateBoundToken() throws Exception {
+    if (!caService.tokenIssuer().equals(ca.config().tokenIssuer())) {
+      throw new StepFailure("POST /token signs as " + caService.tokenIssuer() + ", the demo server trusts "
+          + ca.config().tokenIssuer() + " (a CA made without ca init --issuer): use a fresh --dir");
+    }
     Path cert = layout.clientsDir().resolve(BOUND + ".crt");
     HttpClient withCertificate = HttpClient.newBuilder()
         .sslContext(PemTls.clientContext(layout.chain(), cert, layout.clientsDir().resolve(BOUND + ".key")))

@@ -21,6 +21,7 @@ public final class DemoInstructions {
     out.println("                   config " + demo.serverConfigFile() + ", policy " + demo.policyFile()
         + " (edit it: reloaded within a second)");
     out.println("      CA service   " + demo.caUrl() + "/ocsp  " + demo.caUrl() + "/crl  " + demo.caUrl() + "/jwks.json");
+    out.println("      CA HTTPS     " + demo.caHttpsUrl() + "/.well-known/est/  " + demo.caHttpsUrl() + "/token");
     out.println("      Audit log    " + demo.auditLog());
     out.println();
     out.println("   As alice (client certificate): open a session, then call a tool with its id");
