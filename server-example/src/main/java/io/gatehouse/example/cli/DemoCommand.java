@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--ca-port", defaultValue = "8089", description = "CA service (OCSP, CRL, JWKS) port, 0 for any (default: ${DEFAULT-VALUE}).")
   int caPort;
 
-  @Option(names = "--exit", description = "Stop after step 5 instead of serving until Ctrl-C (for scripts and CI).")
+  @Option(names = "--exit", description = "Stop after step 7 instead of serving until Ctrl-C (for scripts and CI).")
   boolean exit;
 
   /** Created by the CLI's factory, which hands every command its environment. */

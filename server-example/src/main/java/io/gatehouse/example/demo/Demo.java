@@ -12,6 +12,9 @@ import io.gatehouse.ca.db.CertificateRecord;
 import io.gatehouse.ca.db.CertificateStatus;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.ca.est.EstClient;
+import io.gatehouse.ca.est.EstService;
+import io.gatehouse.ca.identity.SpiffeId;
 import io.gatehouse.example.config.ServerConfig;
 import io.gatehouse.example.server.ExampleServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -19,6 +22,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,11 +46,14 @@ import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code gatehouse demo}, steps 1 to 5: a CA, certificates and a token, {@code ca serve} and the
+ * {@code gatehouse demo}, steps 1 to 7: a CA, certificates and a token, {@code ca serve} and the
  * example server in this process, the MCP Java SDK client as each identity, and a revocation seen
- * through OCSP. Every step runs the same commands and classes a user would; nothing is simulated.
+ * through OCSP, an agent enrolled and renewed over EST, and a certificate-bound token from
+ * {@code POST /token}. Every step runs the same commands and classes a user would; nothing is simulated.
  * Idempotent: a second run reuses the CA, its passphrase file and every certificate still good.
  * {@link #close()} stops the servers.
  */
@@ -69,6 +81,19 @@ public final class Demo implements AutoCloseable {
   public static final Duration OCSP_CACHE_TTL = Duration.ofSeconds(2);
 
   static final String PASSPHRASE_FILE = "ca-passphrase";
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** Steps 1 to 7 run here; step 8 is {@link DemoInstructions}. */
+  public static final int STEPS = 8;
+
+  /** The EST provisioner of step 6 and the agent it enrolls. */
+  public static final String PROVISIONER = "demo-agents";
+  public static final String AGENT = "agent-7";
+  public static final String AGENT_ROLE = "assistant-manager";
+
+  /** The identity whose certificate gets the bound token of step 7. */
+  public static final String BOUND = "alice";
 
   /**
    * What to run.
@@ -141,10 +166,60 @@ public final class Demo implements AutoCloseable {
    * @param rows the table of step 4
    * @param revocation the outcome of step 5, or null when it did not run
    */
-  public record Report(List<Step> steps, List<Row> rows, Revocation revocation) {
-    /** Whether all five steps ran and succeeded. */
+  public record Report(List<Step> steps, List<Row> rows, Revocation revocation, ModernCall modern,
+      Enrollment enrollment, BoundToken boundToken) {
+    /** Whether all seven steps ran and succeeded. */
     public boolean ok() {
-      return steps.size() == 5 && steps.stream().allMatch(Step::ok);
+      return steps.size() == STEPS - 1 && steps.stream().allMatch(Step::ok);
+    }
+  }
+
+  /**
+   * Step 4's extra row: alice through the SDK's MCP 2026-07-28 (stateless) client.
+   *
+   * @param tools the tools its {@code tools/list} showed
+   * @param whoami whoami's text
+   * @param legacyTools the tools alice's legacy (2025-xx) session showed
+   */
+  public record ModernCall(List<String> tools, String whoami, List<String> legacyTools) {
+    /** Same tools as the legacy session, and whoami names alice's certificate. */
+    public boolean ok() {
+      return Set.copyOf(tools).equals(Set.copyOf(legacyTools)) && whoami.contains("/client/alice");
+    }
+  }
+
+  /**
+   * Step 6's outcome: an agent enrolled over EST with a token, then renewed over mTLS.
+   *
+   * @param enrolledSerial the serial (hex) of the enrolled certificate
+   * @param renewedSerial the serial (hex) of its successor
+   * @param principalEnrolled whoami's principal with the enrolled certificate
+   * @param principalRenewed whoami's principal with the renewed certificate
+   */
+  public record Enrollment(String enrolledSerial, String renewedSerial, String principalEnrolled,
+      String principalRenewed) {
+    /** Both certificates authenticated as the agent, and the renewal made a new one. */
+    public boolean ok() {
+      return principalEnrolled.endsWith("/client/" + AGENT) && principalRenewed.equals(principalEnrolled)
+          && !enrolledSerial.equals(renewedSerial);
+    }
+  }
+
+  /**
+   * Step 7's outcome: a certificate-bound token from the CA service's {@code POST /token}.
+   *
+   * @param audience the token's {@code aud}
+   * @param boundToCertificate {@code cnf.x5t#S256} is the SHA-256 of alice's certificate
+   * @param status the MCP server's status for the token sent without the certificate
+   * @param challenge its {@code WWW-Authenticate} header
+   * @param reason the audit log's reason for the refusal ("" if none appeared in time)
+   */
+  public record BoundToken(List<String> audience, boolean boundToCertificate, int status, String challenge,
+      String reason) {
+    /** Issued for the MCP server, bound to alice's certificate, and useless without it. */
+    public boolean ok(String resource) {
+      return audience.equals(List.of(resource)) && boundToCertificate && status == 401
+          && challenge.contains("invalid_token") && reason.contains("certificate");
     }
   }
 
@@ -162,6 +237,9 @@ public final class Demo implements AutoCloseable {
   private CaService caService;
   private ExampleServer server;
   private Revocation revocation;
+  private ModernCall modern;
+  private Enrollment enrollment;
+  private BoundToken boundToken;
 
   /** A demo writing its progress to {@code out}. */
   public Demo(Options options, PrintWriter out) {
@@ -179,8 +257,10 @@ public final class Demo implements AutoCloseable {
         && step(2, this::issue)
         && step(3, this::startServers)
         && step(4, this::connectAsEachIdentity)
-        && step(5, this::revokeAndReconnect);
-    return new Report(List.copyOf(steps), List.copyOf(rows), revocation);
+        && step(5, this::revokeAndReconnect)
+        && step(6, this::enrollAndRenewOverEst)
+        && step(7, this::certificateBoundToken);
+    return new Report(List.copyOf(steps), List.copyOf(rows), revocation, modern, enrollment, boundToken);
   }
 
   /** The MCP endpoint. */
@@ -191,6 +271,11 @@ public final class Demo implements AutoCloseable {
   /** The CA service's base URL ({@code /ocsp}, {@code /crl}, {@code /jwks.json}). */
   public String caUrl() {
     return "http://127.0.0.1:" + caPort;
+  }
+
+  /** The CA service's HTTPS listener (EST, {@code POST /token}); null before step 3. */
+  public String caHttpsUrl() {
+    return caService == null ? null : caService.httpsUrl();
   }
 
   /** The file the demo server's configuration was written to. */
@@ -245,8 +330,10 @@ public final class Demo implements AutoCloseable {
     boolean ok;
     try {
       summary = action.run();
-      ok = number != 4 || rows.stream().allMatch(Row::ok);
+      ok = number != 4 || (rows.stream().allMatch(Row::ok) && modern.ok());
       ok = ok && (number != 5 || revocation.status() == 401);
+      ok = ok && (number != 6 || enrollment.ok());
+      ok = ok && (number != 7 || boundToken.ok(mcpUrl()));
     } catch (StepFailure e) {
       summary = e.getMessage();
       ok = false;
@@ -255,7 +342,7 @@ public final class Demo implements AutoCloseable {
       ok = false;
     }
     steps.add(new Step(number, ok, summary));
-    out.println((ok ? "✓ " : "✗ ") + number + "/6  " + summary);
+    out.println((ok ? "✓ " : "✗ ") + number + "/" + STEPS + "  " + summary);
     out.flush();
     return ok;
   }
@@ -294,8 +381,11 @@ public final class Demo implements AutoCloseable {
       }
       return "CA reused from " + layout.caDir() + "; " + where;
     }
+    // --issuer: an https URL, so the CLI's tokens and POST /token's (step 7) carry the same iss,
+    // the one the demo server trusts (docs/authentication.md, "The CA service as an authorization server").
     gatehouse("ca", "init", "--dir", options.dir().toString(), "--intermediate",
-        "--ocsp-url", caUrl() + "/ocsp", "--crl-url", caUrl() + "/crl");
+        "--ocsp-url", caUrl() + "/ocsp", "--crl-url", caUrl() + "/crl",
+        "--issuer", "https://" + SpiffeId.DEFAULT_TRUST_DOMAIN);
     return "CA created in " + layout.caDir() + " (root + intermediate); " + where;
   }
 
@@ -386,7 +476,9 @@ public final class Demo implements AutoCloseable {
       IssuerKey issuerKey = ca.unlock(unlocked.chars());
       JwtSigningKey jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), unlocked.chars());
       caService = CaService.start(ca, issuerKey, jwt,
-          new CaService.Options("127.0.0.1", caPort, Duration.ofHours(1), null, null),
+          new CaService.Options("127.0.0.1", caPort, Duration.ofHours(1), null, null,
+              new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"),
+                  EstService.Limits.defaults(), List.of(mcpUrl()))),
           Clock.systemUTC());
     }
     if (!Files.exists(policyFile())) {
@@ -398,7 +490,8 @@ public final class Demo implements AutoCloseable {
         ca.config().tokenIssuer(), ca.config().trustDomain(), responderOverride)
         .getBytes(StandardCharsets.UTF_8));
     server = ExampleServer.start(ServerConfig.load(serverConfigFile(), Map.of()));
-    return "Started the CA service on " + caUrl() + " (OCSP, CRL, JWKS) and the MCP server on "
+    return "Started the CA service on " + caUrl() + " (OCSP, CRL, JWKS) and " + caService.httpsUrl()
+        + " (EST, POST /token), and the MCP server on "
         + mcpUrl() + " (client certificate optional: JWT fallback)";
   }
 
@@ -416,6 +509,10 @@ public final class Demo implements AutoCloseable {
           row.tools().size() + "/" + total, row.allowed().call().tool(), status(row.allowed()),
           row.denied().call().tool(), status(row.denied())));
     }
+    modern = modernCall(rows.get(0));
+    table.add(List.of(rows.get(0).identity().name() + " via MCP 2026-07-28", rows.get(0).authMethod(),
+        modern.tools().size() + "/" + total, "whoami", modern.whoami().contains("/client/alice") ? "200" : "wrong",
+        "(stateless)", ""));
     int[] widths = new int[table.get(0).size()];
     table.forEach(cells -> {
       for (int c = 0; c < cells.size(); c++) {
@@ -431,6 +528,21 @@ public final class Demo implements AutoCloseable {
       text.append(line.toString().stripTrailing());
     }
     return text.toString();
+  }
+
+  /** Alice again, through the SDK's MCP 2026-07-28 client: no session, the same tools. */
+  private ModernCall modernCall(Row legacy) throws Exception {
+    SSLContext tls = tlsFor(legacy.identity());
+    var transport = io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport
+        .builder(mcpUrl()).customizeClient(b -> b.sslContext(tls)).build();
+    var client = io.modelcontextprotocol.modern.client.McpClient.sync(transport).build();
+    List<String> tools = client.listTools().skipCache().list().tools().stream()
+        .map(io.modelcontextprotocol.modern.McpSchema.Tool::name).toList();
+    var who = client.tool("whoami").call();
+    String text = who.content().isEmpty()
+        || !(who.content().get(0) instanceof io.modelcontextprotocol.modern.McpSchema.TextContent t)
+        ? "" : t.text();
+    return new ModernCall(tools, text, legacy.tools());
   }
 
   private static String status(CallOutcome outcome) {
@@ -504,6 +616,102 @@ public final class Demo implements AutoCloseable {
         + (reason == null ? "" : " (" + reason + ")")
         + ", " + seconds(elapsed) + " after the revocation (OCSP cache bound "
         + seconds(OCSP_CACHE_TTL) + ")";
+  }
+
+  // Step 6 -------------------------------------------------------------------------------------
+
+  private String enrollAndRenewOverEst() throws Exception {
+    String dir = options.dir().toString();
+    String est = caService.httpsUrl();
+    if (!gatehouse("ca", "provisioner", "list", "--dir", dir, "--json").contains("\"" + PROVISIONER + "\"")) {
+      gatehouse("ca", "provisioner", "add", "--dir", dir, "--name", PROVISIONER, "--role", AGENT_ROLE,
+          "--name-pattern", "agent-*", "--max-ttl", "1h");
+    }
+    String enrollmentToken = gatehouse("ca", "enroll-token", "--dir", dir, "--provisioner", PROVISIONER,
+        "--name", AGENT, "--ttl", "5m").strip();
+    // The agent's side: its own directory, the root pinned by fingerprint, no CA passphrase.
+    CaLayout agent = new CaLayout(agentDir());
+    String fingerprint = EstClient.fingerprint(PemFiles.readCertificate(layout.rootCertificate()));
+    gatehouse("bootstrap", "--ca", est, "--fingerprint", fingerprint, "--dir", agentDir().toString());
+    gatehouse("enroll", "--ca", est, "--token", enrollmentToken, "--dir", agentDir().toString(), "--force");
+    Path cert = agent.clientsDir().resolve(AGENT + ".crt");
+    Path key = agent.clientsDir().resolve(AGENT + ".key");
+    String enrolled = PemFiles.readCertificate(cert).getSerialNumber().toString(16);
+    String before = principal(PemTls.clientContext(agent.chain(), cert, key));
+    gatehouse("renew", "--ca", est, "--cert", cert.toString(), "--key", key.toString(),
+        "--dir", agentDir().toString());
+    String renewed = PemFiles.readCertificate(cert).getSerialNumber().toString(16);
+    String after = principal(PemTls.clientContext(agent.chain(), cert, key));
+    enrollment = new Enrollment(enrolled, renewed, before, after);
+    return AGENT + " enrolled over EST with a one-time token (serial " + enrolled + ") and called as "
+        + before + "; renewed over mTLS (serial " + renewed + ") and called again as " + after;
+  }
+
+  /** The agent's directory (its pinned root, key and certificate). */
+  public Path agentDir() {
+    return demoDir.resolve("agent");
+  }
+
+  private String principal(SSLContext tls) throws StepFailure {
+    try (McpProbe probe = McpProbe.connect(baseUrl(), tls, null)) {
+      Object who = probe.call("whoami", Map.of()).structuredContent();
+      return who instanceof Map<?, ?> m ? String.valueOf(m.get("principal")) : "?";
+    } catch (McpProbe.ProbeException e) {
+      throw new StepFailure(AGENT + " could not call the MCP server: " + e.getMessage());
+    }
+  }
+
+  // Step 7 -------------------------------------------------------------------------------------
+
+  private String certificateBoundToken() throws Exception {
+    if (!caService.tokenIssuer().equals(ca.config().tokenIssuer())) {
+      throw new StepFailure("POST /token signs as " + caService.tokenIssuer() + ", the demo server trusts "
+          + ca.config().tokenIssuer() + " (a CA made without ca init --issuer): use a fresh --dir");
+    }
+    Path cert = layout.clientsDir().resolve(BOUND + ".crt");
+    HttpClient withCertificate = HttpClient.newBuilder()
+        .sslContext(PemTls.clientContext(layout.chain(), cert, layout.clientsDir().resolve(BOUND + ".key")))
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    HttpResponse<String> issued = withCertificate.send(HttpRequest.newBuilder(URI.create(caService.httpsUrl() + "/token"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&resource="
+            + URLEncoder.encode(mcpUrl(), StandardCharsets.UTF_8)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    if (issued.statusCode() != 200) {
+      throw new StepFailure("POST /token answered " + issued.statusCode() + ": "
+          + issued.body().replaceAll("\\s+", " "));
+    }
+    String accessToken = JSON.readTree(issued.body()).path("access_token").asString();
+    JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(accessToken.split("\\.")[1]));
+    List<String> audience = new ArrayList<>();
+    if (claims.path("aud").isArray()) {
+      claims.path("aud").forEach(a -> audience.add(a.asString()));
+    } else {
+      audience.add(claims.path("aud").asString());
+    }
+    String thumbprint = Base64.getUrlEncoder().withoutPadding().encodeToString(
+        MessageDigest.getInstance("SHA-256").digest(PemFiles.readCertificate(cert).getEncoded()));
+    boolean bound = thumbprint.equals(claims.path("cnf").path("x5t#S256").asString());
+    // The token alone, on a connection without alice's certificate: what a thief would hold.
+    HttpClient withoutCertificate = HttpClient.newBuilder()
+        .sslContext(PemTls.clientContext(layout.chain(), null, null))
+        .connectTimeout(Duration.ofSeconds(10)).build();
+    HttpResponse<String> refused = withoutCertificate.send(HttpRequest.newBuilder(URI.create(mcpUrl()))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .header("Authorization", "Bearer " + accessToken)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    String challenge = refused.headers().firstValue("WWW-Authenticate").orElse("");
+    String reason = refused.statusCode() != 401 ? null : DemoFiles.auditReason(auditLog(),
+        event -> "jwt".equals(event.path("method").asString()) && !event.path("reason").asString().isEmpty());
+    boundToken = new BoundToken(List.copyOf(audience), bound, refused.statusCode(), challenge,
+        reason == null ? "" : reason);
+    return "POST /token gave " + BOUND + " a token for " + String.join(",", audience)
+        + (bound ? " bound to her certificate (cnf.x5t#S256 " + thumbprint.substring(0, 12) + "…)" : " NOT bound")
+        + "; sent without the certificate: HTTP " + refused.statusCode()
+        + (challenge.contains("invalid_token") ? " invalid_token" : "")
+        + (reason == null ? "" : " (" + reason + ")");
   }
 
   private static String seconds(Duration d) {

@@ -68,6 +68,15 @@ final class DemoFiles {
    * log, waiting briefly for the asynchronous writer; null when none appears.
    */
   static String auditReason(Path auditLog, String serial) throws InterruptedException {
+    return auditReason(auditLog, event -> serial.equals(event.path("cert_serial").asString()));
+  }
+
+  /**
+   * The reason of the latest refused authentication in the audit log that {@code which} selects,
+   * waiting briefly for the asynchronous writer; null when none appears.
+   */
+  static String auditReason(Path auditLog, java.util.function.Predicate<JsonNode> which)
+      throws InterruptedException {
     // Refusals are aggregated into their own file (audit.refusals.log) once their second has
     // passed, so look there first and allow a little over a second.
     List<Path> files = List.of(AuditLog.refusalsFile(auditLog), auditLog);
@@ -79,7 +88,7 @@ final class DemoFiles {
             JsonNode event = JSON.readTree(lines.get(i));
             if ("authentication".equals(event.path("event").asString())
                 && "deny".equals(event.path("decision").asString())
-                && serial.equals(event.path("cert_serial").asString())) {
+                && which.test(event)) {
               return event.path("reason").asString();
             }
           }

@@ -3,11 +3,11 @@ package io.gatehouse.example.demo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
-/** Step 6: where everything runs and exact commands to try by hand. */
+/** Step 8: where everything runs and exact commands to try by hand. */
 public final class DemoInstructions {
   private DemoInstructions() {}
 
-  /** Prints step 6 for a running {@code demo}. */
+  /** Prints step 8 for a running {@code demo}. */
   public static void print(Demo demo, PrintWriter out) {
     Path clients = demo.layout().clientsDir();
     Path chain = demo.layout().chain();
@@ -16,11 +16,12 @@ public final class DemoInstructions {
     String json = "-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream'";
     String cert = "--cert " + clients.resolve("alice.crt") + " --key " + clients.resolve("alice.key")
         + " --cacert " + chain;
-    out.println("✓ 6/6  Servers running until Ctrl-C:");
+    out.println("✓ " + Demo.STEPS + "/" + Demo.STEPS + "  Servers running until Ctrl-C:");
     out.println("      MCP server   " + mcp);
     out.println("                   config " + demo.serverConfigFile() + ", policy " + demo.policyFile()
         + " (edit it: reloaded within a second)");
     out.println("      CA service   " + demo.caUrl() + "/ocsp  " + demo.caUrl() + "/crl  " + demo.caUrl() + "/jwks.json");
+    out.println("      CA HTTPS     " + demo.caHttpsUrl() + "/.well-known/est/  " + demo.caHttpsUrl() + "/token");
     out.println("      Audit log    " + demo.auditLog());
     out.println();
     out.println("   As alice (client certificate): open a session, then call a tool with its id");

@@ -38,7 +38,7 @@ class DemoCommandTest {
     Path dir = work.resolve("certs");
     Run first = demo(dir, Map.of());
     assertThat(first.exit()).as(first.out() + first.err()).isZero();
-    assertThat(marks(first.out(), "✓")).isEqualTo(5);
+    assertThat(marks(first.out(), "✓")).isEqualTo(Demo.STEPS - 1);
     byte[] root = Files.readAllBytes(dir.resolve("ca/root.crt"));
     String passphrase = Files.readString(dir.resolve("demo/ca-passphrase"));
     byte[] alice = Files.readAllBytes(dir.resolve("clients/alice.crt"));
@@ -47,7 +47,7 @@ class DemoCommandTest {
 
     Run second = demo(dir, Map.of());
     assertThat(second.exit()).as(second.out() + second.err()).isZero();
-    assertThat(marks(second.out(), "✓")).isEqualTo(5);
+    assertThat(marks(second.out(), "✓")).isEqualTo(Demo.STEPS - 1);
     assertThat(marks(second.out(), "✗")).isZero();
     assertThat(Files.readAllBytes(dir.resolve("ca/root.crt"))).isEqualTo(root);
     assertThat(Files.readString(dir.resolve("demo/ca-passphrase"))).isEqualTo(passphrase);
@@ -66,13 +66,13 @@ class DemoCommandTest {
 
     Run run = demo(dir, Map.of());
     assertThat(run.exit()).isEqualTo(1);
-    assertThat(marks(run.out(), "✗ 1/6")).isEqualTo(1);
+    assertThat(marks(run.out(), "✗ 1/" + Demo.STEPS)).isEqualTo(1);
     assertThat(marks(run.out(), "✓")).isZero();
     assertThat(run.out() + run.err()).doesNotContain("Exception").doesNotContain("\tat ");
 
     // A wrong passphrase from the environment is refused at step 1 as well.
     Run withEnv = demo(dir, Map.of(CliEnvironment.CA_PASSPHRASE, "wrong but long enough"));
     assertThat(withEnv.exit()).isEqualTo(1);
-    assertThat(withEnv.out()).contains("✗ 1/6");
+    assertThat(withEnv.out()).contains("✗ 1/" + Demo.STEPS);
   }
 }

@@ -86,7 +86,7 @@ class DemoFlowTest {
 
   @Test
   void everyStepSucceeded() {
-    assertThat(report.steps()).extracting(Demo.Step::number).containsExactly(1, 2, 3, 4, 5);
+    assertThat(report.steps()).extracting(Demo.Step::number).containsExactly(1, 2, 3, 4, 5, 6, 7);
     assertThat(report.steps()).allSatisfy(s -> assertThat(s.ok()).as(s.summary()).isTrue());
     assertThat(output.toString()).doesNotContain("Exception").doesNotContain("\tat ");
   }
@@ -177,6 +177,45 @@ class DemoFlowTest {
     var who = client.tool(Whoami.NAME).call();
     assertThat(((io.modelcontextprotocol.modern.McpSchema.TextContent) who.content().get(0)).text())
         .contains("spiffe://").contains("alice");
+  }
+
+  @Test
+  void step4ShowsAliceThroughTheModernClientWithTheSameTools() {
+    Demo.ModernCall modern = report.modern();
+    assertThat(modern.tools()).isNotEmpty().containsExactlyInAnyOrderElementsOf(modern.legacyTools())
+        .contains(Whoami.NAME);
+    assertThat(modern.whoami()).contains("spiffe://gatehouse.local/client/alice");
+    assertThat(output.toString()).contains("alice via MCP 2026-07-28");
+  }
+
+  @Test
+  void step6EnrolledTheAgentOverEstAndRenewedItOverMutualTls() throws Exception {
+    Demo.Enrollment enrollment = report.enrollment();
+    assertThat(enrollment.principalEnrolled()).isEqualTo("spiffe://gatehouse.local/client/" + Demo.AGENT);
+    assertThat(enrollment.principalRenewed()).isEqualTo(enrollment.principalEnrolled());
+    assertThat(enrollment.renewedSerial()).isNotEqualTo(enrollment.enrolledSerial());
+    X509Certificate current = PemFiles.readCertificate(demo.agentDir().resolve("clients/" + Demo.AGENT + ".crt"));
+    assertThat(current.getSerialNumber().toString(16)).isEqualTo(enrollment.renewedSerial());
+    assertThat(CertificateIdentity.from(current).roles()).containsExactly(Demo.AGENT_ROLE);
+    try (CertificateAuthority ca = CertificateAuthority.open(certs)) {   // both recorded, both valid
+      for (String serial : List.of(enrollment.enrolledSerial(), enrollment.renewedSerial())) {
+        assertThat(ca.store().find(new java.math.BigInteger(serial, 16)).orElseThrow().status(Instant.now()))
+            .isEqualTo(CertificateStatus.VALID);
+      }
+    }
+    // The agent's directory holds no CA key: it only pinned the root.
+    assertThat(demo.agentDir().resolve("ca/root.key")).doesNotExist();
+  }
+
+  @Test
+  void step7IssuedACertificateBoundTokenThatIsRefusedWithoutTheCertificate() throws Exception {
+    Demo.BoundToken token = report.boundToken();
+    assertThat(token.audience()).containsExactly(demo.mcpUrl());
+    assertThat(token.boundToCertificate()).isTrue();
+    assertThat(token.status()).isEqualTo(401);
+    assertThat(token.challenge()).contains("invalid_token");
+    // Refused for the binding, not for anything else (same issuer, audience and signing key).
+    assertThat(token.reason()).contains("certificate-bound token sent without a certificate");
   }
 
   @Test

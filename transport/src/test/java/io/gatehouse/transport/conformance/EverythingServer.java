@@ -1,5 +1,9 @@
 package io.gatehouse.transport.conformance;
 
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncCompletionSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncPromptSpecification;
@@ -75,6 +79,88 @@ public final class EverythingServer {
         .prompts(prompts())
         .completions(completions());
   }
+
+  /**
+   * The tools that need no server-to-client request (sampling, elicitation, logging, progress) on
+   * the MCP 2026-07-28 path: each legacy handler's result converted to the modern schema through
+   * JSON, so both paths answer the same. The others are not ported yet (docs/conformance.md).
+   */
+  public static List<McpSyncTool> modernTools() {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    return tools().stream()
+        .filter(spec -> !NEEDS_EXCHANGE.contains(spec.tool().name()))
+        .map(spec -> {
+          var tool = io.modelcontextprotocol.modern.McpSchema.Tool
+              .builder(spec.tool().name(), json.convertValue(spec.tool().inputSchema(), Map.class))
+              .description(spec.tool().description()).build();
+          return McpSyncTool.of(tool, (context, request) -> {
+            CallToolResult legacy = spec.callHandler().apply(null,
+                CallToolRequest.builder(request.name()).arguments(
+                    request.arguments() == null ? Map.of() : request.arguments()).build());
+            return McpSyncResponse.result(json.convertValue(legacy,
+                io.modelcontextprotocol.modern.McpSchema.CallToolResult.class));
+          });
+        })
+        .toList();
+  }
+
+  /**
+   * The fixture's prompts and static resources as MCP 2026-07-28 features, converted through JSON
+   * like {@link #modernTools}. (Templates, completion and subscriptions are not ported yet.)
+   */
+  public static List<io.modelcontextprotocol.modern.server.McpFeature> modernFeatures() {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    List<SyncPromptSpecification> prompts = prompts();
+    List<SyncResourceSpecification> resources = resources();
+    var promptRepository = new io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository() {
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.PromptsPage list(
+          io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
+        return io.modelcontextprotocol.modern.server.feature.PromptsPage.of(prompts.stream()
+            .map(p -> json.convertValue(p.prompt(), io.modelcontextprotocol.modern.McpSchema.Prompt.class))
+            .toList());
+      }
+
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.McpSyncPrompt find(
+          io.modelcontextprotocol.modern.server.McpRequestContext context, String name) {
+        return prompts.stream().filter(p -> p.prompt().name().equals(name)).findFirst()
+            .map(p -> io.modelcontextprotocol.modern.server.feature.McpSyncPrompt.of(
+                json.convertValue(p.prompt(), io.modelcontextprotocol.modern.McpSchema.Prompt.class),
+                (ctx, request) -> McpSyncResponse.result(json.convertValue(
+                    p.promptHandler().apply(null, json.convertValue(request, McpSchema.GetPromptRequest.class)),
+                    io.modelcontextprotocol.modern.McpSchema.GetPromptResult.class))))
+            .orElse(null);
+      }
+    };
+    var resourceRepository = new io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository() {
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.ResourcesPage list(
+          io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
+        return io.modelcontextprotocol.modern.server.feature.ResourcesPage.of(resources.stream()
+            .map(r -> json.convertValue(r.resource(), io.modelcontextprotocol.modern.McpSchema.Resource.class))
+            .toList());
+      }
+
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.McpSyncResource find(
+          io.modelcontextprotocol.modern.server.McpRequestContext context, String uri) {
+        return resources.stream().filter(r -> r.resource().uri().equals(uri)).findFirst()
+            .map(r -> io.modelcontextprotocol.modern.server.feature.McpSyncResource.of(
+                (ctx, request) -> McpSyncResponse.result(json.convertValue(
+                    r.readHandler().apply(null, json.convertValue(request, McpSchema.ReadResourceRequest.class)),
+                    io.modelcontextprotocol.modern.McpSchema.ReadResourceResult.class))))
+            .orElse(null);
+      }
+    };
+    return List.of(io.modelcontextprotocol.modern.server.feature.PromptsFeature.ofSync(promptRepository),
+        io.modelcontextprotocol.modern.server.feature.ResourcesFeature.ofSync(resourceRepository));
+  }
+
+  /** The fixture tools that call back to the client through the legacy exchange. */
+  private static final java.util.Set<String> NEEDS_EXCHANGE = java.util.Set.of(
+      "test_tool_with_logging", "test_tool_with_progress", "test_sampling", "test_elicitation",
+      "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums");
 
   private static List<SyncToolSpecification> tools() {
     return List.of(

@@ -55,7 +55,13 @@ final class GatehouseConformanceServer implements AutoCloseable {
           .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())
               .withClientAuth(TransportConfig.ClientAuthMode.NONE, ca.chainPem()))
           .withAuth(authConfig);
-      server = Gatehouse.server(config).mcp(EverythingServer::configure).start();
+      // 2025-xx sessions get the whole fixture; MCP 2026-07-28 requests its exchange-free tools.
+      server = Gatehouse.server(config).mcp(EverythingServer::configure)
+          .modernTools(EverythingServer.modernTools())
+          .modern(m -> m.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
+              .builder("mcp-conformance-test-server", "1.0.0").build()))
+          .modern(m -> EverythingServer.modernFeatures().forEach(m::feature))
+          .start();
       token = ca.token("conformance-suite", RESOURCE, "conformance");
     } catch (RuntimeException | IOException e) {
       ca.close();
