@@ -1,5 +1,6 @@
 package io.gatehouse.ca.est;
 
+import io.gatehouse.ca.http.HttpsPeer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -13,17 +14,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +103,7 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
     }
     String operation = parts[parts.length - 1];
     HttpMethod method = request.method();
-    String source = source(ctx);
+    String source = HttpsPeer.source(ctx);
     switch (operation) {
       case "cacerts":
         if (!HttpMethod.GET.equals(method)) {
@@ -131,7 +126,7 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
         try {
           return certsOnly(operation.equals("simpleenroll")
               ? est.enroll(label, request.headers().get(HttpHeaderNames.AUTHORIZATION), type, body, source)
-              : est.reenroll(label, peerCertificates(ctx), type, body, source));
+              : est.reenroll(label, HttpsPeer.certificates(ctx), type, body, source));
         } catch (EstRefusal refusal) {
           return refused(refusal, operation.equals("simpleenroll"));
         }
@@ -155,25 +150,6 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
     return response;
   }
 
-  private static X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
-    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-    if (ssl == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-      return Arrays.stream(chain).filter(X509Certificate.class::isInstance)
-          .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-  }
-
-  private static String source(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress address && address.getAddress() != null
-        ? address.getAddress().getHostAddress()
-        : "unknown";
-  }
 
   private static FullHttpResponse certsOnly(byte[] base64) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,

@@ -1,5 +1,6 @@
 package io.gatehouse.ca.oauth;
 
+import io.gatehouse.ca.http.HttpsPeer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -13,16 +14,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.EventExecutor;
-import java.net.InetSocketAddress;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -94,9 +89,9 @@ public final class OAuthHttpHandler extends ChannelInboundHandlerAdapter {
           return error(HttpResponseStatus.BAD_REQUEST, "invalid_request", "parameters belong in the body, not the URL");
         }
         try {
-          TokenEndpoint.Issued issued = endpoint.token(peerCertificates(ctx),
+          TokenEndpoint.Issued issued = endpoint.token(HttpsPeer.certificates(ctx),
               request.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(request.content()),
-              source(ctx));
+              HttpsPeer.source(ctx));
           return json(HttpResponseStatus.OK, issued.json());
         } catch (OAuthError e) {
           return error(HttpResponseStatus.valueOf(e.status()), e.code(), e.getMessage());
@@ -159,25 +154,5 @@ public final class OAuthHttpHandler extends ChannelInboundHandlerAdapter {
         Unpooled.wrappedBuffer(body));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     return response;
-  }
-
-  private static X509Certificate[] peerCertificates(ChannelHandlerContext ctx) {
-    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-    if (ssl == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-      return Arrays.stream(chain).filter(X509Certificate.class::isInstance)
-          .map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-  }
-
-  private static String source(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress address && address.getAddress() != null
-        ? address.getAddress().getHostAddress()
-        : "unknown";
   }
 }
