@@ -121,7 +121,19 @@ public final class RawHttp implements Closeable {
 
   /** Sends a request and reads a complete response. */
   public Response exchange(String request) throws IOException {
-    return send(request).read();
+    try {
+      send(request);
+    } catch (java.net.SocketException refusedMidWrite) {
+      // The server may answer early (413, 431) and close while the request is still being
+      // written; that answer is what the caller asks about, so read it if it arrived.
+      try {
+        return read();
+      } catch (IOException noAnswer) {
+        refusedMidWrite.addSuppressed(noAnswer);
+        throw refusedMidWrite;
+      }
+    }
+    return read();
   }
 
   /** Reads a response head and, unless it is an event stream, its whole body. */
