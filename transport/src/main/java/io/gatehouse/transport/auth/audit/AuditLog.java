@@ -64,7 +64,12 @@ public final class AuditLog implements AutoCloseable {
     DENY
   }
 
-  private static final Logger audit = LoggerFactory.getLogger(LOGGER);
+  /** Created at the first audit line, not when config loading touches this class's Settings:
+   *  slf4j-simple fixes a logger's level at creation, and an application (the demo) sets it after
+   *  reading its config. */
+  private static final class AuditLogger {
+    static final Logger INSTANCE = LoggerFactory.getLogger(LOGGER);
+  }
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
   private static final int MAX_TEXT = 256;
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -263,12 +268,12 @@ public final class AuditLog implements AutoCloseable {
   }
 
   private void write(String line) {
-    audit.info(line);
+    AuditLogger.INSTANCE.info(line);
     append(file, line);
   }
 
   private void writeRefusal(String line) {
-    audit.info(line);
+    AuditLogger.INSTANCE.info(line);
     append(refusalsFile, line);
   }
 
