@@ -350,7 +350,8 @@ public record AuthConfig(
 
     /**
      * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first; empty when off. (The
-     * protected-resource metadata lists only the external ones: they were found by discovery.)
+     * protected-resource metadata lists the external ones, found by discovery, and {@code
+     * auth.jwt.issuer} only with {@code localCaAuthorizationServer}.)
      */
     public List<String> acceptedIssuers() {
       if (!enabled) {
