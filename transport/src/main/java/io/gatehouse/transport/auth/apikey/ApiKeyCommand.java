@@ -143,12 +143,13 @@ public final class ApiKeyCommand implements Runnable {
         out.println(JSON.writeValueAsString(keys.stream().map(ApiKeyCommand::view).toList()));
         return;
       }
-      String format = "%-16s  %-20s  %-24s  %-20s  %s%n";
-      out.printf(format, "ID", "NAME", "ROLES", "CREATED", "STATUS");
+      String format = "%-16s  %-20s  %-24s  %-20s  %-28s  %s%n";
+      out.printf(format, "ID", "NAME", "ROLES", "CREATED", "STATUS", "PRINCIPAL");
       for (ApiKeyRecord r : keys) {
         out.printf(
             format, r.id(), r.name(), String.join(",", r.roles()), r.created(),
-            r.revoked() ? "revoked " + r.revokedAt() : "active");
+            r.revoked() ? "revoked " + r.revokedAt() : "active",
+            r.spiffeId() != null ? r.spiffeId() : r.id());
       }
     }
   }

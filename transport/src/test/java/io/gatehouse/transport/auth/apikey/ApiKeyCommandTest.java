@@ -157,6 +157,8 @@ class ApiKeyCommandTest {
     assertThat(((AuthResult.Rejected) outside).reason()).contains("outside trust domain gatehouse.local");
 
     Run unbound = run("create", "--file", file, "--name", "plain", "--role", "viewer");
+    assertThat(run("list", "--file", file).out()).contains("PRINCIPAL", alice,
+        "spiffe://corp.example/client/bob");
     JsonNode listed = JsonMapper.builder().build().readTree(run("list", "--file", file, "--json").out());
     assertThat(listed).hasSize(3);
     assertThat(listed.get(0).get("spiffeId").asString()).isEqualTo(alice);
