@@ -5,7 +5,7 @@ import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.CaLayout;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.Ttl;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;

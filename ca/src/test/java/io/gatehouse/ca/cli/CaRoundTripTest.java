@@ -3,8 +3,8 @@ package io.gatehouse.ca.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gatehouse.ca.identity.CertificateIdentity;
-import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.pki.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.RolesExtension;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

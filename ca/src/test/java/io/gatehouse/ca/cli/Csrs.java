@@ -38,7 +38,7 @@ final class Csrs {
     last = KeyType.EC_P256.generate();
     KeyPair signer = forged ? KeyType.EC_P256.generate() : last;
     Extensions requested = new Extensions(new Extension[] {
-        new Extension(io.gatehouse.ca.identity.RolesExtension.ASN1_OID, false,
+        new Extension(io.gatehouse.pki.identity.RolesExtension.ASN1_OID, false,
             new DERSequence(new DERUTF8String("admin")).getEncoded()),
         new Extension(Extension.subjectAlternativeName, false,
             new GeneralNames(new GeneralName(GeneralName.dNSName, "evil.example")).getEncoded())});

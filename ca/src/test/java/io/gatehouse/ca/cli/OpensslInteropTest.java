@@ -2,7 +2,7 @@ package io.gatehouse.ca.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.pki.identity.RolesExtension;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,7 +2,7 @@ package io.gatehouse.ca.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.ca.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.ca.issue.Renewer;
 import java.nio.file.Files;
 import java.nio.file.Path;

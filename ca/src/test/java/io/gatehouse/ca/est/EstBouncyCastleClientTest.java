@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.cli.Certs;
 import io.gatehouse.ca.cli.Processes;
-import io.gatehouse.ca.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.ca.authority.PemFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;

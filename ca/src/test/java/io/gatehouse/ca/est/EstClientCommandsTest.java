@@ -6,7 +6,7 @@ import io.gatehouse.ca.cli.Certs;
 import io.gatehouse.ca.cli.Cli;
 import io.gatehouse.ca.cli.CliEnvironment;
 import io.gatehouse.ca.cli.GatehouseCli;
-import io.gatehouse.ca.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.CertificateIdentity;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

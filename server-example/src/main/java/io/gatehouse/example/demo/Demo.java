@@ -14,7 +14,7 @@ import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
 import io.gatehouse.ca.est.EstClient;
 import io.gatehouse.ca.est.EstService;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.SpiffeId;
 import io.gatehouse.example.config.ServerConfig;
 import io.gatehouse.example.server.ExampleServer;
 import io.modelcontextprotocol.spec.McpSchema;

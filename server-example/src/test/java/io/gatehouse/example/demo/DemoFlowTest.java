@@ -7,7 +7,7 @@ import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.cli.CliEnvironment;
 import io.gatehouse.ca.cli.GatehouseCli;
 import io.gatehouse.ca.db.CertificateStatus;
-import io.gatehouse.ca.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.example.tools.ExampleTools;
 import io.gatehouse.example.tools.ToolDefinition;
 import io.gatehouse.example.tools.Whoami;

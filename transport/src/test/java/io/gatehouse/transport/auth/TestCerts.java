@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth;
 
-import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.pki.identity.RolesExtension;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

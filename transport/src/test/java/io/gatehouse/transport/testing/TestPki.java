@@ -1,7 +1,7 @@
 package io.gatehouse.transport.testing;
 
-import io.gatehouse.ca.identity.RolesExtension;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.RolesExtension;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

@@ -11,8 +11,8 @@ import static io.gatehouse.transport.auth.pipeline.AuthFixture.toolNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.ca.identity.RolesExtension;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.RolesExtension;
+import io.gatehouse.pki.identity.SpiffeId;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;

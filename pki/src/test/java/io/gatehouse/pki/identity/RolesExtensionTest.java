@@ -1,4 +1,4 @@
-package io.gatehouse.ca.identity;
+package io.gatehouse.pki.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.gatehouse.ca.identity;
+package io.gatehouse.pki.identity;
 
 /** A certificate, extension or name does not follow Gatehouse's identity profile. */
 public final class IdentityFormatException extends Exception {

@@ -1,4 +1,4 @@
-package io.gatehouse.ca.identity;
+package io.gatehouse.pki.identity;
 
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;
