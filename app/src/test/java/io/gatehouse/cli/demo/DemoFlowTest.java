@@ -1,5 +1,7 @@
 package io.gatehouse.cli.demo;
 
+import io.gatehouse.example.server.Rbac;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
