@@ -57,13 +57,15 @@ class ShadedJarIT {
     try (ZipFile zip = new ZipFile(JAR.toFile())) {
       assertThat(zip.stream().map(e -> e.getName()))
           .noneMatch(n -> n.matches("META-INF/[^/]+\\.(SF|DSA|RSA|EC)"));
-      String services = new String(zip.getInputStream(
-          zip.getEntry("META-INF/services/io.gatehouse.cli.ca.CliExtension")).readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(services).contains("ExampleCommands$Server", "ExampleCommands$Demo", "ExampleCommands$ApiKey");
+      // Every module is in it: the CLI root (app), the CA, the transport, the example server.
+      assertThat(zip.getEntry("io/gatehouse/cli/GatehouseCli.class")).isNotNull();
+      assertThat(zip.getEntry("io/gatehouse/ca/authority/CertificateAuthority.class")).isNotNull();
+      assertThat(zip.getEntry("io/gatehouse/transport/server/Gatehouse.class")).isNotNull();
+      assertThat(zip.getEntry("io/gatehouse/example/server/ExampleServer.class")).isNotNull();
     }
     Result help = gatehouse("--help");
     assertThat(help.exit()).isZero();
-    assertThat(help.out()).contains("ca ", "token", "server", "demo", "apikey");
+    assertThat(help.out()).contains("ca ", "token", "server", "demo", "apikey", "connect", "enroll");
     Result server = gatehouse("server", "--help");
     assertThat(server.out()).contains("GATEHOUSE_SERVER_PORT", "GATEHOUSE_AUTH_REVOCATION_MODE");
   }
@@ -100,7 +102,7 @@ class ShadedJarIT {
         "auth:",
         "  certificate: {enabled: false}",
         "  apiKey: {enabled: true, file: " + keys + "}",
-        "  policy: {file: " + Path.of("config/policy.yaml").toAbsolutePath() + "}",
+        "  policy: {file: " + Path.of("../server-example/config/policy.yaml").toAbsolutePath() + "}",
         ""));
     Process server = start("server", "--config", config.toString());
     try {
@@ -132,7 +134,7 @@ class ShadedJarIT {
         "auth:",
         "  certificate: {enabled: false}",
         "  jwt: {enabled: true, issuer: https://issuer.example, keyFile: " + work.resolve("jwks.json") + "}",
-        "  policy: {file: " + Path.of("config/policy.yaml").toAbsolutePath() + "}",
+        "  policy: {file: " + Path.of("../server-example/config/policy.yaml").toAbsolutePath() + "}",
         ""));
     Result refused = gatehouse("server", "--config", config.toString());
     assertThat(refused.exit()).isEqualTo(1);

@@ -1,4 +1,2 @@
-/**
- * The {@code gatehouse} picocli command tree and its extension SPI ({@link io.gatehouse.cli.ca.CliExtension}).
- */
+/** The CA's commands: {@code ca …} (init, issue, sign, revoke, list, crl, renew, serve, db, provisioner, verify), {@code token}, and the client side of EST ({@code bootstrap}, {@code enroll}, {@code renew}). */
 package io.gatehouse.cli.ca;

@@ -1,2 +1,2 @@
-/** The {@code server}, {@code demo} and {@code apikey} commands, plugged into the CLI as extensions. */
+/** {@code gatehouse server}: runs the example server ({@code io.gatehouse.example}) from its configuration layers, or prints the effective configuration. */
 package io.gatehouse.cli.server;

@@ -42,17 +42,6 @@ class CliProcessTest {
 
     Processes.Output usage = gatehouse(env, "ca", "issue", "client", "--name", "bob", "--role", "Bad");
     assertThat(usage.exit()).isEqualTo(2);
-    assertThat(gatehouse(Map.of(), "--help").text()).contains("ca", "hello");
-  }
-
-  @Test
-  void extensionsPlugInThroughServiceLoader() {
-    Cli.Result hello = Cli.bare().run("hello", "--to", "world");
-    assertThat(hello.exit()).as(hello.toString()).isZero();
-    assertThat(hello.out()).isEqualTo("hello world\n");
-    Cli.Result failed = Cli.bare().run("hello", "--to", "fail");
-    assertThat(failed.exit()).isEqualTo(1);
-    assertThat(failed.err()).isEqualTo("gatehouse: extension failed on purpose\n");
-    assertThat(Cli.bare().run("hello").exit()).isEqualTo(2);
+    assertThat(gatehouse(Map.of(), "--help").text()).contains("ca", "apikey", "connect");
   }
 }
