@@ -1,4 +1,4 @@
-package io.gatehouse.transport.testing;
+package io.gatehouse.testing;
 
 import java.time.Clock;
 import java.time.Duration;

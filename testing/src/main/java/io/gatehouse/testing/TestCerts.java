@@ -1,4 +1,4 @@
-package io.gatehouse.transport.auth;
+package io.gatehouse.testing;
 
 import io.gatehouse.pki.identity.RolesExtension;
 import java.math.BigInteger;

@@ -1,4 +1,4 @@
-package io.gatehouse.transport.testing;
+package io.gatehouse.testing;
 
 import io.gatehouse.pki.identity.RolesExtension;
 import io.gatehouse.pki.identity.SpiffeId;

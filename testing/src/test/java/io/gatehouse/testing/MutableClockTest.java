@@ -1,4 +1,4 @@
-package io.gatehouse.transport.testing;
+package io.gatehouse.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
