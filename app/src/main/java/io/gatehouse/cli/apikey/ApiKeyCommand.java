@@ -1,6 +1,8 @@
 package io.gatehouse.cli.apikey;
 
-import io.gatehouse.transport.auth.apikey.*;
+import io.gatehouse.transport.auth.apikey.ApiKeyRecord;
+import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.CreatedKey;
 
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -1,6 +1,7 @@
 package io.gatehouse.cli.apikey;
 
-import io.gatehouse.transport.auth.apikey.*;
+import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
+import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
