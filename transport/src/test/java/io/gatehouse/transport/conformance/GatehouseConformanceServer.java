@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@link EverythingServer} fixture on the real Gatehouse transport as deployed: TLS with a
@@ -41,8 +42,7 @@ final class GatehouseConformanceServer implements AutoCloseable {
       // client checks the certificate against that Host and would give up before the server sees
       // the request. Naming it in the certificate lets the check measure the server's refusal
       // (421), which is what it is about (docs/conformance.md).
-      ca.run("ca", "issue", "server", "--dns", "localhost", "--dns", REBINDING_HOST,
-          "--ip", "127.0.0.1", "--force", "--dir", dir.resolve("ca").toString());
+      ca.server(List.of("localhost", REBINDING_HOST), List.of("127.0.0.1"));
       Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
       AuthConfig authConfig = AuthConfig.defaults()
           .withPolicy(policy)

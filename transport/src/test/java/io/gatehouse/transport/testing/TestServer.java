@@ -1,5 +1,7 @@
 package io.gatehouse.transport.testing;
 
+import io.gatehouse.testing.TestPki;
+
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.policy;
 
-import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.pki.identity.RoleNames;
 import io.gatehouse.transport.auth.Principal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
