@@ -61,6 +61,8 @@ public final class Gatehouse {
     private final List<Consumer<McpServer.SyncSpecification<?>>> mcpCustomizers =
         new ArrayList<>();
     private final List<McpSyncTool> modernTools = new ArrayList<>();
+    private io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts;
+    private io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources;
     private final List<Consumer<io.modelcontextprotocol.modern.server.McpServer.Builder>>
         modernCustomizers = new ArrayList<>();
     private MeterRegistry registry;
@@ -99,6 +101,25 @@ public final class Gatehouse {
      */
     public Builder modernTools(List<McpSyncTool> tools) {
       modernTools.addAll(tools);
+      return this;
+    }
+
+    /**
+     * Serves {@code prompts} on MCP 2026-07-28, filtered per caller by the policy's {@code
+     * prompts} patterns: {@code prompts/list} shows only granted prompts ({@code cacheScope:
+     * "private"}), {@code prompts/get} of another is 403 from {@code Mcp-Name} before the body
+     * reaches the SDK (docs/authorization.md). Used with {@link #modernTools}.
+     */
+    public Builder modernPrompts(
+        io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository prompts) {
+      modernPrompts = Objects.requireNonNull(prompts, "prompts");
+      return this;
+    }
+
+    /** Like {@link #modernPrompts} for resources, by the policy's {@code resource_uris}. */
+    public Builder modernResources(
+        io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository resources) {
+      modernResources = Objects.requireNonNull(resources, "resources");
       return this;
     }
 
@@ -227,6 +248,16 @@ public final class Gatehouse {
               .builder("gatehouse", "1.0").build())
           .feature(ToolsFeature.ofSync(repository))
           .subscriptions(changes);
+      if (modernPrompts != null) {
+        builder.feature(io.modelcontextprotocol.modern.server.feature.PromptsFeature.ofSync(
+            new io.gatehouse.transport.mcp.modern.PermittedPromptRepository(modernPrompts,
+                auth == null ? (context, name) -> true : auth.promptVisibility())));
+      }
+      if (modernResources != null) {
+        builder.feature(io.modelcontextprotocol.modern.server.feature.ResourcesFeature.ofSync(
+            new io.gatehouse.transport.mcp.modern.PermittedResourceRepository(modernResources,
+                auth == null ? (context, uri) -> true : auth.resourceVisibility())));
+      }
       modernCustomizers.forEach(c -> c.accept(builder));
       io.modelcontextprotocol.modern.server.McpServer modern = builder.build();
       transport.serveModern(modern, changes);
