@@ -208,7 +208,11 @@ public final class Gatehouse {
           if (scrape != null) {
             auth.metricsEndpoint(scrape);
           }
-          auth.install(server, RegisteredTools.of(mcp));
+          // A tool served on either generation is registered (a 2026-07-28-only tool too).
+          RegisteredTools legacy = RegisteredTools.of(mcp);
+          RegisteredTools modernOnly = RegisteredTools.of(modernTools.stream()
+              .map(t -> t.definition().name()).collect(java.util.stream.Collectors.toSet()));
+          auth.install(server, name -> legacy.contains(name) || modernOnly.contains(name));
         } else {
           log.warn("insecureNoAuthentication(): no Gatehouse authentication, policy, rate limits"
               + " or audit. Never use this outside tests and benchmarks.");
@@ -247,6 +251,8 @@ public final class Gatehouse {
           .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
               .builder("gatehouse", "1.0").build())
           .feature(ToolsFeature.ofSync(repository))
+          // MRTR requestState under the nodes' shared session keys (docs/deployment.md).
+          .requestStateCodec(transport.requestStateCodec())
           .subscriptions(changes);
       if (modernPrompts != null) {
         builder.feature(io.modelcontextprotocol.modern.server.feature.PromptsFeature.ofSync(

@@ -177,6 +177,21 @@ public final class TestServer implements AutoCloseable {
       });
     }));
     tools.add(modernTool("forbidden", (ctx, args) -> "should not run"));
+    // A multi round-trip tool: round 1 asks for the client's roots and seals its state in
+    // requestState; round 2 (on any node holding the key) answers with that state.
+    tools.add(McpSyncTool.of(modernToolDefinition("resume"), (ctx, req) -> {
+      calls.computeIfAbsent("resume", n -> new AtomicInteger()).incrementAndGet();
+      if (req.requestState() == null) {
+        return McpSyncResponse.<io.modelcontextprotocol.modern.McpSchema.CallToolOutcome>result(
+            io.modelcontextprotocol.modern.McpSchema.InputRequiredResult.builder()
+                .listRoots("roots")
+                .requestState("started-for-"
+                    + McpContextKeys.principal(ctx.transportContext()).orElseThrow().id())
+                .build());
+      }
+      return McpSyncResponse.<io.modelcontextprotocol.modern.McpSchema.CallToolOutcome>result(
+          modernText("resumed:" + req.requestState()));
+    }));
     return tools;
   }
 
