@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Two Gatehouse transport nodes on loopback behind a real nginx (stream module: TLS passed
  * through, round robin, no affinity, PROXY protocol to the nodes), sharing one real CA service
  * ({@code ca serve}), one policy file and one session key (issue 13, docs/deployment.md). The
- * legacy SDK client keeps one session while its requests land on both nodes; a certificate revoked
+ * legacy SDK client keeps one session while its requests land on both nodes; the modern (2026-07-28)
+ * SDK client's requests land on both nodes, and a multi round-trip request continues on the node
+ * that did not start it; a certificate revoked
  * at the CA is refused by both nodes within the revocation cache bound; a policy edit reaches both.
  */
 class TwoNodesBehindNginxTest {
