@@ -24,11 +24,13 @@ final class GatehouseConformanceServer implements AutoCloseable {
   static final String RESOURCE = "https://localhost/mcp";
   /** The attacker's host name of the suite's dns-rebinding-protection scenario. */
   private static final String REBINDING_HOST = "evil.example.com";
-  /** One role that may call every fixture tool. */
+  /** One role that may use every fixture tool, prompt and resource. */
   private static final String POLICY = """
       roles:
         conformance:
           tools: ["*"]
+          prompts: ["*"]
+          resource_uris: ["*"]
       """;
 
   private final RealCa ca;
@@ -60,7 +62,8 @@ final class GatehouseConformanceServer implements AutoCloseable {
           .modernTools(EverythingServer.modernTools())
           .modern(m -> m.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
               .builder("mcp-conformance-test-server", "1.0.0").build()))
-          .modern(m -> EverythingServer.modernFeatures().forEach(m::feature))
+          .modernPrompts(EverythingServer.modernPrompts())
+          .modernResources(EverythingServer.modernResources())
           .start();
       token = ca.token("conformance-suite", RESOURCE, "conformance");
     } catch (RuntimeException | IOException e) {
