@@ -117,6 +117,13 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
       entry.openStreams.incrementAndGet();
       stream.onClose(entry.openStreams::decrementAndGet);
       observeToolCall(request, r, stream);
+      LegacyPrimitiveFilter primitives = provider.legacyPrimitives;
+      if (primitives != null && LegacyPrimitiveFilter.filtersListOf(r.method())) {
+        // The SDK lists every prompt/resource; the caller sees only its grants (docs/authorization.md).
+        stream.rewriteResponses(response -> r.id().equals(response.id())
+            ? primitives.filterResponse(r.method(), response, context, provider.jsonMapper)
+            : response);
+      }
       McpStreamableServerSession.McpStreamableServerSessionStream sessionStream =
           entry.session.responseStream(stream);
       offLoop(sessionStream.handle(r), context).subscribe(null, err -> {

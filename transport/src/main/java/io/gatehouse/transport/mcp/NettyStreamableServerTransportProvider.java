@@ -76,6 +76,8 @@ public final class NettyStreamableServerTransportProvider
   private final Disposable sweeper;
   private final Disposable revalidator;
   volatile SealedSessions sealed;
+  /** Per-caller prompts and resources on the legacy path; null: served unfiltered. */
+  volatile LegacyPrimitiveFilter legacyPrimitives;
 
   /** A provider using the SDK's default JSON mapper (Jackson 3). */
   public NettyStreamableServerTransportProvider(TransportConfig.Limits limits) {
@@ -170,6 +172,15 @@ public final class NettyStreamableServerTransportProvider
     return List.copyOf(all);
   }
 
+  /**
+   * Filters the legacy path's {@code prompts/list} and {@code resources/list} answers and its
+   * {@code notifications/resources/updated} per caller with {@code filter} (Gatehouse sets the
+   * policy's checks); call before the server starts.
+   */
+  public void filterLegacyPrimitives(LegacyPrimitiveFilter filter) {
+    this.legacyPrimitives = filter;
+  }
+
   /** Reports the end of every {@code tools/call} to {@code observer} (e.g. latency metrics). */
   public void setToolCallObserver(ToolCallObserver observer) {
     this.toolCalls = observer;
@@ -193,6 +204,7 @@ public final class NettyStreamableServerTransportProvider
       changes.broadcast(new ServerChange.ToolsListChanged());
     }
     return Flux.fromIterable(List.copyOf(sessions.values()))
+        .filter(e -> mayNotify(e, method, params))
         .flatMap(e -> e.session.sendNotification(method, params).onErrorResume(err -> {
           log.debug("notification {} not delivered: {}", method, err.toString());
           return Mono.empty();
@@ -208,9 +220,20 @@ public final class NettyStreamableServerTransportProvider
       entry = sessions.values().stream()
           .filter(e -> sessionId.equals(e.session.getId())).findFirst().orElse(null);
     }
-    return entry == null
-        ? Mono.error(new IllegalArgumentException("no such MCP session"))
-        : entry.session.sendNotification(method, params);
+    if (entry == null) {
+      return Mono.error(new IllegalArgumentException("no such MCP session"));
+    }
+    // A session keeps its subscriptions after a policy change withdrew the grant: not a reason
+    // to keep telling it about the resource.
+    return mayNotify(entry, method, params)
+        ? entry.session.sendNotification(method, params) : Mono.empty();
+  }
+
+  private boolean mayNotify(SessionEntry entry, String method, Object params) {
+    LegacyPrimitiveFilter filter = legacyPrimitives;
+    return filter == null || (entry.principal != null && filter.mayNotify(method, params,
+        io.modelcontextprotocol.common.McpTransportContext.create(
+            Map.of(McpContextKeys.PRINCIPAL, entry.principal)), jsonMapper));
   }
 
   /**
@@ -377,6 +400,8 @@ public final class NettyStreamableServerTransportProvider
     /** When initialize created the session (epoch seconds), as sealed in its id. */
     final long issuedAt;
     final String owner;
+    /** The principal that created the session (its owner). */
+    final Principal principal;
     final AtomicInteger openStreams = new AtomicInteger();
     final AtomicReference<SseStream> listening = new AtomicReference<>();
     volatile long lastActive = System.nanoTime();
@@ -388,6 +413,7 @@ public final class NettyStreamableServerTransportProvider
       this.session = session;
       this.issuedAt = issuedAt;
       this.owner = ownerKey(owner);
+      this.principal = owner;
     }
 
     static String ownerKey(Principal principal) {

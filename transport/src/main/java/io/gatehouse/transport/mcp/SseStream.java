@@ -55,6 +55,7 @@ final class SseStream implements McpStreamableServerTransport {
   private boolean flushPending; // event loop only
   private volatile boolean closed;
   private volatile Consumer<McpSchema.JSONRPCResponse> responses;
+  private volatile java.util.function.UnaryOperator<McpSchema.JSONRPCResponse> rewrite;
 
   private SseStream(ChannelHandlerContext ctx, McpJsonMapper jsonMapper) {
     this.ctx = ctx;
@@ -119,8 +120,16 @@ final class SseStream implements McpStreamableServerTransport {
     this.responses = observer;
   }
 
+  /** Replaces every JSON-RPC response sent on this stream by {@code rewrite}'s answer. */
+  void rewriteResponses(java.util.function.UnaryOperator<McpSchema.JSONRPCResponse> rewrite) {
+    this.rewrite = rewrite;
+  }
+
   @Override
-  public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
+  public Mono<Void> sendMessage(McpSchema.JSONRPCMessage original, String messageId) {
+    java.util.function.UnaryOperator<McpSchema.JSONRPCResponse> rewriter = rewrite;
+    McpSchema.JSONRPCMessage message = rewriter != null
+        && original instanceof McpSchema.JSONRPCResponse r ? rewriter.apply(r) : original;
     Consumer<McpSchema.JSONRPCResponse> observer = responses;
     if (observer != null && message instanceof McpSchema.JSONRPCResponse response) {
       observer.accept(response);

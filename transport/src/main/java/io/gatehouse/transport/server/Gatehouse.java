@@ -197,6 +197,10 @@ public final class Gatehouse {
         mcpCustomizers.forEach(c -> c.accept(spec));
         if (auth != null) {
           spec.addToolFilter(auth.toolListFilter());
+          // Prompts and resources registered on the 2025-xx server (through mcp(...)) are
+          // filtered per caller as on 2026-07-28: the SDK has no list filter for them.
+          transport.filterLegacyPrimitives(new io.gatehouse.transport.mcp.LegacyPrimitiveFilter(
+              auth.promptVisibility(), auth.resourceVisibility()));
         }
         mcp = spec.build();
         io.modelcontextprotocol.modern.server.McpServer modern = modernServer(transport, auth);

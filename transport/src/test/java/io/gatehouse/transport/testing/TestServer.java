@@ -62,7 +62,10 @@ public final class TestServer implements AutoCloseable {
         .modern(b -> b.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
             .builder("gatehouse-test", "1.0").build()))
         .mcp(spec -> spec.serverInfo("gatehouse-test", "1.0").capabilities(
-            McpSchema.ServerCapabilities.builder().tools(true).logging().build()));
+            McpSchema.ServerCapabilities.builder().tools(true).logging().prompts(false)
+                .resources(true, false).build())
+            // The same prompts and resources as on 2026-07-28, counted in the same calls.
+            .prompts(legacyPrompts()).resources(legacyResources()));
     stages.forEach((slot, list) -> list.forEach(s -> builder.stage(slot, s)));
     if (!secure) {
       builder.insecureNoAuthentication();
@@ -197,11 +200,41 @@ public final class TestServer implements AutoCloseable {
     return tools;
   }
 
+  /** The names of the prompts served on both generations. */
+  public static final List<String> PROMPTS = List.of("secret_prompt", "greeting");
+  /** The URIs of the resources served on both generations. */
+  public static final List<String> RESOURCES = List.of("doc://public/readme", "doc://private/salaries");
+
+  /** {@link #PROMPTS} on 2025-xx: the same text as on 2026-07-28, each get counted. */
+  private List<io.modelcontextprotocol.server.McpServerFeatures.SyncPromptSpecification>
+      legacyPrompts() {
+    return PROMPTS.stream().map(name -> new io.modelcontextprotocol.server.McpServerFeatures
+        .SyncPromptSpecification(McpSchema.Prompt.builder(name).description(name).build(),
+            (exchange, req) -> {
+              calls.computeIfAbsent("prompt:" + name, n -> new AtomicInteger()).incrementAndGet();
+              return McpSchema.GetPromptResult.builder(List.of(McpSchema.PromptMessage.builder(
+                  McpSchema.Role.USER, McpSchema.TextContent.builder("prompt " + name).build())
+                  .build())).build();
+            })).toList();
+  }
+
+  /** {@link #RESOURCES} on 2025-xx, reads counted like the 2026-07-28 ones. */
+  private List<io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification>
+      legacyResources() {
+    return RESOURCES.stream().map(uri -> new io.modelcontextprotocol.server.McpServerFeatures
+        .SyncResourceSpecification(McpSchema.Resource.builder(uri, uri).build(),
+            (exchange, req) -> {
+              calls.computeIfAbsent("resource:" + uri, n -> new AtomicInteger()).incrementAndGet();
+              return McpSchema.ReadResourceResult.builder(List.of(
+                  McpSchema.TextResourceContents.builder(uri, "contents of " + uri).build())).build();
+            })).toList();
+  }
+
   /** Prompts {@code greeting} and {@code secret_prompt} (2026-07-28), each get counted. */
   private io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts() {
     Map<String, io.modelcontextprotocol.modern.server.feature.McpSyncPrompt> prompts =
         new java.util.LinkedHashMap<>();
-    for (String name : List.of("secret_prompt", "greeting")) {
+    for (String name : PROMPTS) {
       prompts.put(name, io.modelcontextprotocol.modern.server.feature.McpSyncPrompt.of(
           io.modelcontextprotocol.modern.McpSchema.Prompt.builder(name).description(name).build(),
           (ctx, req) -> {
@@ -233,7 +266,7 @@ public final class TestServer implements AutoCloseable {
 
   /** Resources {@code doc://private/salaries} and {@code doc://public/readme}, reads counted. */
   private io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources() {
-    List<String> uris = List.of("doc://public/readme", "doc://private/salaries");
+    List<String> uris = RESOURCES;
     return new io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository() {
       @Override
       public io.modelcontextprotocol.modern.server.feature.ResourcesPage list(McpRequestContext c,

@@ -103,26 +103,33 @@ final class AuthorizeStage implements RequestStage {
   }
 
   /**
-   * A modern {@code prompts/get} or {@code resources/read}: the prompt or resource {@code
-   * Mcp-Name} names must be granted ({@code prompts}, {@code resource_uris}), decided before the
-   * body is parsed; the endpoint then checks that the body names the same. The legacy path is
-   * not filtered here (docs/authorization.md).
+   * A {@code prompts/get} or {@code resources/read} (and, on the 2025-xx path, {@code
+   * resources/subscribe}): the prompt or resource it names must be granted ({@code prompts},
+   * {@code resource_uris}). Modern requests are decided from {@code Mcp-Name} before the body is
+   * parsed (the endpoint then checks that the body names the same); legacy ones from the parsed
+   * body, as a legacy {@code tools/call} is, with the same 403 (docs/authorization.md).
    */
   private CompletionStage<StageResult> authorizePrimitive(GatehouseRequest request,
       Principal principal, Policy current, InetSocketAddress remote) {
-    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)
-        || !ModernProtocol.isModern(request)) {
+    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)) {
       return StageResult.proceedNow();
     }
-    String method = ModernProtocol.method(request).orElse(null);
-    String name = ModernProtocol.name(request).orElse(null);
+    boolean modern = ModernProtocol.isModern(request);
+    String method = modern ? ModernProtocol.method(request).orElse(null)
+        : request.jsonRpcMethod().orElse(null);
     boolean prompt = McpSchema.METHOD_PROMPT_GET.equals(method);
-    boolean resource = McpSchema.METHOD_RESOURCES_READ.equals(method);
+    boolean resource = McpSchema.METHOD_RESOURCES_READ.equals(method)
+        || (!modern && McpSchema.METHOD_RESOURCES_SUBSCRIBE.equals(method));
+    if (!prompt && !resource) {
+      return StageResult.proceedNow();
+    }
+    String name = modern ? ModernProtocol.name(request).orElse(null)
+        : bodyParam(request, prompt ? "name" : "uri");
     if ((prompt && (name == null || !TOOL_NAME.matcher(name).matches()))
         || (resource && (name == null || !RESOURCE_URI.matcher(name).matches()))) {
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
           prompt ? "prompts/get needs a valid prompt name (letters, digits, '_', '-', '.')"
-              : "resources/read needs a resource URI of visible ASCII characters");
+              : method + " needs a resource URI of visible ASCII characters");
     }
     if (prompt && !current.mayGetPrompt(principal, name)) {
       return headerMismatch(request).orElseGet(() -> decisions.primitiveDenied(principal,
@@ -133,6 +140,18 @@ final class AuthorizeStage implements RequestStage {
           "resource:" + name, "resource '" + name + "'", remote));
     }
     return StageResult.proceedNow();
+  }
+
+  /** A string parameter of a legacy request body; null when absent or not a string. */
+  private static String bodyParam(GatehouseRequest request, String key) {
+    return request.jsonRpcMessage()
+        .filter(McpSchema.JSONRPCRequest.class::isInstance)
+        .map(m -> ((McpSchema.JSONRPCRequest) m).params())
+        .filter(Map.class::isInstance)
+        .map(p -> ((Map<?, ?>) p).get(key))
+        .filter(String.class::isInstance)
+        .map(String.class::cast)
+        .orElse(null);
   }
 
   /**
