@@ -46,16 +46,37 @@ public final class CaStoreReport {
       md.append("> **NOT steady state**: short iterations (").append(outcome.mode().name().toLowerCase(Locale.ROOT))
           .append(" mode).\n\n");
     }
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (loaded(outcome.loadBefore(), cores) || loaded(outcome.loadAfter(), cores)) {
+      md.append("> **Machine loaded** (1-minute load average above half the ").append(cores)
+          .append(" cores, see above): other work shared the cores, so this is NOT a steady-state measurement;")
+          .append(" absolute numbers are far below a quiet machine's and the ratios carry that noise too.\n\n");
+    }
     md.append("### Issuance and OCSP answers, in process, one thread\n\n")
         .append("`Issuer.issueClient` and `ca serve`'s `OcspResponder` called directly over each store, EC P-256 CA.")
-        .append(" Ratio = PostgreSQL ÷ SQLite throughput (below 1: PostgreSQL is slower).\n\n")
-        .append("| operation | SQLite ops/s | PostgreSQL ops/s | PostgreSQL ÷ SQLite |\n|---|---:|---:|---:|\n");
+        .append(" The ops/s columns are JMH's (one store's fork after the other's). The **interleaved** ratio is")
+        .append(" PostgreSQL ÷ SQLite from windows that alternate between the stores in one JVM, so both sides of")
+        .append(" each ratio saw the same load: the median over the rounds, and their range. Below 1: PostgreSQL is")
+        .append(" slower.\n\n")
+        .append("| operation | SQLite ops/s | PostgreSQL ops/s | JMH ratio | interleaved ratio, median [range] |\n")
+        .append("|---|---:|---:|---:|---:|\n");
     for (String[] row : ROWS) {
       double sqlite = outcome.jmh().score("CaStoreBenchmark." + row[0] + ":store=sqlite");
       double postgres = outcome.jmh().score("CaStoreBenchmark." + row[0] + ":store=postgresql");
+      InterleavedRounds.Ratio ratio = outcome.ratios().get(row[0]);
       md.append("| ").append(row[1]).append(" | ").append(rate(sqlite)).append(" | ").append(rate(postgres))
-          .append(" | ").append(Double.isNaN(sqlite) || Double.isNaN(postgres) ? "—"
-              : String.format(Locale.ROOT, "%.2f×", postgres / sqlite)).append(" |\n");
+          .append(" | ").append(Double.isNaN(sqlite) || Double.isNaN(postgres) ? "—" : times(postgres / sqlite))
+          .append(" | ").append(ratio == null ? "—" : "**" + times(ratio.median()) + "** [" + times(ratio.min())
+              + " – " + times(ratio.max()) + "]").append(" |\n");
+    }
+    InterleavedRounds.Ratio control = outcome.ratios().get("ocspPreSigned");
+    if (control != null) {
+      md.append("\nThe control row reads nothing from the store, so its ratios should be 1.00×: the distance from 1")
+          .append(" (JMH ").append(times(outcome.jmh().score("CaStoreBenchmark.ocspPreSigned:store=postgresql")
+              / outcome.jmh().score("CaStoreBenchmark.ocspPreSigned:store=sqlite")))
+          .append(", interleaved ").append(times(control.median()))
+          .append(") is how far this run's noise alone moves a ratio. ")
+          .append(outcome.ratios().values().iterator().next().ratios().length).append(" interleaved rounds.\n");
     }
     md.append("\n### Revoke on node A → `revoked` on node B\n\n")
         .append("Two `ca serve` services (`CaService`, each with its own CA instance and store connections) in one JVM on")
@@ -81,12 +102,25 @@ public final class CaStoreReport {
     return md.toString();
   }
 
+  /** True when the 1-minute load average in {@code loads} ("1.2 / 3.4 / 5.6") exceeds half the cores. */
+  static boolean loaded(String loads, int cores) {
+    try {
+      return Double.parseDouble(loads.split("/")[0].trim()) > cores / 2.0;
+    } catch (RuntimeException e) {
+      return false; // unknown
+    }
+  }
+
   private static String rate(double opsPerSecond) {
     if (Double.isNaN(opsPerSecond)) {
       return "—";
     }
     return opsPerSecond >= 100 ? String.format(Locale.ROOT, "%,.0f", opsPerSecond)
         : String.format(Locale.ROOT, "%.1f", opsPerSecond);
+  }
+
+  private static String times(double ratio) {
+    return Double.isNaN(ratio) ? "—" : String.format(Locale.ROOT, "%.2f×", ratio);
   }
 
   private static String ms(double millis) {

@@ -32,6 +32,15 @@ public final class CaStoreSuite {
 
   private CaStoreSuite() {}
 
+  /** Interleaved ratio rounds, by mode. */
+  static InterleavedRounds.Settings interleaved(Suites.Mode mode) {
+    return switch (mode) {
+      case SMOKE -> new InterleavedRounds.Settings(2, 50, 50);
+      case QUICK -> new InterleavedRounds.Settings(5, 1_000, 300);
+      case FULL -> new InterleavedRounds.Settings(10, 2_000, 1_000);
+    };
+  }
+
   /** Revocations timed per store, by mode. */
   static int defaultRevocations(Suites.Mode mode) {
     return switch (mode) {
@@ -45,11 +54,13 @@ public final class CaStoreSuite {
    * One run's results.
    *
    * @param jmh the JMH scores ({@code CaStoreBenchmark.<method>:store=<store>})
+   * @param ratios PostgreSQL ÷ SQLite per operation from interleaved windows (empty without PostgreSQL)
    * @param propagation revoke-to-revoked per store
    * @param postgresSkipped why the PostgreSQL rows are missing, or null when they ran
    * @param postgresVersion the server's version, or null
    */
-  public record Outcome(Suites.Mode mode, Scores jmh, List<RevokePropagation.Result> propagation,
+  public record Outcome(Suites.Mode mode, Scores jmh, Map<String, InterleavedRounds.Ratio> ratios,
+      List<RevokePropagation.Result> propagation,
       String postgresSkipped, String postgresVersion, Instant started, Duration duration, String loadBefore,
       String loadAfter) {}
 
@@ -97,7 +108,14 @@ public final class CaStoreSuite {
       options.jvmArgsAppend(jvmArgs.toArray(String[]::new));
       progress.accept("JMH: issuance and OCSP answers on " + stores + (log == null ? "" : " (log: " + log + ")"));
       Collection<RunResult> results = new Runner(options.build()).run();
-      StoreKind.closeShared(); // JMH in this JVM (smoke): its CAs' connections are not the nodes'
+      Map<String, InterleavedRounds.Ratio> ratios = Map.of();
+      if (postgres != null) {
+        InterleavedRounds.Settings settings = interleaved(mode);
+        progress.accept("PostgreSQL ÷ SQLite in " + settings.rounds() + " interleaved rounds of "
+            + settings.windowMillis() + " ms per store and operation");
+        ratios = InterleavedRounds.measure(settings);
+      }
+      StoreKind.closeShared(); // the propagation nodes open the CAs themselves
 
       // On the CAs the JMH rows used (already created: no more PBKDF2 runs, and a store that is not empty).
       List<RevokePropagation.Result> propagation = new ArrayList<>();
@@ -108,7 +126,7 @@ public final class CaStoreSuite {
             ? RevokePropagation.measure(store, dir, null, Map.of(), revocations)
             : RevokePropagation.measure(store, dir, database.url(), database.env(), revocations));
       }
-      return new Outcome(mode, Scores.of(results, "this JVM"), propagation, skipped, version, started,
+      return new Outcome(mode, Scores.of(results, "this JVM"), ratios, propagation, skipped, version, started,
           Duration.between(started, Instant.now()), loadBefore, BenchMain.loadAverage());
     } finally {
       StoreKind.closeShared();

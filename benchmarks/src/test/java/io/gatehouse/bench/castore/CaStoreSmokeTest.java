@@ -50,7 +50,7 @@ class CaStoreSmokeTest {
     assertThat(md).startsWith("# results\n\nthe main report\n");
     assertThat(ResultsSections.all(md)).hasSize(1);
     assertThat(md).contains("## CA store: SQLite beside PostgreSQL (", "**NOT steady state**",
-        "| operation | SQLite ops/s | PostgreSQL ops/s | PostgreSQL ÷ SQLite |",
+        "| operation | SQLite ops/s | PostgreSQL ops/s | JMH ratio | interleaved ratio, median [range] |",
         "| SQLite | polling the file's change marker every 200 ms (one host only) | 3 |");
 
     if (outcome.postgresSkipped() != null) {
@@ -61,7 +61,12 @@ class CaStoreSmokeTest {
       }
       Assumptions.abort(message);
     }
-    assertThat(md).containsPattern("\\| issue a client certificate[^|]*\\| [0-9,.]+ \\| [0-9,.]+ \\| [0-9.]+× \\|")
+    assertThat(outcome.ratios()).containsOnlyKeys(METHODS);
+    outcome.ratios().forEach((method, ratio) ->
+        assertThat(ratio.ratios()).as(method).hasSize(CaStoreSuite.interleaved(Suites.Mode.SMOKE).rounds())
+            .allSatisfy(r -> assertThat(r).isPositive()));
+    assertThat(md).containsPattern(
+        "\\| issue a client certificate[^|]*\\| [0-9,.]+ \\| [0-9,.]+ \\| [0-9.]+× \\| \\*\\*[0-9.]+×\\*\\* \\[[0-9.]+× – [0-9.]+×\\] \\|")
         .contains("| PostgreSQL | LISTEN/NOTIFY (pushed) | 3 |");
   }
 }
