@@ -117,18 +117,21 @@ final class AuthorizeStage implements RequestStage {
     boolean modern = ModernProtocol.isModern(request);
     String method = modern ? ModernProtocol.method(request).orElse(null)
         : request.jsonRpcMethod().orElse(null);
-    boolean prompt = McpSchema.METHOD_PROMPT_GET.equals(method);
+    // A completion for a prompt's argument is about that prompt: the same grant decides.
+    boolean completion = !modern && McpSchema.METHOD_COMPLETION_COMPLETE.equals(method)
+        && "ref/prompt".equals(completionRef(request, "type"));
+    boolean prompt = McpSchema.METHOD_PROMPT_GET.equals(method) || completion;
     boolean resource = McpSchema.METHOD_RESOURCES_READ.equals(method)
         || (!modern && McpSchema.METHOD_RESOURCES_SUBSCRIBE.equals(method));
     if (!prompt && !resource) {
       return StageResult.proceedNow();
     }
     String name = modern ? ModernProtocol.name(request).orElse(null)
-        : bodyParam(request, prompt ? "name" : "uri");
+        : completion ? completionRef(request, "name") : bodyParam(request, prompt ? "name" : "uri");
     if ((prompt && (name == null || !TOOL_NAME.matcher(name).matches()))
         || (resource && (name == null || !RESOURCE_URI.matcher(name).matches()))) {
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
-          prompt ? "prompts/get needs a valid prompt name (letters, digits, '_', '-', '.')"
+          prompt ? method + " needs a valid prompt name (letters, digits, '_', '-', '.')"
               : method + " needs a resource URI of visible ASCII characters");
     }
     if (prompt && !current.mayGetPrompt(principal, name)) {
@@ -140,6 +143,20 @@ final class AuthorizeStage implements RequestStage {
           "resource:" + name, "resource '" + name + "'", remote));
     }
     return StageResult.proceedNow();
+  }
+
+  /** {@code params.ref.<key>} of a legacy {@code completion/complete}; null when absent. */
+  private static String completionRef(GatehouseRequest request, String key) {
+    return request.jsonRpcMessage()
+        .filter(McpSchema.JSONRPCRequest.class::isInstance)
+        .map(m -> ((McpSchema.JSONRPCRequest) m).params())
+        .filter(Map.class::isInstance)
+        .map(p -> ((Map<?, ?>) p).get("ref"))
+        .filter(Map.class::isInstance)
+        .map(ref -> ((Map<?, ?>) ref).get(key))
+        .filter(String.class::isInstance)
+        .map(String.class::cast)
+        .orElse(null);
   }
 
   /** A string parameter of a legacy request body; null when absent or not a string. */

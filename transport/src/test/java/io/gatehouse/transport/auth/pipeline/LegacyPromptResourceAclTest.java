@@ -137,6 +137,12 @@ class LegacyPromptResourceAclTest {
     assertThat(post(alice, request(8, "resources/read", Map.of("uri", "doc://public/\"x"))).status())
         .isEqualTo(400);
     assertThat(post(alice, request(9, "prompts/get", Map.of())).status()).isEqualTo(400);
+    // Completing an argument of a forbidden prompt is using that prompt.
+    RawHttp.Response completion = post(alice, request(10, "completion/complete", Map.of(
+        "ref", Map.of("type", "ref/prompt", "name", "secret_prompt"),
+        "argument", Map.of("name", "topic", "value", "a"))));
+    assertThat(completion.status()).isEqualTo(403);
+    assertThat(completion.header("WWW-Authenticate")).contains("scope=\"prompt:secret_prompt\"");
     assertThat(count("resource:doc://private/salaries")).isEqualTo(reads);
   }
 
@@ -226,9 +232,13 @@ class LegacyPromptResourceAclTest {
             new McpSchema.ResourcesUpdatedNotification("doc://private/salaries"));
         server.mcp.notifyResourcesUpdated(
             new McpSchema.ResourcesUpdatedNotification("doc://public/readme"));
-        // Events arrive in order: the next one is the readme's, the salaries' was never sent.
-        assertThat(listening.readEvent()).contains("doc://public/readme")
-            .doesNotContain("salaries");
+        // Events arrive in order: the next update is the readme's, the salaries' was never sent
+        // (the reload's tools/list_changed may come first; it names nothing).
+        String event = listening.readEvent();
+        while (event != null && event.contains("notifications/tools/list_changed")) {
+          event = listening.readEvent();
+        }
+        assertThat(event).contains("doc://public/readme").doesNotContain("salaries");
       } finally {
         Files.writeString(policy, AuthFixture.POLICY);
         AuthFixture.eventually(Duration.ofSeconds(10), () -> server.auth.policy().current()
