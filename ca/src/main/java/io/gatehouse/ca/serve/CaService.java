@@ -1,6 +1,8 @@
 package io.gatehouse.ca.serve;
 
 import io.gatehouse.ca.CaException;
+import io.gatehouse.ca.admin.AdminHttpHandler;
+import io.gatehouse.ca.admin.AdminRevocation;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.db.ChangeListener;
@@ -208,7 +210,7 @@ public final class CaService implements AutoCloseable {
       CaService service = new CaService(loops, workers, watcher, channel, connections, ssl != null, subscription);
       if (options.https() != null) {
         try {
-          service.startHttps(ca, issuer, jwt, integrity, options, clock);
+          service.startHttps(ca, issuer, jwt, integrity, responder, watch, options, clock);
         } catch (Exception e) {
           service.close();
           throw e;
@@ -235,11 +237,12 @@ public final class CaService implements AutoCloseable {
   }
 
   /**
-   * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, and the authorization server
-   * (RFC 8414 metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL.
+   * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, the authorization server (RFC 8414
+   * metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL, and
+   * {@value AdminRevocation#PATH} for CA administrators.
    */
   private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, StoreIntegrity integrity,
-      Options options, Clock clock)
+      OcspResponder responder, Watcher watch, Options options, Clock clock)
       throws CaException, InterruptedException {
     Https https = options.https();
     if ((options.tlsCertificate() == null) != (options.tlsKey() == null)) {
@@ -251,15 +254,21 @@ public final class CaService implements AutoCloseable {
     // Every EST decision reads provisioners, spent tokens or enrollments: verify the store (new
     // entries, then every row) right before it, so a row edited by hand is never acted on, even
     // in the 200 ms before the watcher notices. Runs on a worker, after the per-source rate limit.
+    java.util.function.Supplier<String> verifiedNow = () -> {
+      try {
+        integrity.refresh();
+      } catch (io.gatehouse.ca.db.StoreException e) {
+        return "store unreachable: " + e.getMessage();
+      }
+      return integrity.notReadyReason();
+    };
     EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits(),
-        () -> {
-          try {
-            integrity.refresh();
-          } catch (io.gatehouse.ca.db.StoreException e) {
-            return "store unreachable: " + e.getMessage();
-          }
-          return integrity.notReadyReason();
-        });
+        verifiedNow);
+    // A revocation drops cached OCSP answers at once; the watcher then re-signs the CRL.
+    AdminRevocation admin = new AdminRevocation(ca, clock, verifiedNow, () -> {
+      responder.invalidate();
+      watcher.execute(watch::storeChanged);
+    });
     TokenEndpoint.checkResources(https.resources());
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     httpsIdentity = identity;
@@ -284,6 +293,7 @@ public final class CaService implements AutoCloseable {
             if (oauth != null) { // null only while binding port 0, before the URL is known
               pipeline.addLast("oauth", new OAuthHttpHandler(oauth, jwks, worker));
             }
+            pipeline.addLast("admin", new AdminHttpHandler(admin, worker));
             pipeline.addLast("est", new EstHttpHandler(est, worker));
           }
         })
