@@ -251,9 +251,10 @@ public final class CaService implements AutoCloseable {
     HttpsIdentity identity = options.tlsCertificate() != null
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
-    // Every EST decision reads provisioners, spent tokens or enrollments: verify the store (new
-    // entries, then every row) right before it, so a row edited by hand is never acted on, even
-    // in the 200 ms before the watcher notices. Runs on a worker, after the per-source rate limit.
+    // Every EST, token and admin decision reads the store (provisioners, spent tokens, enrollments,
+    // the presented certificate's row): verify it (new entries, then every row) right before, so a
+    // row edited by hand is never acted on, even in the 200 ms before the watcher notices. Runs on
+    // a worker (after EST's per-source rate limit).
     java.util.function.Supplier<String> verifiedNow = () -> {
       try {
         integrity.refresh();
@@ -274,7 +275,7 @@ public final class CaService implements AutoCloseable {
     httpsIdentity = identity;
     if (https.port() != 0) { // the URL is known before binding: no connection is ever without the endpoint
       tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
-          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock);
+          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock, verifiedNow);
     }
     httpsChannel = new ServerBootstrap()
         .group(loops)
@@ -302,7 +303,7 @@ public final class CaService implements AutoCloseable {
         .channel();
     if (tokenEndpoint == null) {
       tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
-          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock);
+          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock, verifiedNow);
     }
     String tokenIssuer = tokenEndpoint.issuer();
     if (https.resources().isEmpty()) {

@@ -3,7 +3,6 @@ package io.gatehouse.ca.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.cli.Certs;
 import io.gatehouse.ca.cli.Cli;
 import io.gatehouse.ca.cli.Processes;
@@ -17,13 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,9 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -201,7 +193,7 @@ class AdminRevokeTest {
   @Test
   void theJdkHttpsClientRevokesAndASecondRevokeIsIdempotent() throws Exception {
     String serial = issue(CLI, dir, "target-jdk", "--role", "viewer");
-    HttpClient client = HttpClient.newBuilder().sslContext(tls("root-admin")).build();
+    HttpClient client = HttpClient.newBuilder().sslContext(Certs.clientTls(dir, "root-admin")).build();
     HttpResponse<String> first = client.send(post(serial, "superseded"), HttpResponse.BodyHandlers.ofString());
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
     JsonNode revoked = JSON.readTree(first.body());
@@ -315,24 +307,5 @@ class AdminRevokeTest {
         .header("Content-Type", "application/json; charset=utf-8")
         .POST(HttpRequest.BodyPublishers.ofString("{\"serial\":\"" + serial + "\",\"reason\":\"" + reason + "\"}"))
         .build();
-  }
-
-  /** The JDK's TLS with {@code name}'s key and certificate, trusting the CA's root. */
-  private static SSLContext tls(String name) throws Exception {
-    List<X509Certificate> chain = Certs.read(dir.resolve("clients/" + name + ".crt"));
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("me", PemFiles.readKey(dir.resolve("clients/" + name + ".key")), "pw".toCharArray(),
-        chain.toArray(Certificate[]::new));
-    KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("PKIX");
-    keyManagers.init(keys, "pw".toCharArray());
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("root", Certs.read(dir.resolve("ca/root.crt")).get(0));
-    TrustManagerFactory trustManagers = TrustManagerFactory.getInstance("PKIX");
-    trustManagers.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-    return context;
   }
 }

@@ -33,4 +33,26 @@ public final class Certs {
     parameters.setRevocationEnabled(false);
     CertPathValidator.getInstance("PKIX").validate(path, parameters);
   }
+
+  /**
+   * The JDK's TLS presenting {@code dir/clients/<name>.crt} and its key (read by the CA's own PEM
+   * reader: the key format is not what is under test here), trusting {@code dir/ca/root.crt}.
+   */
+  public static javax.net.ssl.SSLContext clientTls(Path dir, String name) throws Exception {
+    List<X509Certificate> chain = read(dir.resolve("clients/" + name + ".crt"));
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("me", io.gatehouse.ca.authority.PemFiles.readKey(dir.resolve("clients/" + name + ".key")),
+        "pw".toCharArray(), chain.toArray(java.security.cert.Certificate[]::new));
+    javax.net.ssl.KeyManagerFactory keyManagers = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+    keyManagers.init(keys, "pw".toCharArray());
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("root", read(dir.resolve("ca/root.crt")).get(0));
+    javax.net.ssl.TrustManagerFactory trustManagers = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    trustManagers.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+    return context;
+  }
 }
