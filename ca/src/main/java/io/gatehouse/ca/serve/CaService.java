@@ -122,6 +122,7 @@ public final class CaService implements AutoCloseable {
   private volatile Channel httpsChannel;
   private volatile HttpsIdentity httpsIdentity;
   private volatile TokenEndpoint tokenEndpoint;
+  private volatile EstService estService;
   private final AutoCloseable subscription;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
@@ -217,10 +218,18 @@ public final class CaService implements AutoCloseable {
         }
       }
       HttpsIdentity https = service.httpsIdentity;
+      EstService est = service.estService;
       watcher.scheduleWithFixedDelay(() -> {
         watch.tick();
         if (https != null && integrity.notReadyReason() == null) {
           https.renewIfDue();
+        }
+        if (est != null) {
+          try {
+            est.flushRefusals(false);
+          } catch (RuntimeException e) { // an exception would cancel this timer for good
+            LOG.warn("CA watcher: cannot write EST refusal counts: {}", e.toString());
+          }
         }
       }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
       return service;
@@ -265,6 +274,7 @@ public final class CaService implements AutoCloseable {
     };
     EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits(),
         verifiedNow);
+    estService = est;
     // A revocation drops cached OCSP answers at once; the watcher then re-signs the CRL.
     AdminRevocation admin = new AdminRevocation(ca, clock, verifiedNow, () -> {
       responder.invalidate();
@@ -472,5 +482,9 @@ public final class CaService implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    EstService est = estService;
+    if (est != null) {
+      est.flushRefusals(true); // repeats counted in the last window are not lost at shutdown
+    }
   }
 }
