@@ -221,8 +221,11 @@ public final class CaService implements AutoCloseable {
       EstService est = service.estService;
       watcher.scheduleWithFixedDelay(() -> {
         watch.tick();
-        if (https != null && integrity.notReadyReason() == null) {
-          https.renewIfDue();
+        if (https != null) {
+          https.reloadIfChanged();
+          if (integrity.notReadyReason() == null) {
+            https.renewIfDue();
+          }
         }
         if (est != null) {
           try {
@@ -359,6 +362,11 @@ public final class CaService implements AutoCloseable {
   public String httpsUrl() {
     Channel https = httpsChannel;
     return https == null ? null : url("https://", (InetSocketAddress) https.localAddress());
+  }
+
+  /** The HTTPS listener's certificate source (tests: refused reloads). */
+  HttpsIdentity httpsIdentity() {
+    return httpsIdentity;
   }
 
   /** The HTTPS listener's current certificate, or null without it. */
