@@ -3,11 +3,13 @@ package io.gatehouse.ca.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.cli.Certs;
 import io.gatehouse.ca.cli.Cli;
 import io.gatehouse.ca.cli.Processes;
 import io.gatehouse.ca.db.PostgresServer;
 import io.gatehouse.ca.est.EstService;
+import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
 import java.net.URI;
@@ -16,6 +18,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -49,16 +55,35 @@ class AdminRevokeTest {
   static Served served;
 
   /** A CA served in-process with its HTTPS listener. */
-  record Served(Path dir, CertificateAuthority ca, CaService service) implements AutoCloseable {
+  record Served(Path dir, CertificateAuthority ca, IssuerKey key, CaService service) implements AutoCloseable {
     static Served start(Path dir, Map<String, String> env) throws Exception {
       CertificateAuthority ca = CertificateAuthority.open(dir, env);
       char[] passphrase = Cli.PASSPHRASE.toCharArray();
-      CaService service = CaService.start(ca, ca.unlock(passphrase),
+      IssuerKey key = ca.unlock(passphrase);
+      CaService service = CaService.start(ca, key,
           JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase),
           new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), null, null,
               new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), EstService.Limits.defaults())),
           Clock.systemUTC());
-      return new Served(dir, ca, service);
+      return new Served(dir, ca, key, service);
+    }
+
+    /**
+     * Issues a client certificate in-process with the unlocked key, writing {@code clients/<name>.crt}
+     * (leaf + intermediates) and {@code .key} as {@code ca issue client} does, without another
+     * passphrase derivation per certificate.
+     */
+    String issue(String name, String... roles) throws Exception {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      KeyPair pair = generator.generateKeyPair();
+      X509Certificate leaf = new Issuer(ca, key, Clock.systemUTC())
+          .issueClient(name, null, List.of(roles), Duration.ofHours(1), pair.getPublic());
+      List<X509Certificate> chain = new ArrayList<>(List.of(leaf));
+      chain.addAll(ca.intermediates());
+      Certs.write(dir.resolve("clients/" + name + ".crt"), dir.resolve("clients/" + name + ".key"), chain,
+          pair.getPrivate());
+      return leaf.getSerialNumber().toString(16);
     }
 
     String https() {
@@ -75,9 +100,9 @@ class AdminRevokeTest {
   @BeforeAll
   static void start() throws Exception {
     assertThat(CLI.ca(dir, "init", "--intermediate").exit()).isZero();
-    issue(CLI, dir, "root-admin", "--role", "ca-admin", "--role", "viewer");
-    issue(CLI, dir, "viewer-bob", "--role", "viewer");
     served = Served.start(dir, Map.of());
+    served.issue("root-admin", "ca-admin", "viewer");
+    served.issue("viewer-bob", "viewer");
   }
 
   @AfterAll
@@ -171,7 +196,7 @@ class AdminRevokeTest {
 
   @Test
   void aCaAdminRevokesWithCurlAndOcspSaysRevokedAtOnceAndTheChainNamesTheAdmin() throws Exception {
-    String serial = issue(CLI, dir, "target-curl", "--role", "viewer");
+    String serial = served.issue("target-curl", "viewer");
     assertThat(ocsp(served, "target-curl")).contains("target-curl.crt: good");
     Answer answer = revokeAs(served, "root-admin", serial, "keyCompromise");
     assertThat(answer.status()).as(answer.body()).isEqualTo(200);
@@ -192,7 +217,7 @@ class AdminRevokeTest {
 
   @Test
   void theJdkHttpsClientRevokesAndASecondRevokeIsIdempotent() throws Exception {
-    String serial = issue(CLI, dir, "target-jdk", "--role", "viewer");
+    String serial = served.issue("target-jdk", "viewer");
     HttpClient client = HttpClient.newBuilder().sslContext(Certs.clientTls(dir, "root-admin")).build();
     HttpResponse<String> first = client.send(post(serial, "superseded"), HttpResponse.BodyHandlers.ofString());
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
@@ -212,7 +237,7 @@ class AdminRevokeTest {
 
   @Test
   void refusalsAreJsonErrorsAndRevokeNothing() throws Exception {
-    String serial = issue(CLI, dir, "target-kept", "--role", "viewer");
+    String serial = served.issue("target-kept", "viewer");
     Answer none = revokeAs(served, null, serial, "keyCompromise");
     assertError(none, 401, "unauthorized");
     assertThat(none.headers().get("www-authenticate")).isEqualTo("Certificate realm=\"gatehouse-ca-admin\"");
@@ -246,8 +271,8 @@ class AdminRevokeTest {
 
   @Test
   void aRevokedAdminOrAnotherCasCertificateIs401(@TempDir Path other) throws Exception {
-    String serial = issue(CLI, dir, "target-other", "--role", "viewer");
-    String formerAdmin = issue(CLI, dir, "former-admin", "--role", "ca-admin");
+    String serial = served.issue("target-other", "viewer");
+    String formerAdmin = served.issue("former-admin", "ca-admin");
     assertThat(revokeAs(served, "root-admin", formerAdmin, "affiliationChanged").status()).isEqualTo(200);
     Answer revoked = revokeAs(served, "former-admin", serial, "keyCompromise");
     assertError(revoked, 401, "unauthorized");
@@ -281,9 +306,10 @@ class AdminRevokeTest {
     String url = server.migratedDatabase();
     Cli.Result init = cli.ca(pgDir, "init", "--intermediate", "--store", url);
     assertThat(init.exit()).as(init.toString()).isZero();
-    issue(cli, pgDir, "root-admin", "--role", "ca-admin");
-    String serial = issue(cli, pgDir, "pg-target", "--role", "viewer");
+    String serial;
     try (Served pg = Served.start(pgDir, server.env())) {
+      pg.issue("root-admin", "ca-admin");
+      serial = pg.issue("pg-target", "viewer");
       assertThat(ocsp(pg, "pg-target")).contains("pg-target.crt: good");
       Answer answer = revokeAs(pg, "root-admin", serial, "cessationOfOperation");
       assertThat(answer.status()).as(answer.body()).isEqualTo(200);
