@@ -281,7 +281,11 @@ public final class CaService implements AutoCloseable {
     // A revocation drops cached OCSP answers at once; the watcher then re-signs the CRL.
     AdminRevocation admin = new AdminRevocation(ca, clock, verifiedNow, () -> {
       responder.invalidate();
-      watcher.execute(watch::storeChanged);
+      try {
+        watcher.execute(watch::storeChanged);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // shutting down: the revocation is committed; the next start reads it
+      }
     });
     TokenEndpoint.checkResources(https.resources());
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
