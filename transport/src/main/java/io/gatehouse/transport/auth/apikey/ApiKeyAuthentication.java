@@ -1,6 +1,5 @@
 package io.gatehouse.transport.auth.apikey;
 
-import io.gatehouse.transport.config.AuthConfig;
 import java.io.IOException;
 
 /** API-key authentication from its {@code auth.apiKey} section. */
@@ -13,9 +12,9 @@ public final class ApiKeyAuthentication {
    *
    * @throws IllegalArgumentException naming the key when the file cannot be read
    */
-  public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config) {
+  public static ApiKeyAuthenticator fromConfig(ApiKeyConfig config) {
     try {
-      return new ApiKeyAuthenticator(ApiKeyStore.open(config.file()));
+      return new ApiKeyAuthenticator(ReloadingApiKeys.watch(config.file()));
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "auth.apiKey.file " + config.file() + ": " + e.getMessage(), e);

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.audit;
 
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import java.io.IOException;

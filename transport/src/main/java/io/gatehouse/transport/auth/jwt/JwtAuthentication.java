@@ -1,6 +1,5 @@
 package io.gatehouse.transport.auth.jwt;
 
-import io.gatehouse.transport.config.AuthConfig;
 import java.io.IOException;
 
 /** Bearer-JWT authentication from its {@code auth.jwt} section. */
@@ -15,7 +14,7 @@ public final class JwtAuthentication {
    *     unset
    * @throws IllegalArgumentException naming the key for unreadable key files or bad URLs
    */
-  public static JwtAuthenticator fromConfig(AuthConfig.Jwt config, String resource) {
+  public static JwtAuthenticator fromConfig(JwtConfig config, String resource) {
     JwtKeys keys = keys(config);
     try {
       return JwtAuthenticator.builder()
@@ -37,7 +36,7 @@ public final class JwtAuthentication {
     }
   }
 
-  private static JwtKeys keys(AuthConfig.Jwt jwt) {
+  private static JwtKeys keys(JwtConfig jwt) {
     if (jwt.keyFile() != null) {
       try {
         return JwtKeys.fromFile(jwt.keyFile());

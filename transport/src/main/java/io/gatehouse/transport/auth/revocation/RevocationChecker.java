@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -38,8 +38,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RevocationChecker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RevocationChecker.class);
-  /** How long a failed exchange is remembered before the responder is asked again. */
-  static final Duration FAILURE_MEMORY = Duration.ofSeconds(5);
 
   private final RevocationPolicy policy;
   private final URI responderOverride;
@@ -85,7 +83,7 @@ public final class RevocationChecker implements AutoCloseable {
 
   /**
    * Expiry and policy: a verified answer lives until min(nextUpdate, now + maxCacheTtl) and is
-   * refreshed after two thirds of that; a failure is remembered for {@link #FAILURE_MEMORY} and
+   * refreshed after two thirds of that; a failure is remembered for {@link OcspAnswer#FAILURE_MEMORY} and
    * admitted or refused by the policy.
    */
   private OcspAnswer answer(OcspResult result) {
@@ -99,7 +97,7 @@ public final class RevocationChecker implements AutoCloseable {
     }
     OcspResult.Failed failed = (OcspResult.Failed) result;
     return OcspAnswer.failed(
-        RevocationDecision.unavailable(failed.detail(), policy), nowNanos + FAILURE_MEMORY.toNanos());
+        RevocationDecision.unavailable(failed.detail(), policy), nowNanos + OcspAnswer.FAILURE_MEMORY.toNanos());
   }
 
   /** A builder with the defaults: fail-closed, 5 min max cache TTL, 2 s connect, 5 s request. */

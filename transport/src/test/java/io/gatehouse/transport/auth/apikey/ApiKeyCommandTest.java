@@ -54,7 +54,7 @@ class ApiKeyCommandTest {
     assertThat(listed.get(0).has("sha256")).isFalse();
     assertThat(listed.get(0).has("key")).isFalse();
 
-    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)));
+    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file)));
     AuthRequest request = AuthRequest.builder().header("X-API-Key", key).build();
     assertThat(auth.authenticate(request)).isInstanceOf(AuthResult.Authenticated.class);
 
@@ -62,7 +62,7 @@ class ApiKeyCommandTest {
     assertThat(revoked.exit()).isZero();
     assertThat(revoked.out()).contains("Revoked API key " + id);
     assertThat(run("list", "--file", file).out()).contains("revoked 20");
-    assertThat(new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file))).authenticate(request))
+    assertThat(new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file))).authenticate(request))
         .isInstanceOf(AuthResult.Rejected.class);
   }
 

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.auth.jwt;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -166,12 +168,12 @@ class PlainHttpJwksTest {
     Path policy = Files.writeString(dir.resolve("policy.yaml"),
         "roles:\n  viewer:\n    tools: [\"echo\"]\n");
     // Fast refetches (1 s) so the test sees each endpoint the attacker puts up.
-    AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, Tokens.ISSUER, Tokens.AUDIENCE, null, null, jwksUrl, null, null,
+    JwtConfig jwt = new JwtConfig(true, Tokens.ISSUER, Tokens.AUDIENCE, null, null, jwksUrl, null, null,
         Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(1), null, Duration.ZERO,
         null, insecurePlainHttp, null);
     return TestServer.tlsConfig(serverPki)
         .withAuth(AuthConfig.defaults().withPolicy(policy)
-            .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null))
+            .withMethods(CertificateConfig.disabled(), jwt, new ApiKeyConfig(false, null))
             .withResource(URI.create(Tokens.AUDIENCE)));
   }
 
