@@ -37,7 +37,7 @@ class IssuersConfigTest {
     assertThat(plain.roleMapping()).isNull();
     assertThat(plain.requireCnf()).isFalse();
     assertThat(plain.algorithms()).isEqualTo(JwtConfig.Issuer.DEFAULT_ALGORITHMS);
-    assertThat(jwt.acceptedIssuers())
+    assertThat(jwt.issuers()).extracting(JwtConfig.Issuer::issuer)
         .containsExactly("https://kc.example/realms/mcp", "https://login.example.com/tenant/v2.0");
   }
 
@@ -46,7 +46,7 @@ class IssuersConfigTest {
     GatehouseConfig config = GatehouseConfigLoader.withModelDefaults().load(null, Map.of(
         "GATEHOUSE_AUTH_JWT_ENABLED", "true",
         "GATEHOUSE_AUTH_JWT_ISSUERS", "https://a.example,https://b.example/x")).config();
-    assertThat(config.auth().jwt().acceptedIssuers())
+    assertThat(config.auth().jwt().issuers()).extracting(JwtConfig.Issuer::issuer)
         .containsExactly("https://a.example", "https://b.example/x");
   }
 
@@ -55,8 +55,9 @@ class IssuersConfigTest {
     JwtConfig jwt = JwtConfig.builder().enabled(true).issuer("https://gatehouse.local")
         .keyFile(Path.of("k.json")).issuers(List.of(JwtConfig.Issuer.of("https://idp.example")))
         .build();
-    assertThat(jwt.acceptedIssuers()).containsExactly("https://gatehouse.local", "https://idp.example");
-    assertThat(JwtConfig.disabled().acceptedIssuers()).isEmpty();
+    assertThat(jwt.issuer()).isEqualTo("https://gatehouse.local");
+    assertThat(jwt.issuers()).extracting(JwtConfig.Issuer::issuer).containsExactly("https://idp.example");
+    assertThat(JwtConfig.disabled().issuers()).isEmpty();
   }
 
   @Test

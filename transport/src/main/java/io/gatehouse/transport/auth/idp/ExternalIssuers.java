@@ -75,27 +75,13 @@ public final class ExternalIssuers implements Authenticator, Closeable {
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
     log.info("issuer {}: JWK set {}", issuer.issuer(), jwksUri);
-    JwtKeys keys = JwtKeys.jwksUrl(jwksUri).sslContext(tls).cacheTtl(jwt.jwksCacheTtl())
-        .refreshAhead(jwt.jwksRefreshAhead()).minRefetchInterval(jwt.jwksMinRefetchInterval())
-        .connectTimeout(jwt.jwksConnectTimeout()).fetchDeadline(jwt.jwksFetchDeadline()).build();
+    JwtKeys keys = JwtAuthentication.jwksKeys(jwt, jwksUri).sslContext(tls).build();
     try {
-      return JwtAuthenticator.builder()
-          .issuer(issuer.issuer())
-          .audience(issuer.audience() != null ? issuer.audience() : resource)
-          .keys(keys)
-          .algorithms(issuer.algorithms())
-          .clockSkew(jwt.clockSkew())
-          .cacheTtl(jwt.tokenCacheTtl())
-          .cacheSize(jwt.tokenCacheSize())
-          .roleClaims(new ClaimRoles(issuer.rolesClaim(), issuer.roleMapping()))
-          .requireCertificateBinding(issuer.requireCnf())
-          .build();
+      return JwtAuthentication.authenticator(jwt, keys, issuer.issuer(),
+          issuer.audience() != null ? issuer.audience() : resource, issuer.algorithms(),
+          b -> b.roleClaims(new ClaimRoles(issuer.rolesClaim(), issuer.roleMapping()))
+              .requireCertificateBinding(issuer.requireCnf()));
     } catch (RuntimeException e) {
-      try {
-        keys.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
   }

@@ -82,22 +82,6 @@ public record JwtConfig(Boolean enabled, String issuer, String audience, List<St
         .issuers(issuers);
   }
 
-  /**
-   * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first; empty when off. (The
-   * protected-resource metadata lists only the external ones: they were found by discovery.)
-   */
-  public List<String> acceptedIssuers() {
-    if (!enabled) {
-      return List.of();
-    }
-    List<String> all = new java.util.ArrayList<>();
-    if (issuer != null) {
-      all.add(issuer);
-    }
-    issuers.forEach(i -> all.add(i.issuer()));
-    return List.copyOf(all);
-  }
-
   /** A builder with every key unset (its default). */
   public static Builder builder() {
     return new Builder();
