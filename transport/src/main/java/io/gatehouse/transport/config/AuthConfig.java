@@ -70,6 +70,11 @@ public record AuthConfig(
     lockout = lockout == null ? Lockout.defaults() : lockout;
     audit = audit == null ? Audit.defaults() : audit;
     executor = executor == null ? new Executor(null, null) : executor;
+    if (certificate.trustDomain() != null && jwt.localCaTrustDomain() != null
+        && !certificate.trustDomain().equals(jwt.localCaTrustDomain())) {
+      throw new IllegalArgumentException("auth.jwt.localCaTrustDomain " + jwt.localCaTrustDomain()
+          + " differs from auth.certificate.trustDomain " + certificate.trustDomain());
+    }
     if (!certificate.enabled() && !jwt.enabled() && !apiKey.enabled()) {
       throw new IllegalArgumentException(
           "auth: enable at least one of certificate, jwt, apiKey");

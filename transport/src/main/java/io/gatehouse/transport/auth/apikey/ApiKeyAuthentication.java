@@ -13,8 +13,16 @@ public final class ApiKeyAuthentication {
    * @throws IllegalArgumentException naming the key when the file cannot be read
    */
   public static ApiKeyAuthenticator fromConfig(ApiKeyConfig config) {
+    return fromConfig(config, null);
+  }
+
+  /**
+   * As {@link #fromConfig(ApiKeyConfig)}; keys naming a SPIFFE ID must name one of {@code
+   * localTrustDomain} (null: any).
+   */
+  public static ApiKeyAuthenticator fromConfig(ApiKeyConfig config, String localTrustDomain) {
     try {
-      return new ApiKeyAuthenticator(ReloadingApiKeys.watch(config.file()));
+      return new ApiKeyAuthenticator(ReloadingApiKeys.watch(config.file()), localTrustDomain);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "auth.apiKey.file " + config.file() + ": " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package io.gatehouse.transport.auth.apikey;
 
 import io.gatehouse.ca.identity.IdentityFormatException;
 import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.ca.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -94,7 +95,22 @@ final class ApiKeyFile {
     } catch (IllegalArgumentException e) {
       return "key " + r.id() + ": " + e.getMessage();
     }
+    if (r.spiffeId() != null) {
+      return spiffeIdProblem(r.spiffeId()).map(p -> "key " + r.id() + ": " + p).orElse(null);
+    }
     return null;
+  }
+
+  /** Why {@code spiffeId} cannot name a key's principal, if it cannot (canonical form only). */
+  static java.util.Optional<String> spiffeIdProblem(String spiffeId) {
+    try {
+      if (!SpiffeId.parse(spiffeId).toUri().equals(spiffeId)) {
+        return java.util.Optional.of("SPIFFE ID " + spiffeId + " is not in canonical form");
+      }
+      return java.util.Optional.empty();
+    } catch (IdentityFormatException e) {
+      return java.util.Optional.of("invalid SPIFFE ID: " + e.getMessage());
+    }
   }
 
   static List<String> validRoles(Collection<String> roles) {

@@ -80,6 +80,22 @@ public final class ApiKeyStore {
    * @throws IllegalArgumentException for an invalid name or role
    */
   public CreatedKey create(String name, Collection<String> roles) throws IOException {
+    return create(name, roles, null);
+  }
+
+  /**
+   * Creates a key that authenticates as {@code spiffeId} (the principal of the certificate that
+   * names it), or as its own id when {@code spiffeId} is null.
+   *
+   * @throws IllegalArgumentException for an invalid name, role or SPIFFE ID
+   */
+  public CreatedKey create(String name, Collection<String> roles, String spiffeId)
+      throws IOException {
+    if (spiffeId != null) {
+      ApiKeyFile.spiffeIdProblem(spiffeId).ifPresent(p -> {
+        throw new IllegalArgumentException(p);
+      });
+    }
     if (name == null || !ApiKeyFile.NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "invalid key name: use 1-64 letters, digits, '.', '_', '@' or '-', starting with a"
@@ -95,7 +111,8 @@ public final class ApiKeyStore {
             clock.instant().truncatedTo(ChronoUnit.SECONDS),
             false,
             null,
-            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)));
+            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)),
+            spiffeId);
     update(keys -> {
       if (keys.containsKey(record.id())) {
         throw new IllegalStateException("key id collision; run the command again");

@@ -18,9 +18,10 @@ public final class JwtAuthentication {
    * @throws IllegalArgumentException naming the key for unreadable key files or bad URLs
    */
   public static JwtAuthenticator fromConfig(JwtConfig config, String resource) {
+    // Only this issuer (verified iss, its own keys) may name local SPIFFE identities.
     return authenticator(config, keys(config), config.issuer(),
         config.audience() != null ? config.audience() : resource, config.algorithms(),
-        UnaryOperator.identity());
+        b -> config.localCaTrustDomain() == null ? b : b.localCaTrustDomain(config.localCaTrustDomain()));
   }
 
   /**

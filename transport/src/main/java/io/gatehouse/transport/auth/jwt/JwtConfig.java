@@ -29,14 +29,28 @@ import java.util.List;
  *     default false. Insecure (any local process that binds the port can mint tokens); warned
  *     about at every start
  * @param issuers external identity providers, found by discovery (see {@link Issuer})
+ * @param localCaTrustDomain declares {@code issuer} to be the Gatehouse CA of this trust domain
+ *     ({@code ca serve}'s token endpoint, {@code gatehouse token}): its tokens whose {@code sub}
+ *     is a SPIFFE ID of the trust domain are that identity itself, the same principal as the
+ *     certificate; default unset (every principal {@code <iss>#<sub>}). Never for another issuer
+ * @param localCaAuthorizationServer {@code issuer} is the URL of {@code ca serve}'s HTTPS
+ *     listener, which serves RFC 8414 metadata: list it in the protected-resource metadata's
+ *     {@code authorization_servers}; default false. Needs {@code localCaTrustDomain}
  */
 public record JwtConfig(Boolean enabled, String issuer, String audience, List<String> algorithms,
     Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
     Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
     Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize,
-    Boolean insecurePlainHttpJwks, List<Issuer> issuers) {
+    Boolean insecurePlainHttpJwks, List<Issuer> issuers, String localCaTrustDomain,
+    Boolean localCaAuthorizationServer) {
   public JwtConfig {
     issuers = issuers == null ? List.of() : List.copyOf(issuers);
+    localCaAuthorizationServer = localCaAuthorizationServer != null && localCaAuthorizationServer;
+    if (localCaTrustDomain != null
+        && !io.gatehouse.ca.identity.SpiffeId.isValidTrustDomain(localCaTrustDomain)) {
+      throw new IllegalArgumentException(
+          "auth.jwt.localCaTrustDomain is not a valid trust domain: " + localCaTrustDomain);
+    }
     enabled = enabled != null && enabled;
     insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
     algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
@@ -68,6 +82,28 @@ public record JwtConfig(Boolean enabled, String issuer, String audience, List<St
         throw new IllegalArgumentException(
             "auth.jwt: set exactly one of keyFile and jwksUrl");
       }
+      if (localCaTrustDomain != null && issuer == null) {
+        throw new IllegalArgumentException("auth.jwt.localCaTrustDomain declares auth.jwt.issuer"
+            + " the local CA: set auth.jwt.issuer (and its keyFile or jwksUrl)");
+      }
+      if (localCaAuthorizationServer && localCaTrustDomain == null) {
+        throw new IllegalArgumentException(
+            "auth.jwt.localCaAuthorizationServer needs auth.jwt.localCaTrustDomain");
+      }
+      if (localCaAuthorizationServer && !isHttpsIssuer(issuer)) {
+        throw new IllegalArgumentException("auth.jwt.localCaAuthorizationServer: auth.jwt.issuer"
+            + " must be the CA service's https URL (no query or fragment), got " + issuer);
+      }
+    }
+  }
+
+  private static boolean isHttpsIssuer(String issuer) {
+    try {
+      URI uri = new URI(issuer);
+      return "https".equals(uri.getScheme()) && uri.getHost() != null
+          && uri.getRawQuery() == null && uri.getRawFragment() == null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
     }
   }
 
@@ -79,7 +115,8 @@ public record JwtConfig(Boolean enabled, String issuer, String audience, List<St
         .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
         .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
         .insecurePlainHttpJwks(insecurePlainHttpJwks)
-        .issuers(issuers);
+        .issuers(issuers).localCaTrustDomain(localCaTrustDomain)
+        .localCaAuthorizationServer(localCaAuthorizationServer);
   }
 
   /** A builder with every key unset (its default). */
@@ -105,8 +142,22 @@ public record JwtConfig(Boolean enabled, String issuer, String audience, List<St
     private Integer tokenCacheSize;
     private Boolean insecurePlainHttpJwks;
     private List<Issuer> issuers;
+    private String localCaTrustDomain;
+    private Boolean localCaAuthorizationServer;
 
     private Builder() {}
+
+    /** Declares {@code issuer} the Gatehouse CA of {@code trustDomain} (see the record). */
+    public Builder localCaTrustDomain(String trustDomain) {
+      this.localCaTrustDomain = trustDomain;
+      return this;
+    }
+
+    /** Lists {@code issuer}, the CA service's URL, as an authorization server (see the record). */
+    public Builder localCaAuthorizationServer(Boolean listed) {
+      this.localCaAuthorizationServer = listed;
+      return this;
+    }
 
     public Builder issuers(List<Issuer> issuers) {
       this.issuers = issuers;
@@ -192,7 +243,8 @@ public record JwtConfig(Boolean enabled, String issuer, String audience, List<St
     public JwtConfig build() {
       return new JwtConfig(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
           jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-          clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers);
+          clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers,
+          localCaTrustDomain, localCaAuthorizationServer);
     }
   }
 
