@@ -1,8 +1,8 @@
 package io.gatehouse.transport.auth.apikey;
 
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.RoleNames;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.RoleNames;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -7,7 +7,7 @@ import static io.gatehouse.transport.auth.revocation.OcspResult.Problem.UNAUTHOR
 import static io.gatehouse.transport.auth.revocation.OcspResult.Problem.UNKNOWN_CERTIFICATE;
 import static io.gatehouse.transport.auth.revocation.OcspResult.Problem.WRONG_CERTIFICATE;
 
-import io.gatehouse.transport.auth.BouncyCastle;
+import io.gatehouse.pki.BouncyCastle;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
-import io.gatehouse.transport.auth.BouncyCastle;
+import io.gatehouse.pki.BouncyCastle;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
