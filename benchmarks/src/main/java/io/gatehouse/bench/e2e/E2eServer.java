@@ -1,7 +1,7 @@
 package io.gatehouse.bench.e2e;
 
 import io.gatehouse.bench.support.GatehouseTarget;
-import io.gatehouse.bench.support.PemSsl;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import java.io.BufferedReader;
@@ -38,7 +38,7 @@ public final class E2eServer {
     int port;
     switch (target) {
       case SDK_JETTY -> {
-        SdkJettyTarget jetty = new SdkJettyTarget(PemSsl.context(cert, key, trust));
+        SdkJettyTarget jetty = new SdkJettyTarget(PemSslContexts.fromPem(trust, cert, key));
         server = jetty;
         port = jetty.port();
       }
