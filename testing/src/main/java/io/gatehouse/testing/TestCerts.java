@@ -2,7 +2,16 @@ package io.gatehouse.testing;
 
 import io.gatehouse.pki.identity.RolesExtension;
 import io.gatehouse.pki.identity.SpiffeId;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -16,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
@@ -326,6 +336,27 @@ public final class TestCerts {
     } catch (Exception e) {
       throw new IllegalStateException("cannot sign test certificate", e);
     }
+  }
+
+  /** All certificates in a PEM file, read with the JDK only (not with the code under test). */
+  public static List<X509Certificate> read(Path pem) {
+    try (InputStream in = Files.newInputStream(pem)) {
+      List<X509Certificate> list = new ArrayList<>();
+      CertificateFactory.getInstance("X.509").generateCertificates(in)
+          .forEach(c -> list.add((X509Certificate) c));
+      return list;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read certificates from " + pem, e);
+    }
+  }
+
+  /** Validates {@code chain} (leaf first) against {@code root} with the JDK's PKIX validator. */
+  public static void validate(List<X509Certificate> chain, X509Certificate root)
+      throws GeneralSecurityException {
+    CertPath path = CertificateFactory.getInstance("X.509").generateCertPath(chain);
+    PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+    parameters.setRevocationEnabled(false);
+    CertPathValidator.getInstance("PKIX").validate(path, parameters);
   }
 
   /** The DER value of a roles extension for {@code roles}. */

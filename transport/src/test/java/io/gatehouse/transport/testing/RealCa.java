@@ -1,9 +1,9 @@
 package io.gatehouse.transport.testing;
 
 import io.gatehouse.ca.authority.CaConfig;
+import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.authority.Ttl;
@@ -11,32 +11,26 @@ import io.gatehouse.ca.db.RevocationReason;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.issue.LeafFiles;
 import io.gatehouse.ca.issue.Renewer;
+import io.gatehouse.ca.serve.CaService;
+import io.gatehouse.ca.token.JwtSigningKey;
 import io.gatehouse.ca.token.TokenMinter;
 import io.gatehouse.pki.identity.SpiffeId;
 import io.gatehouse.pki.tls.PemSslContexts;
-import java.security.KeyPair;
-import java.time.Instant;
-import io.gatehouse.ca.serve.CaService;
-import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.testing.TestCerts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.Reader;
-import java.io.StringWriter;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -379,14 +373,6 @@ public final class RealCa implements AutoCloseable {
 
   /** All certificates in a PEM file. */
   public static List<X509Certificate> readCertificates(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      List<X509Certificate> certs = new ArrayList<>();
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        certs.add((X509Certificate) c);
-      }
-      return certs;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestCerts.read(file);
   }
 }
