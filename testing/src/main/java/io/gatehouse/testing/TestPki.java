@@ -1,44 +1,23 @@
 package io.gatehouse.testing;
 
-import io.gatehouse.pki.identity.RolesExtension;
 import io.gatehouse.pki.identity.SpiffeId;
+import io.gatehouse.pki.tls.PemSslContexts;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 
 /**
@@ -48,8 +27,6 @@ import org.bouncycastle.util.io.pem.PemObject;
  * not, through {@link ClientSpec}. Keys are PKCS#8 PEM with mode 0600.
  */
 public final class TestPki {
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private final Path dir;
   private final String name;
   private final KeyPair rootKeys;
@@ -59,14 +36,11 @@ public final class TestPki {
   private TestPki(Path dir, String name) {
     this.dir = dir;
     this.name = name;
-    this.rootKeys = ecKeyPair();
+    this.rootKeys = TestCerts.ecKey();
     Instant now = Instant.now();
-    this.root = sign(new X500Name("CN=" + name + " Test Root"), rootKeys, null,
-        now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(1)), b -> {
-          b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-          b.addExtension(Extension.keyUsage, true,
-              new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        });
+    this.root = TestCerts.selfSigned("CN=" + name + " Test Root", rootKeys)
+        .validity(now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(1)))
+        .ca().keyIdentifiers().build();
     this.rootPem = writeCertificates(name + "-root.crt", root);
   }
 
@@ -88,13 +62,8 @@ public final class TestPki {
   /** A server certificate for localhost and 127.0.0.1, EKU serverAuth. */
   public Issued server() {
     Instant now = Instant.now();
-    return issue("server", now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(1)), b -> {
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.dNSName, "localhost"),
-          new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-      b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-    });
+    return issue(leaf("server", now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofDays(1)))
+        .dnsName("localhost").ipAddress("127.0.0.1").serverAuth());
   }
 
   /** A well-formed client certificate for {@code client/<name>} with {@code roles}. */
@@ -104,45 +73,26 @@ public final class TestPki {
 
   /** A client certificate as {@code spec} describes, good or deliberately bad. */
   public Issued client(ClientSpec spec) {
-    return issue(spec.name(), spec.notBefore(), spec.notAfter(), b -> {
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(
-          GeneralName.uniformResourceIdentifier,
-          SpiffeId.forClient(spec.trustDomain(), spec.name()).toUri())));
-      if (spec.clientAuthEku()) {
-        b.addExtension(Extension.extendedKeyUsage, false,
-            new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-      }
-      if (spec.rolesDer() != null) {
-        b.addExtension(RolesExtension.ASN1_OID, false, spec.rolesDer());
-      } else if (!spec.roles().isEmpty()) {
-        b.addExtension(RolesExtension.toExtension(spec.roles()));
-      }
-    });
+    TestCerts b = leaf(spec.name(), spec.notBefore(), spec.notAfter())
+        .spiffeClient(spec.trustDomain(), spec.name());
+    if (spec.clientAuthEku()) {
+      b.clientAuth();
+    }
+    if (spec.rolesDer() != null) {
+      b.rawRoles(spec.rolesDer());
+    } else if (!spec.roles().isEmpty()) {
+      b.roles(spec.roles());
+    }
+    return issue(b);
   }
 
   /** A client context trusting this root and presenting {@code identity} (null: no cert). */
   public SSLContext clientContext(Issued identity) {
     try {
-      KeyStore trust = KeyStore.getInstance("PKCS12");
-      trust.load(null, null);
-      trust.setCertificateEntry("root", root);
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(trust);
-      KeyManagerFactory kmf = null;
-      if (identity != null) {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        char[] password = "test".toCharArray();
-        keys.setKeyEntry("me", identity.key(), password,
-            new X509Certificate[] {identity.certificate(), root});
-        kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, password);
-      }
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), RANDOM);
-      return context;
-    } catch (GeneralSecurityException | IOException e) {
+      return PemSslContexts.of(List.of(root),
+          identity == null ? null : List.of(identity.certificate(), root),
+          identity == null ? null : identity.key());
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }
@@ -177,51 +127,26 @@ public final class TestPki {
   public record Issued(X509Certificate certificate, PrivateKey key, Path certificatePem,
       Path keyPem) {}
 
-  private Issued issue(String subject, Instant from, Instant to, Extensions extensions) {
-    KeyPair keys = ecKeyPair();
-    X509Certificate cert = sign(new X500Name("CN=" + subject), keys, root, from, to, b -> {
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      extensions.add(b);
-    });
+  private TestCerts leaf(String subject, Instant from, Instant to) {
+    return TestCerts.issuedBy(root, rootKeys.getPrivate()).subject("CN=" + subject)
+        .validity(from, to).leaf().keyIdentifiers();
+  }
+
+  private Issued issue(TestCerts builder) {
+    X509Certificate cert = builder.build();
+    PrivateKey key = builder.generatedKeys().getPrivate();
+    String subject = cert.getSubjectX500Principal().getName().substring("CN=".length());
     String base = name + "-" + subject + "-" + cert.getSerialNumber().toString(16);
     Path certPem = writeCertificates(base + ".crt", cert, root);
     Path keyPem = dir.resolve(base + ".key");
     try {
       Files.createFile(keyPem, PosixFilePermissions.asFileAttribute(
           PosixFilePermissions.fromString("rw-------")));
-      Files.writeString(keyPem, pem(new PemObject("PRIVATE KEY", keys.getPrivate().getEncoded())));
+      Files.writeString(keyPem, pem(new PemObject("PRIVATE KEY", key.getEncoded())));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new Issued(cert, keys.getPrivate(), certPem, keyPem);
-  }
-
-  private interface Extensions {
-    void add(X509v3CertificateBuilder builder) throws Exception;
-  }
-
-  private X509Certificate sign(X500Name subject, KeyPair keys, X509Certificate issuer,
-      Instant from, Instant to, Extensions extensions) {
-    try {
-      X500Name issuerName = issuer == null ? subject : new X500Name(
-          issuer.getSubjectX500Principal().getName());
-      X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
-          new BigInteger(128, RANDOM).setBit(127), Date.from(from), Date.from(to), subject,
-          keys.getPublic());
-      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      builder.addExtension(Extension.subjectKeyIdentifier, false,
-          utils.createSubjectKeyIdentifier(keys.getPublic()));
-      builder.addExtension(Extension.authorityKeyIdentifier, false,
-          utils.createAuthorityKeyIdentifier(issuer == null ? keys.getPublic()
-              : issuer.getPublicKey()));
-      extensions.add(builder);
-      PrivateKey signer = issuer == null ? keys.getPrivate() : rootKeys.getPrivate();
-      return new JcaX509CertificateConverter().getCertificate(
-          builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot issue test certificate", e);
-    }
+    return new Issued(cert, key, certPem, keyPem);
   }
 
   private Path writeCertificates(String file, X509Certificate... certs) {
@@ -244,13 +169,4 @@ public final class TestPki {
     return out.toString();
   }
 
-  private static KeyPair ecKeyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -15,6 +15,7 @@ import io.gatehouse.ca.token.JwtSigningKey;
 import io.gatehouse.ca.est.EstClient;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.pki.identity.SpiffeId;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.example.config.ServerConfig;
 import io.gatehouse.example.server.ExampleServer;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -577,9 +578,9 @@ public final class Demo implements AutoCloseable {
 
   private SSLContext tlsFor(Identity identity) throws Exception {
     return identity.certificate()
-        ? PemTls.clientContext(layout.chain(), clientCertificate(identity),
+        ? PemSslContexts.fromPem(layout.chain(), clientCertificate(identity),
             layout.clientsDir().resolve(identity.name() + ".key"))
-        : PemTls.clientContext(layout.chain(), null, null);
+        : PemSslContexts.fromPem(layout.chain(), null, null);
   }
 
   // Step 5 -------------------------------------------------------------------------------------
@@ -637,11 +638,11 @@ public final class Demo implements AutoCloseable {
     Path cert = agent.clientsDir().resolve(AGENT + ".crt");
     Path key = agent.clientsDir().resolve(AGENT + ".key");
     String enrolled = PemFiles.readCertificate(cert).getSerialNumber().toString(16);
-    String before = principal(PemTls.clientContext(agent.chain(), cert, key));
+    String before = principal(PemSslContexts.fromPem(agent.chain(), cert, key));
     gatehouse("renew", "--ca", est, "--cert", cert.toString(), "--key", key.toString(),
         "--dir", agentDir().toString());
     String renewed = PemFiles.readCertificate(cert).getSerialNumber().toString(16);
-    String after = principal(PemTls.clientContext(agent.chain(), cert, key));
+    String after = principal(PemSslContexts.fromPem(agent.chain(), cert, key));
     enrollment = new Enrollment(enrolled, renewed, before, after);
     return AGENT + " enrolled over EST with a one-time token (serial " + enrolled + ") and called as "
         + before + "; renewed over mTLS (serial " + renewed + ") and called again as " + after;
@@ -670,7 +671,7 @@ public final class Demo implements AutoCloseable {
     }
     Path cert = layout.clientsDir().resolve(BOUND + ".crt");
     HttpClient withCertificate = HttpClient.newBuilder()
-        .sslContext(PemTls.clientContext(layout.chain(), cert, layout.clientsDir().resolve(BOUND + ".key")))
+        .sslContext(PemSslContexts.fromPem(layout.chain(), cert, layout.clientsDir().resolve(BOUND + ".key")))
         .connectTimeout(Duration.ofSeconds(10)).build();
     HttpResponse<String> issued = withCertificate.send(HttpRequest.newBuilder(URI.create(caService.httpsUrl() + "/token"))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -694,7 +695,7 @@ public final class Demo implements AutoCloseable {
     boolean bound = thumbprint.equals(claims.path("cnf").path("x5t#S256").asString());
     // The token alone, on a connection without alice's certificate: what a thief would hold.
     HttpClient withoutCertificate = HttpClient.newBuilder()
-        .sslContext(PemTls.clientContext(layout.chain(), null, null))
+        .sslContext(PemSslContexts.fromPem(layout.chain(), null, null))
         .connectTimeout(Duration.ofSeconds(10)).build();
     HttpResponse<String> refused = withoutCertificate.send(HttpRequest.newBuilder(URI.create(mcpUrl()))
         .header("Content-Type", "application/json")

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.cli.ca.Certs;
+import io.gatehouse.pki.pem.PemFiles;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.cli.ca.Processes;
 import io.gatehouse.ca.db.PostgresServer;
@@ -81,8 +83,9 @@ class AdminRevokeTest {
           .issueClient(name, null, List.of(roles), Duration.ofHours(1), pair.getPublic());
       List<X509Certificate> chain = new ArrayList<>(List.of(leaf));
       chain.addAll(ca.intermediates());
-      Certs.write(dir.resolve("clients/" + name + ".crt"), dir.resolve("clients/" + name + ".key"), chain,
-          pair.getPrivate());
+      Files.createDirectories(dir.resolve("clients"));
+      Files.write(dir.resolve("clients/" + name + ".crt"), PemFiles.encode(chain.toArray()));
+      PemFiles.writeKey(dir.resolve("clients/" + name + ".key"), pair.getPrivate());
       return leaf.getSerialNumber().toString(16);
     }
 
@@ -117,7 +120,7 @@ class AdminRevokeTest {
     args.addAll(List.of(roles));
     Cli.Result result = cli.ca(dir, args.toArray(String[]::new));
     assertThat(result.exit()).as(result.toString()).isZero();
-    return Certs.read(dir.resolve("clients/" + name + ".crt")).get(0).getSerialNumber().toString(16);
+    return TestCerts.read(dir.resolve("clients/" + name + ".crt")).get(0).getSerialNumber().toString(16);
   }
 
   record Answer(int status, Map<String, String> headers, String body) {
@@ -218,7 +221,8 @@ class AdminRevokeTest {
   @Test
   void theJdkHttpsClientRevokesAndASecondRevokeIsIdempotent() throws Exception {
     String serial = served.issue("target-jdk", "viewer");
-    HttpClient client = HttpClient.newBuilder().sslContext(Certs.clientTls(dir, "root-admin")).build();
+    HttpClient client = HttpClient.newBuilder().sslContext(PemSslContexts.fromPem(dir.resolve("ca/root.crt"),
+        dir.resolve("clients/root-admin.crt"), dir.resolve("clients/root-admin.key"))).build();
     HttpResponse<String> first = client.send(post(serial, "superseded"), HttpResponse.BodyHandlers.ofString());
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
     JsonNode revoked = JSON.readTree(first.body());

@@ -2,8 +2,8 @@ package io.gatehouse.ca.est;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.ca.authority.KeyType;
-import io.gatehouse.cli.ca.Certs;
 import io.gatehouse.cli.ca.Processes;
 import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.ca.authority.PemFiles;
@@ -83,7 +83,7 @@ class EstBouncyCastleClientTest {
     assertThat(issued.getPublicKey()).isEqualTo(key.getPublic());
     assertThat(issued.getNotAfter().getTime() - issued.getNotBefore().getTime())
         .isLessThanOrEqualTo(12 * 3600_000L + 60_000L);
-    Certs.validate(List.of(issued, fixture.intermediate), fixture.root);
+    TestCerts.validate(List.of(issued, fixture.intermediate), fixture.root);
     assertOpensslVerifies(issued, "agent-7");
 
     KeyPair next = KeyType.EC_P256.generate();

@@ -2,7 +2,7 @@ package io.gatehouse.ca.est;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.cli.ca.Certs;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.cli.CliEnvironment;
 import io.gatehouse.cli.GatehouseCli;
@@ -93,8 +93,8 @@ class EstClientCommandsTest {
 
     Cli.Result ok = AGENT.run("bootstrap", "--ca", url, "--fingerprint", rootFingerprint(), "--dir", agent.toString());
     assertThat(ok.exit()).as(ok.toString()).isZero();
-    assertThat(Certs.read(agent.resolve("ca/root.crt"))).containsExactly(fixture.root);
-    assertThat(Certs.read(agent.resolve("ca/chain.pem"))).containsExactly(fixture.intermediate, fixture.root);
+    assertThat(TestCerts.read(agent.resolve("ca/root.crt"))).containsExactly(fixture.root);
+    assertThat(TestCerts.read(agent.resolve("ca/chain.pem"))).containsExactly(fixture.intermediate, fixture.root);
   }
 
   @Test
@@ -103,10 +103,10 @@ class EstClientCommandsTest {
     String token = fixture.token("--provisioner", "agents", "--name", "agent-9", "--role", "hr.read");
     Cli.Result enrolled = AGENT.run("enroll", "--ca", url, "--token", token, "--dir", agent.toString());
     assertThat(enrolled.exit()).as(enrolled.toString()).isZero();
-    X509Certificate issued = Certs.read(cert()).get(0);
+    X509Certificate issued = TestCerts.read(cert()).get(0);
     assertThat(CertificateIdentity.from(issued).roles()).containsExactly("hr.read");
     assertThat(Files.getPosixFilePermissions(key())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    Certs.validate(Certs.read(cert()), fixture.root);
+    TestCerts.validate(TestCerts.read(cert()), fixture.root);
 
     Cli.Result again = AGENT.run("enroll", "--ca", url, "--token", token, "--dir", agent.toString(), "--force");
     assertThat(again.exit()).isEqualTo(1);
@@ -116,38 +116,38 @@ class EstClientCommandsTest {
   @Test
   @Order(3)
   void renewRekeysReplacesBothFilesAndRunsTheHook() throws Exception {
-    X509Certificate before = Certs.read(cert()).get(0);
+    X509Certificate before = TestCerts.read(cert()).get(0);
     String keyBefore = Files.readString(key());
     Path hooked = agent.resolve("hooked");
     Cli.Result renewed = AGENT.run("renew", "--ca", url, "--cert", cert().toString(), "--key", key().toString(),
         "--rekey", "--exec", "echo renewed > " + hooked, "--dir", agent.toString());
     assertThat(renewed.exit()).as(renewed.toString()).isZero();
-    X509Certificate after = Certs.read(cert()).get(0);
+    X509Certificate after = TestCerts.read(cert()).get(0);
     assertThat(after.getSerialNumber()).isNotEqualTo(before.getSerialNumber());
     assertThat(after.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
     assertThat(Files.readString(key())).isNotEqualTo(keyBefore);
     assertThat(Files.getPosixFilePermissions(key())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(hooked).hasContent("renewed");
-    Certs.validate(Certs.read(cert()), fixture.root);
+    TestCerts.validate(TestCerts.read(cert()), fixture.root);
   }
 
   @Test
   @Order(4)
   void theDaemonRenewsWhenDueAndRetriesWhileTheCaIsUnreachable() throws Exception {
-    X509Certificate before = Certs.read(cert()).get(0);
+    X509Certificate before = TestCerts.read(cert()).get(0);
     // A clock 20 h ahead: two thirds of the 24 h lifetime have passed, so renewal is due now.
     Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofHours(20));
     StringWriter err = new StringWriter();
     Thread daemon = run(ahead, err, "renew", "--ca", url, "--cert", cert().toString(), "--key", key().toString(),
         "--daemon", "--dir", agent.toString());
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (Certs.read(cert()).get(0).getSerialNumber().equals(before.getSerialNumber())
+    while (TestCerts.read(cert()).get(0).getSerialNumber().equals(before.getSerialNumber())
         && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
     daemon.interrupt();
     daemon.join(10_000);
-    assertThat(Certs.read(cert()).get(0).getSerialNumber()).isNotEqualTo(before.getSerialNumber());
+    assertThat(TestCerts.read(cert()).get(0).getSerialNumber()).isNotEqualTo(before.getSerialNumber());
 
     StringWriter unreachable = new StringWriter();
     Thread retrying = run(ahead, unreachable, "renew", "--ca", "https://127.0.0.1:1", "--cert", cert().toString(),

@@ -2,7 +2,7 @@ package io.gatehouse.ca.est;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.cli.ca.Certs;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.ca.Processes;
 import io.gatehouse.pki.identity.CertificateIdentity;
 import java.io.InputStream;
@@ -39,13 +39,13 @@ class EstCurlOpensslTest {
       assertThat(run.text()).contains("agent-8.crt: OK").contains("agent-8.new.crt: OK")
           .contains("401").contains("already used");
 
-      X509Certificate issued = Certs.read(work.resolve("agent-8.crt")).get(0);
-      X509Certificate renewed = Certs.read(work.resolve("agent-8.new.crt")).get(0);
+      X509Certificate issued = TestCerts.read(work.resolve("agent-8.crt")).get(0);
+      X509Certificate renewed = TestCerts.read(work.resolve("agent-8.new.crt")).get(0);
       assertThat(CertificateIdentity.from(issued).spiffeId().name()).isEqualTo("agent-8");
       assertThat(CertificateIdentity.from(issued).roles()).containsExactly("viewer");
       assertThat(CertificateIdentity.from(renewed).roles()).containsExactly("viewer");
       assertThat(renewed.getSerialNumber()).isNotEqualTo(issued.getSerialNumber());
-      assertThat(Certs.read(work.resolve("chain.pem"))).containsExactlyInAnyOrder(fixture.intermediate, fixture.root);
+      assertThat(TestCerts.read(work.resolve("chain.pem"))).containsExactlyInAnyOrder(fixture.intermediate, fixture.root);
     }
   }
 }

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.Crypto;
-import io.gatehouse.cli.ca.Certs;
-import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.cli.ca.Cli;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestCerts;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -56,8 +55,8 @@ final class EstFixture implements AutoCloseable {
   EstFixture(Path dir, EstService.Limits limits, Clock clock) throws Exception {
     this.dir = dir;
     assertThat(CLI.ca(dir, "init", "--intermediate").exit()).isZero();
-    root = Certs.read(dir.resolve("ca/root.crt")).get(0);
-    intermediate = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
+    root = TestCerts.read(dir.resolve("ca/root.crt")).get(0);
+    intermediate = TestCerts.read(dir.resolve("ca/intermediate.crt")).get(0);
     ca = CertificateAuthority.open(dir);
     char[] passphrase = Cli.PASSPHRASE.toCharArray();
     jwt = JwtSigningKey.loadOrCreate(ca.layout(), ca.config(), passphrase);
@@ -128,18 +127,11 @@ final class EstFixture implements AutoCloseable {
   }
 
   static KeyManager[] keyManagers(PrivateKey key, List<X509Certificate> chain) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    store.load(null, null);
-    store.setKeyEntry("me", key, "pw".toCharArray(), chain.toArray(Certificate[]::new));
-    KeyManagerFactory factory = KeyManagerFactory.getInstance("PKIX");
-    factory.init(store, "pw".toCharArray());
-    return factory.getKeyManagers();
+    return new KeyManager[] {PemSslContexts.keyManager(chain, key)};
   }
 
   SSLContext tls(KeyManager[] keyManagers) throws Exception {
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keyManagers, new javax.net.ssl.TrustManager[] {trustRoot()}, null);
-    return context;
+    return PemSslContexts.of(List.of(root), keyManagers);
   }
 
   static PKCS10CertificationRequest csr(String cn, KeyPair key) throws Exception {

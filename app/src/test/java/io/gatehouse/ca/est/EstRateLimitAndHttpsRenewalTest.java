@@ -3,6 +3,7 @@ package io.gatehouse.ca.est;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.KeyType;
+import io.gatehouse.testing.MutableClock;
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,13 +12,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,36 +59,16 @@ class EstRateLimitAndHttpsRenewalTest {
     }
   }
 
-  /** A clock tests can move forward. */
-  static final class MovableClock extends Clock {
-    final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
-
-    @Override
-    public Instant instant() {
-      return Instant.now().plus(offset.get());
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
   @Test
   void theHttpsListenerRenewsItsOwnCertificateAndNewConnectionsGetIt() throws Exception {
-    MovableClock clock = new MovableClock();
+    MutableClock clock = new MutableClock(Instant.now());
     try (EstFixture fixture = new EstFixture(dir, EstService.Limits.defaults(), clock)) {
       X509Certificate first = served(fixture);
       assertThat(first).isEqualTo(fixture.service.httpsCertificate());
       assertThat(first.getSubjectAlternativeNames()).isNotEmpty();
       fixture.root.verify(fixture.root.getPublicKey());
 
-      clock.offset.set(Duration.ofDays(6));   // past two thirds of the 7-day self-issued lifetime
+      clock.advance(Duration.ofDays(6));   // past two thirds of the 7-day self-issued lifetime
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (fixture.service.httpsCertificate().getSerialNumber().equals(first.getSerialNumber())
           && System.nanoTime() < deadline) {

@@ -2,9 +2,9 @@ package io.gatehouse.ca.est;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.PemFiles;
-import io.gatehouse.cli.ca.Certs;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.provisioner.Provisioner;
 import java.net.URI;
@@ -259,7 +259,7 @@ class EstRefusalTest {
     Cli past = Cli.withPassphrase().clock(Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC));
     Cli.Result issued = past.ca(dir, "issue", "client", "--name", "agent-old", "--role", "viewer", "--ttl", "5m");
     assertThat(issued.exit()).as(issued.toString()).isZero();
-    List<X509Certificate> chain = Certs.read(dir.resolve("clients/agent-old.crt"));
+    List<X509Certificate> chain = TestCerts.read(dir.resolve("clients/agent-old.crt"));
     PrivateKey key = PemFiles.readKey(dir.resolve("clients/agent-old.key"));
     refused(reenroll(EstFixture.keyManagers(key, chain), "agent-old"), 401, "expired");
   }
@@ -267,7 +267,7 @@ class EstRefusalTest {
   @Test
   void reenrollmentWithAnotherCasCertificateIsRefused() throws Exception {
     Path foreignDir = foreignCa();
-    List<X509Certificate> chain = Certs.read(foreignDir.resolve("clients/agent-7.crt"));
+    List<X509Certificate> chain = TestCerts.read(foreignDir.resolve("clients/agent-7.crt"));
     PrivateKey key = PemFiles.readKey(foreignDir.resolve("clients/agent-7.key"));
     refused(reenroll(EstFixture.keyManagers(key, chain), "agent-7"), 401, "not issued by this CA");
   }
@@ -276,7 +276,7 @@ class EstRefusalTest {
   void reenrollmentWithoutACertificateOrOutsideAProvisionerIsRefused() throws Exception {
     refused(reenroll(null, "agent-none"), 401, "TLS client certificate");
     fixture.ok("issue", "client", "--name", "agent-manual", "--role", "viewer");
-    List<X509Certificate> chain = Certs.read(dir.resolve("clients/agent-manual.crt"));
+    List<X509Certificate> chain = TestCerts.read(dir.resolve("clients/agent-manual.crt"));
     PrivateKey key = PemFiles.readKey(dir.resolve("clients/agent-manual.key"));
     refused(reenroll(EstFixture.keyManagers(key, chain), "agent-manual"), 403, "not enrolled through a provisioner");
   }

@@ -2,13 +2,13 @@ package io.gatehouse.ca.oauth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.cli.ca.Processes;
 import io.gatehouse.ca.est.EstService;
@@ -158,7 +158,7 @@ class TokenEndpointTest {
     ECKey key = (ECKey) JWKSet.parse(curl(null, "GET", "/jwks.json").body()).getKeys().get(0);
     assertThat(jwt.verify(new ECDSAVerifier(key))).isTrue();
     JWTClaimsSet claims = jwt.getJWTClaimsSet();
-    X509Certificate alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
+    X509Certificate alice = TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
     assertThat(claims.getIssuer()).isEqualTo(issuer);
     assertThat(claims.getAudience()).containsExactly(RESOURCE);
     assertThat(claims.getSubject()).isEqualTo("spiffe://gatehouse.local/client/alice");
@@ -189,7 +189,7 @@ class TokenEndpointTest {
     assertThat(answer.status()).as(answer.body()).isEqualTo(200);
     Instant exp = SignedJWT.parse(answer.json().get("access_token").asString()).getJWTClaimsSet()
         .getExpirationTime().toInstant();
-    Instant notAfter = Certs.read(dir.resolve("clients/brief.crt")).get(0).getNotAfter().toInstant();
+    Instant notAfter = TestCerts.read(dir.resolve("clients/brief.crt")).get(0).getNotAfter().toInstant();
     assertThat(exp).isBeforeOrEqualTo(notAfter).isAfter(notAfter.minusSeconds(2));
   }
 
@@ -204,7 +204,7 @@ class TokenEndpointTest {
     client("gone", "--role", "viewer");
     assertThat(curl("gone", "POST", "/token", "grant_type=client_credentials", "resource=" + RESOURCE).status())
         .isEqualTo(200);
-    String serial = Certs.read(dir.resolve("clients/gone.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/gone.crt")).get(0).getSerialNumber().toString(16);
     assertThat(CLI.ca(dir, "revoke", "--serial", serial, "--reason", "keyCompromise").exit()).isZero();
     Answer answer = curl("gone", "POST", "/token", "grant_type=client_credentials", "resource=" + RESOURCE);
     assertError(answer, 401, "invalid_client");

@@ -3,7 +3,8 @@ package io.gatehouse.ca.oauth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.serve.CaService;
@@ -42,7 +43,7 @@ class TokenStoreIntegrityTest {
     assertThat(CLI.ca(dir, "init").exit()).isZero();
     assertThat(CLI.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
     assertThat(CLI.ca(dir, "issue", "client", "--name", "gone", "--role", "viewer").exit()).isZero();
-    String gone = Certs.read(dir.resolve("clients/gone.crt")).get(0).getSerialNumber().toString(16);
+    String gone = TestCerts.read(dir.resolve("clients/gone.crt")).get(0).getSerialNumber().toString(16);
     assertThat(CLI.ca(dir, "revoke", "--serial", gone, "--reason", "keyCompromise").exit()).isZero();
     try (CertificateAuthority ca = CertificateAuthority.open(dir)) {
       char[] passphrase = Cli.PASSPHRASE.toCharArray();
@@ -88,7 +89,8 @@ class TokenStoreIntegrityTest {
   }
 
   private HttpResponse<String> token(String https, String name) throws Exception {
-    HttpClient client = HttpClient.newBuilder().sslContext(Certs.clientTls(dir, name)).build();
+    HttpClient client = HttpClient.newBuilder().sslContext(PemSslContexts.fromPem(dir.resolve("ca/root.crt"),
+        dir.resolve("clients/" + name + ".crt"), dir.resolve("clients/" + name + ".key"))).build();
     String form = "grant_type=client_credentials&resource=" + URLEncoder.encode(RESOURCE, StandardCharsets.UTF_8);
     return client.send(HttpRequest.newBuilder(URI.create(https + TokenEndpoint.TOKEN_PATH))
             .header("Content-Type", TokenEndpoint.FORM)

@@ -2,8 +2,8 @@ package io.gatehouse.ca.ocsp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.db.CertificateStore;
 import io.gatehouse.ca.db.RevocationReason;
@@ -35,7 +35,7 @@ class OcspResponderTest {
   void storeFailureIsInternalErrorAndGarbageIsMalformed() throws Exception {
     assertThat(Cli.withPassphrase().ca(dir, "init").exit()).isZero();
     assertThat(Cli.withPassphrase().ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
-    X509Certificate alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
+    X509Certificate alice = TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
     try (CertificateAuthority ca = CertificateAuthority.open(dir)) {
       OcspSigner signer = OcspSigner.issue(new Issuer(ca, ca.unlock(Cli.PASSPHRASE.toCharArray()), Clock.systemUTC()));
       SqliteCertificateStore broken = SqliteCertificateStore.open(dir.resolve("ca/ca.db"));
@@ -59,7 +59,7 @@ class OcspResponderTest {
   void anAnswerSignedWhileARevocationLandsIsNeverServedFromTheCache() throws Exception {
     assertThat(Cli.withPassphrase().ca(dir, "init").exit()).isZero();
     assertThat(Cli.withPassphrase().ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
-    X509Certificate alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
+    X509Certificate alice = TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
     try (CertificateAuthority ca = CertificateAuthority.open(dir);
         SqliteCertificateStore real = SqliteCertificateStore.open(dir.resolve("ca/ca.db"))) {
       io.gatehouse.ca.authority.IssuerKey key = ca.unlock(Cli.PASSPHRASE.toCharArray());

@@ -2,9 +2,9 @@ package io.gatehouse.ca.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.token.JwtSigningKey;
 import java.io.ByteArrayInputStream;
@@ -60,8 +60,8 @@ class CaServiceTest {
   static void serve() throws Exception {
     assertThat(CLI.ca(dir, "init", "--intermediate").exit()).isZero();
     assertThat(CLI.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
-    issuer = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
-    alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
+    issuer = TestCerts.read(dir.resolve("ca/intermediate.crt")).get(0);
+    alice = TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
     ca = CertificateAuthority.open(dir);
     char[] passphrase = Cli.PASSPHRASE.toCharArray();
     service = CaService.start(ca, ca.unlock(passphrase),
@@ -140,7 +140,7 @@ class CaServiceTest {
   void unknownForNeverIssuedSerialAndForeignIssuer() throws Exception {
     assertThat(single(Ocsp.post(url, Ocsp.request(null, Ocsp.id(issuer, new BigInteger("123456789abcdef", 16)))
         .getEncoded()).body()).getCertStatus()).isInstanceOf(UnknownStatus.class);
-    X509Certificate foreignRoot = Certs.read(dir.resolve("ca/root.crt")).get(0);
+    X509Certificate foreignRoot = TestCerts.read(dir.resolve("ca/root.crt")).get(0);
     assertThat(single(Ocsp.post(url, Ocsp.request(null, Ocsp.id(foreignRoot, alice.getSerialNumber()))
         .getEncoded()).body()).getCertStatus()).isInstanceOf(UnknownStatus.class);
   }
@@ -206,7 +206,7 @@ class CaServiceTest {
   @Test
   void revocationIsVisibleToOcspAndCrlWhileServing() throws Exception {
     assertThat(CLI.ca(dir, "issue", "client", "--name", "mallory", "--role", "viewer").exit()).isZero();
-    X509Certificate mallory = Certs.read(dir.resolve("clients/mallory.crt")).get(0);
+    X509Certificate mallory = TestCerts.read(dir.resolve("clients/mallory.crt")).get(0);
     byte[] request = Ocsp.request(null, Ocsp.id(issuer, mallory.getSerialNumber())).getEncoded();
     String get = url + "/ocsp/" + Base64.getUrlEncoder().encodeToString(request);
     assertThat(single(Ocsp.get(get).body()).getCertStatus()).isEqualTo(CertificateStatus.GOOD);

@@ -3,7 +3,7 @@ package io.gatehouse.ca.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.token.JwtSigningKey;
@@ -42,8 +42,8 @@ class HttpsReloadTest {
     Path key = tls.resolve("tls.key");
     replace(dir.resolve("servers/localhost.crt"), cert);
     replace(dir.resolve("servers/localhost.key"), key);
-    BigInteger first = Certs.read(cert).get(0).getSerialNumber();
-    BigInteger second = Certs.read(dir.resolve("servers/ca.internal.crt")).get(0).getSerialNumber();
+    BigInteger first = TestCerts.read(cert).get(0).getSerialNumber();
+    BigInteger second = TestCerts.read(dir.resolve("servers/ca.internal.crt")).get(0).getSerialNumber();
     try (CertificateAuthority ca = CertificateAuthority.open(dir)) {
       char[] passphrase = Cli.PASSPHRASE.toCharArray();
       try (CaService service = CaService.start(ca, ca.unlock(passphrase),
@@ -51,7 +51,7 @@ class HttpsReloadTest {
           new CaService.Options("127.0.0.1", 0, Duration.ofHours(1), cert, key,
               new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"), EstService.Limits.defaults())),
           Clock.systemUTC())) {
-        SSLContext client = trusting(Certs.read(dir.resolve("ca/root.crt")).get(0));
+        SSLContext client = trusting(TestCerts.read(dir.resolve("ca/root.crt")).get(0));
         assertThat(served(client, service.httpsPort())).isEqualTo(first);
         try (SSLSocket open = handshake(client, service.httpsPort())) {
           // A certificate whose key is not the one on disk: refused, once, however many polls pass.

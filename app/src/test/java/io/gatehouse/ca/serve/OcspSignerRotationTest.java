@@ -3,16 +3,14 @@ package io.gatehouse.ca.serve;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.CertificateAuthority;
-import io.gatehouse.cli.ca.Certs;
-import io.gatehouse.cli.ca.Cli;
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.cli.ca.Cli;
+import io.gatehouse.testing.MutableClock;
+import io.gatehouse.testing.TestCerts;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.ocsp.BasicOCSPResp;
 import org.bouncycastle.cert.ocsp.OCSPResp;
@@ -21,30 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The delegated OCSP signer is re-certified at two thirds of its life, with no restart. */
 class OcspSignerRotationTest {
-  /** A clock tests move forward. */
-  static final class MovableClock extends Clock {
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
-
-    void advance(Duration by) {
-      now.updateAndGet(t -> t.plus(by));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   @TempDir Path dir;
 
   private static X509CertificateHolder signerOf(byte[] response) throws Exception {
@@ -56,9 +30,9 @@ class OcspSignerRotationTest {
     Cli cli = Cli.withPassphrase();
     assertThat(cli.ca(dir, "init").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer", "--ttl", "7d").exit()).isZero();
-    X509Certificate root = Certs.read(dir.resolve("ca/root.crt")).get(0);
-    X509Certificate alice = Certs.read(dir.resolve("clients/alice.crt")).get(0);
-    MovableClock clock = new MovableClock();
+    X509Certificate root = TestCerts.read(dir.resolve("ca/root.crt")).get(0);
+    X509Certificate alice = TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
+    MutableClock clock = new MutableClock(Instant.now());
     char[] passphrase = Cli.PASSPHRASE.toCharArray();
     try (CertificateAuthority ca = CertificateAuthority.open(dir);
         CaService service = CaService.start(ca, ca.unlock(passphrase),

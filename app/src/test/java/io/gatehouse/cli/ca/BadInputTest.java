@@ -1,5 +1,6 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.CliEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -184,7 +185,7 @@ class BadInputTest {
   void revokingUnknownOrTwice() throws Exception {
     assertError(cli.ca(dir, "revoke", "--serial", "deadbeef"), 1, "was not issued by this CA");
     assertThat(cli.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
-    String serial = Certs.read(dir.resolve("clients/alice.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/alice.crt")).get(0).getSerialNumber().toString(16);
     assertThat(cli.ca(dir, "revoke", "--serial", serial.toUpperCase(), "--reason", "superseded").exit()).isZero();
     assertError(cli.ca(dir, "revoke", "--serial", serial, "--reason", "keyCompromise"), 1, "already revoked", "superseded");
     assertError(cli.ca(dir, "revoke", "--serial", "xyz"), 2, "invalid serial");

@@ -3,6 +3,7 @@ package io.gatehouse.cli.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.pki.identity.RolesExtension;
 import java.nio.charset.StandardCharsets;
@@ -43,10 +44,10 @@ class CaRoundTripTest {
         "--role", "viewer", "--key-type", keyType);
     assertThat(issued.exit()).as(issued.toString()).isZero();
 
-    List<X509Certificate> chain = Certs.read(dir.resolve("clients/alice.crt"));
-    X509Certificate root = Certs.read(dir.resolve("ca/root.crt")).get(0);
+    List<X509Certificate> chain = TestCerts.read(dir.resolve("clients/alice.crt"));
+    X509Certificate root = TestCerts.read(dir.resolve("ca/root.crt")).get(0);
     assertThat(chain).hasSize(1);
-    Certs.validate(chain, root);
+    TestCerts.validate(chain, root);
 
     X509Certificate leaf = chain.get(0);
     CertificateIdentity identity = CertificateIdentity.from(leaf);
@@ -83,13 +84,13 @@ class CaRoundTripTest {
     assertThat(cli.ca(dir, "issue", "client", "--name", "bob", "--role", "viewer", "--ttl", "2h",
         "--org", "Acme").exit()).isZero();
 
-    List<X509Certificate> chain = Certs.read(dir.resolve("clients/bob.crt"));
-    X509Certificate root = Certs.read(dir.resolve("ca/root.crt")).get(0);
-    X509Certificate intermediate = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
+    List<X509Certificate> chain = TestCerts.read(dir.resolve("clients/bob.crt"));
+    X509Certificate root = TestCerts.read(dir.resolve("ca/root.crt")).get(0);
+    X509Certificate intermediate = TestCerts.read(dir.resolve("ca/intermediate.crt")).get(0);
     assertThat(chain).hasSize(2);
     assertThat(chain.get(1)).isEqualTo(intermediate);
-    assertThat(Certs.read(dir.resolve("ca/chain.pem"))).containsExactly(intermediate, root);
-    Certs.validate(chain, root);
+    assertThat(TestCerts.read(dir.resolve("ca/chain.pem"))).containsExactly(intermediate, root);
+    TestCerts.validate(chain, root);
     assertThat(root.getBasicConstraints()).isEqualTo(1);
     assertThat(intermediate.getBasicConstraints()).isEqualTo(0);
     assertThat(intermediate.getIssuerX500Principal()).isEqualTo(root.getSubjectX500Principal());
@@ -114,8 +115,8 @@ class CaRoundTripTest {
     // A leaf of this CA does not validate against another CA's root.
     Path other = dir.resolve("other");
     assertThat(cli.ca(other, "init").exit()).isZero();
-    X509Certificate otherRoot = Certs.read(other.resolve("ca/root.crt")).get(0);
-    assertThatThrownBy(() -> Certs.validate(chain, otherRoot)).isInstanceOf(CertPathValidatorException.class);
+    X509Certificate otherRoot = TestCerts.read(other.resolve("ca/root.crt")).get(0);
+    assertThatThrownBy(() -> TestCerts.validate(chain, otherRoot)).isInstanceOf(CertPathValidatorException.class);
   }
 
   @Test
@@ -125,8 +126,8 @@ class CaRoundTripTest {
         "--ip", "127.0.0.1", "--ip", "::1", "--key-type", "rsa-2048");
     assertThat(issued.exit()).as(issued.toString()).isZero();
 
-    X509Certificate leaf = Certs.read(dir.resolve("servers/localhost.crt")).get(0);
-    Certs.validate(List.of(leaf), Certs.read(dir.resolve("ca/root.crt")).get(0));
+    X509Certificate leaf = TestCerts.read(dir.resolve("servers/localhost.crt")).get(0);
+    TestCerts.validate(List.of(leaf), TestCerts.read(dir.resolve("ca/root.crt")).get(0));
     assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=localhost");
     assertThat(leaf.getSubjectAlternativeNames()).extracting(san -> (Object) san.get(1))
         .containsExactly("localhost", "mcp.internal", "127.0.0.1", "0:0:0:0:0:0:0:1");
@@ -160,7 +161,7 @@ class CaRoundTripTest {
     assertThat(cli.ca(dir, "init").exit()).isZero();
     cli.ca(dir, "issue", "client", "--name", "alice", "--role", "manager", "--role", "viewer");
     cli.ca(dir, "issue", "client", "--name", "bob", "--role", "viewer");
-    String serial = Certs.read(dir.resolve("clients/bob.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/bob.crt")).get(0).getSerialNumber().toString(16);
     assertThat(cli.ca(dir, "revoke", "--serial", serial, "--reason", "superseded").exit()).isZero();
 
     Cli.Result table = cli.ca(dir, "list");
@@ -190,9 +191,9 @@ class CaRoundTripTest {
     Path csr = Csrs.write(dir.resolve("dave.csr"), "dave", true, false);
     Cli.Result signed = cli.ca(dir, "sign", "--csr", csr.toString(), "--role", "viewer", "--ttl", "1h");
     assertThat(signed.exit()).as(signed.toString()).isZero();
-    X509Certificate leaf = Certs.read(dir.resolve("clients/dave.crt")).get(0);
+    X509Certificate leaf = TestCerts.read(dir.resolve("clients/dave.crt")).get(0);
     assertThat(Files.exists(dir.resolve("clients/dave.key"))).isFalse();
-    Certs.validate(List.of(leaf), Certs.read(dir.resolve("ca/root.crt")).get(0));
+    TestCerts.validate(List.of(leaf), TestCerts.read(dir.resolve("ca/root.crt")).get(0));
     // The CSR asked for roles "admin" and a DNS SAN; neither was copied.
     assertThat(CertificateIdentity.from(leaf).roles()).containsExactly("viewer");
     assertThat(leaf.getSubjectAlternativeNames()).hasSize(1);

@@ -1,5 +1,6 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.GatehouseCli;
 
 import io.gatehouse.cli.CliEnvironment;
@@ -152,7 +153,7 @@ class CrashSafetyTest {
       }
       try (Stream<Path> files = Files.list(certs.resolve("clients"))) {
         for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".crt")).toList()) {
-          X509Certificate leaf = Certs.read(file).get(0);
+          X509Certificate leaf = TestCerts.read(file).get(0);
           CertificateRecord record = bySerial.get(leaf.getSerialNumber());
           assertThat(record).as("certificate file the store does not know: %s", file).isNotNull();
           assertThat(record.der()).isEqualTo(leaf.getEncoded());

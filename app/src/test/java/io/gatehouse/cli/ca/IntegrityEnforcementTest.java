@@ -1,5 +1,6 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.CliEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +30,7 @@ class IntegrityEnforcementTest {
   void revokingNeedsThePassphraseAndIsAttributed() throws Exception {
     assertThat(cli.ca(dir, "init").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
-    String serial = Certs.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
     Cli.Result anonymous = Cli.bare().ca(dir, "revoke", "--serial", serial);
     assertThat(anonymous.exit()).as(anonymous.toString()).isEqualTo(1);
     assertThat(anonymous.err()).contains("no CA passphrase");
@@ -48,7 +49,7 @@ class IntegrityEnforcementTest {
     assertThat(cli.ca(dir, "init", "--intermediate").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
-    String serial = Certs.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
     assertThat(cli.ca(dir, "revoke", "--serial", serial, "--reason", "keyCompromise").exit()).isZero();
     Cli.Result ok = cli.ca(dir, "verify");
     assertThat(ok.exit()).as(ok.toString()).isZero();
@@ -124,7 +125,7 @@ class IntegrityEnforcementTest {
   void editingTheAuditDetailIsNamedByVerify() throws Exception {
     assertThat(cli.ca(dir, "init").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "carol", "--role", "viewer").exit()).isZero();
-    String serial = Certs.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/carol.crt")).get(0).getSerialNumber().toString(16);
     assertThat(cli.ca(dir, "revoke", "--serial", serial).exit()).isZero();
     try (Connection sql = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("ca/ca.db"));
         Statement statement = sql.createStatement()) {

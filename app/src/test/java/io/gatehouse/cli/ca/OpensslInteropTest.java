@@ -2,6 +2,7 @@ package io.gatehouse.cli.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.pki.identity.RolesExtension;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -76,7 +77,7 @@ class OpensslInteropTest {
   @Test
   void crlListsRevokedSerialWithReasonAndVerifies() throws Exception {
     assertThat(CLI.ca(dir, "issue", "client", "--name", "mallory", "--role", "viewer").exit()).isZero();
-    String serial = Certs.read(dir.resolve("clients/mallory.crt")).get(0).getSerialNumber().toString(16);
+    String serial = TestCerts.read(dir.resolve("clients/mallory.crt")).get(0).getSerialNumber().toString(16);
     assertThat(CLI.ca(dir, "revoke", "--serial", serial, "--reason", "keyCompromise").exit()).isZero();
     assertThat(CLI.ca(dir, "crl", "--pem", "--out", dir.resolve("crl.pem").toString()).exit()).isZero();
 

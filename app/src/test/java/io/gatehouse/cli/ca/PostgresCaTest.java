@@ -2,6 +2,7 @@ package io.gatehouse.cli.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.ca.db.PostgresServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class PostgresCaTest {
   }
 
   private String serialOf(String name) throws Exception {
-    return Certs.read(dir.resolve("clients/" + name + ".crt")).get(0).getSerialNumber().toString(16);
+    return TestCerts.read(dir.resolve("clients/" + name + ".crt")).get(0).getSerialNumber().toString(16);
   }
 
   @Test
@@ -135,7 +136,7 @@ class PostgresCaTest {
         assertThat(node.readyz().statusCode()).isEqualTo(200);
       }
       // Revoke through the CLI (a third writer); both nodes hear of it by NOTIFY.
-      java.security.cert.X509Certificate issuer = Certs.read(dir.resolve("ca/intermediate.crt")).get(0);
+      java.security.cert.X509Certificate issuer = TestCerts.read(dir.resolve("ca/intermediate.crt")).get(0);
       java.math.BigInteger alice = new java.math.BigInteger(serialOf("alice"), 16);
       assertThat(a.answersRevoked(issuer, alice)).isFalse();
       assertThat(cli.ca(dir, "revoke", "--serial", serialOf("alice"), "--reason", "keyCompromise").exit()).isZero();

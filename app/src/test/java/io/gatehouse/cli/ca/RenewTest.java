@@ -2,6 +2,7 @@ package io.gatehouse.cli.ca;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.ca.issue.Renewer;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class RenewTest {
   }
 
   private X509Certificate alice() throws Exception {
-    return Certs.read(dir.resolve("clients/alice.crt")).get(0);
+    return TestCerts.read(dir.resolve("clients/alice.crt")).get(0);
   }
 
   @Test
@@ -62,7 +63,7 @@ class RenewTest {
     assertThat(after.getSubjectX500Principal()).isEqualTo(before.getSubjectX500Principal());
     assertThat(after.getPublicKey()).isEqualTo(before.getPublicKey());
     assertThat(Files.readAllBytes(dir.resolve("clients/alice.key"))).isEqualTo(key);
-    after.verify(Certs.read(dir.resolve("ca/intermediate.crt")).get(0).getPublicKey());
+    after.verify(TestCerts.read(dir.resolve("ca/intermediate.crt")).get(0).getPublicKey());
   }
 
   @Test
@@ -104,7 +105,7 @@ class RenewTest {
     Cli.Result result = cli.ca(dir, "renew", "--cert", dir.resolve("servers/localhost.crt").toString(),
         "--key", dir.resolve("servers/localhost.key").toString());
     assertThat(result.exit()).as(result.toString()).isZero();
-    X509Certificate renewed = Certs.read(dir.resolve("servers/localhost.crt")).get(0);
+    X509Certificate renewed = TestCerts.read(dir.resolve("servers/localhost.crt")).get(0);
     assertThat(renewed.getSubjectAlternativeNames()).extracting(san -> (Object) san.get(1))
         .containsExactly("localhost", "127.0.0.1");
     assertThat(renewed.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1");

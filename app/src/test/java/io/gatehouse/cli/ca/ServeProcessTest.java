@@ -1,5 +1,6 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.GatehouseCli;
 
 import io.gatehouse.cli.CliEnvironment;
@@ -77,7 +78,7 @@ class ServeProcessTest {
           "ca/chain.pem");
       assertThat(unknown.text()).as(unknown.text()).contains("unknown");
 
-      String serial = Certs.read(dir.resolve("clients/alice.crt")).get(0).getSerialNumber().toString(16);
+      String serial = TestCerts.read(dir.resolve("clients/alice.crt")).get(0).getSerialNumber().toString(16);
       assertThat(cli.ca(dir, "revoke", "--serial", serial, "--reason", "keyCompromise").exit()).isZero();
       long start = System.nanoTime();
       Processes.Output revoked = ocsp(url, "clients/alice.crt", "ca/intermediate.crt", "-no_nonce");

@@ -3,6 +3,7 @@ package io.gatehouse.cli.ca;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.ca.db.CertificateRecord;
 import io.gatehouse.ca.db.SqliteCertificateStore;
 import java.io.IOException;
@@ -140,7 +141,7 @@ class StorageFaultTest {
   }
 
   private BigInteger serialOf(String client) throws Exception {
-    return Certs.read(certs.resolve("clients/" + client + ".crt")).get(0).getSerialNumber();
+    return TestCerts.read(certs.resolve("clients/" + client + ".crt")).get(0).getSerialNumber();
   }
 
   private void assertNoTemporaryFiles() throws IOException {
@@ -164,7 +165,7 @@ class StorageFaultTest {
       // Every certificate file is one the store knows.
       try (Stream<Path> walk = Files.walk(certs)) {
         for (Path crt : walk.filter(p -> p.toString().endsWith(".crt") && !p.startsWith(certs.resolve("ca"))).toList()) {
-          Optional<CertificateRecord> record = store.find(Certs.read(crt).get(0).getSerialNumber());
+          Optional<CertificateRecord> record = store.find(TestCerts.read(crt).get(0).getSerialNumber());
           assertThat(record).as("unknown certificate file %s", crt).isPresent();
         }
       }

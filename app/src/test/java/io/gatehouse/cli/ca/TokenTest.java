@@ -1,5 +1,6 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.cli.CliEnvironment;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,7 +103,7 @@ class TokenTest {
     assertThat(parsed.getHeader().getKeyID()).isEqualTo(jwks.getKeys().get(0).computeThumbprint().toString());
     assertThat(parsed.getHeader().getType().getType()).isEqualTo("JWT");
 
-    byte[] der = Certs.read(dir.resolve("clients/alice.crt")).get(0).getEncoded();
+    byte[] der = TestCerts.read(dir.resolve("clients/alice.crt")).get(0).getEncoded();
     @SuppressWarnings("unchecked")
     Map<String, Object> cnf = (Map<String, Object>) claims.getClaim("cnf");
     assertThat(cnf.get("x5t#S256"))

@@ -10,6 +10,7 @@ import io.gatehouse.cli.CliEnvironment;
 import io.gatehouse.cli.GatehouseCli;
 import io.gatehouse.ca.db.CertificateStatus;
 import io.gatehouse.pki.identity.CertificateIdentity;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.example.tools.ExampleTools;
 import io.gatehouse.example.tools.ToolDefinition;
 import io.gatehouse.example.tools.Whoami;
@@ -140,7 +141,7 @@ class DemoFlowTest {
     }
     // No certificate: the handshake succeeds (client auth optional) and the request gets 401.
     try {
-      McpProbe.connect(baseUrl(), PemTls.clientContext(demo.layout().chain(), null, null), null).close();
+      McpProbe.connect(baseUrl(), PemSslContexts.fromPem(demo.layout().chain(), null, null), null).close();
       throw new AssertionError("admitted without credentials");
     } catch (McpProbe.ProbeException e) {
       assertThat(e.status()).isEqualTo(401);
@@ -245,7 +246,7 @@ class DemoFlowTest {
   }
 
   static SSLContext certificateContext(String name) throws Exception {
-    return PemTls.clientContext(demo.layout().chain(), certs.resolve("clients/" + name + ".crt"),
+    return PemSslContexts.fromPem(demo.layout().chain(), certs.resolve("clients/" + name + ".crt"),
         certs.resolve("clients/" + name + ".key"));
   }
 

@@ -4,7 +4,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
 import io.gatehouse.transport.auth.cert.CertificateConfig;
 import io.gatehouse.transport.auth.jwt.JwtConfig;
 import io.gatehouse.bench.support.GatehouseTarget;
-import io.gatehouse.bench.support.PemSsl;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import java.io.BufferedReader;
@@ -41,7 +41,7 @@ public final class E2eServer {
     int port;
     switch (target) {
       case SDK_JETTY -> {
-        SdkJettyTarget jetty = new SdkJettyTarget(PemSsl.context(cert, key, trust));
+        SdkJettyTarget jetty = new SdkJettyTarget(PemSslContexts.fromPem(trust, cert, key));
         server = jetty;
         port = jetty.port();
       }

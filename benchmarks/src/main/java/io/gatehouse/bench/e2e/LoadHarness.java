@@ -2,7 +2,7 @@ package io.gatehouse.bench.e2e;
 
 import io.gatehouse.bench.support.BenchPki;
 import io.gatehouse.bench.support.CaFixture;
-import io.gatehouse.bench.support.PemSsl;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.bench.support.TempDirs;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -167,7 +167,7 @@ public final class LoadHarness implements AutoCloseable {
       pki = ca.pki();
       server = pki.server();
       BenchPki.Leaf client = pki.client("bench-client", "viewer");
-      clientTls = PemSsl.context(client.certificatePem(), client.keyPem(), pki.chainPem());
+      clientTls = PemSslContexts.fromPem(pki.chainPem(), client.certificatePem(), client.keyPem());
       policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
     } catch (Exception e) {
       close();

@@ -2,7 +2,7 @@ package io.gatehouse.bench.tls;
 
 import io.gatehouse.bench.support.BenchPki;
 import io.gatehouse.bench.support.GatehouseTarget;
-import io.gatehouse.bench.support.PemSsl;
+import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.ServerTls;
@@ -82,7 +82,7 @@ public class HandshakeBenchmark {
     TransportConfig.TlsProvider choice = TransportConfig.TlsProvider.valueOf(provider);
     server = GatehouseTarget.withoutAuth(GatehouseTarget.config(serverLeaf.certificatePem(),
         serverLeaf.keyPem(), pki.chainPem(), choice));
-    keys = new CountingKeyManager(PemSsl.keyManager(client.certificatePem(), client.keyPem()));
+    keys = new CountingKeyManager(PemSslContexts.keyManager(client.certificatePem(), client.keyPem()));
     clientTls = SslContextBuilder.forClient()
         .sslProvider(ServerTls.provider(choice))
         .protocols("TLSv1.3")

@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.gatehouse.transport.config.TransportConfig;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.config.TransportConfig.ClientAuthMode;
 import io.gatehouse.transport.config.TransportConfig.TlsProvider;
+import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -193,21 +194,6 @@ class TlsPolicyTest {
 
   /** Trusts our server but presents a certificate from {@code other}'s CA. */
   private static SSLContext mixedContext(TestPki.Issued foreign) throws Exception {
-    var keys = java.security.KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("me", foreign.key(), "t".toCharArray(),
-        new java.security.cert.X509Certificate[] {foreign.certificate()});
-    var kmf = javax.net.ssl.KeyManagerFactory.getInstance(
-        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, "t".toCharArray());
-    var trust = java.security.KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("root", pki.root());
-    var tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    return context;
+    return PemSslContexts.of(List.of(pki.root()), List.of(foreign.certificate()), foreign.key());
   }
 }

@@ -7,6 +7,7 @@ import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.issue.LeafFiles;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
@@ -22,9 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,9 +99,7 @@ class TlsReloadTest {
    * certificate for the same names, the key then the certificate written atomically.
    */
   private static String renewInProcess(Material m) throws Exception {
-    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
-    ec.initialize(new ECGenParameterSpec("secp256r1"));
-    KeyPair fresh = ec.generateKeyPair();
+    KeyPair fresh = TestCerts.ecKey();
     X509Certificate renewed = new Issuer(ca.authority(), issuerKey, Clock.systemUTC())
         .issueServer(List.of("localhost"), List.of("127.0.0.1"), null, fresh.getPublic());
     new LeafFiles(m.certificate(), m.key(), null)
@@ -259,10 +256,8 @@ class TlsReloadTest {
     try (StderrCapture log = StderrCapture.start();
         TestServer server = TestServer.start(config(m, TransportConfig.TlsProvider.JDK))) {
       // 1. A key that is not the certificate's, renamed into place.
-      KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
-      ec.initialize(new ECGenParameterSpec("secp256r1"));
       replace(m.key(), PemFiles.encode(
-          new JcaPKCS8Generator(ec.generateKeyPair().getPrivate(), null).generate()));
+          new JcaPKCS8Generator(TestCerts.ecKey().getPrivate(), null).generate()));
       String warning = log.awaitLine("TLS reload refused", 1);
       assertThat(warning).contains("WARN", "still serving certificate serial " + original,
           "tls.privateKey " + m.key(), "does not match the public key of tls.certificate");

@@ -1,9 +1,9 @@
 package io.gatehouse.transport.testing;
 
 import io.gatehouse.ca.authority.CaConfig;
+import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.ca.authority.CaInitializer;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.authority.Ttl;
@@ -11,40 +11,30 @@ import io.gatehouse.ca.db.RevocationReason;
 import io.gatehouse.ca.issue.Issuer;
 import io.gatehouse.ca.issue.LeafFiles;
 import io.gatehouse.ca.issue.Renewer;
-import io.gatehouse.ca.token.TokenMinter;
-import io.gatehouse.pki.identity.SpiffeId;
-import java.security.KeyPair;
-import java.time.Instant;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
+import io.gatehouse.ca.token.TokenMinter;
+import io.gatehouse.pki.identity.SpiffeId;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestCerts;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.Reader;
-import java.io.StringWriter;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
+import java.security.KeyPair;
 import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
-import javax.net.ssl.X509KeyManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
@@ -287,9 +277,8 @@ public final class RealCa implements AutoCloseable {
   /** A client TLS context trusting the CA chain and presenting {@code identity} (null: none). */
   public SSLContext clientContext(Identity identity) {
     try {
-      KeyManager[] keyManagers = identity == null
-          ? null : keyManagerFactory(identity.chain(), identity.key()).getKeyManagers();
-      return context(keyManagers);
+      return PemSslContexts.of(readCertificates(chainPem()),
+          identity == null ? null : identity.chain(), identity == null ? null : identity.key());
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -302,44 +291,21 @@ public final class RealCa implements AutoCloseable {
    */
   public SSLContext clientContextPresenting(List<X509Certificate> chain, PrivateKey key) {
     try {
-      X509KeyManager keys = (X509KeyManager) keyManagerFactory(chain, key).getKeyManagers()[0];
-      return context(new KeyManager[] {new AlwaysPresent(keys)});
+      return PemSslContexts.of(readCertificates(chainPem()),
+          new KeyManager[] {new AlwaysPresent(chain, key)});
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
   }
 
-  private SSLContext context(KeyManager[] keyManagers) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    int i = 0;
-    for (X509Certificate c : readCertificates(chainPem())) {
-      trust.setCertificateEntry("ca-" + i++, c);
-    }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keyManagers, tmf.getTrustManagers(), new SecureRandom());
-    return context;
-  }
-
-  private static KeyManagerFactory keyManagerFactory(List<X509Certificate> chain, PrivateKey key)
-      throws Exception {
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    char[] password = "test".toCharArray();
-    keys.setKeyEntry(ALIAS, key, password, chain.toArray(X509Certificate[]::new));
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, password);
-    return kmf;
-  }
-
   /** Answers every client-alias question with the one entry, ignoring the server's CA list. */
   private static final class AlwaysPresent extends X509ExtendedKeyManager {
-    private final X509KeyManager keys;
+    private final X509Certificate[] chain;
+    private final PrivateKey key;
 
-    AlwaysPresent(X509KeyManager keys) {
-      this.keys = keys;
+    AlwaysPresent(List<X509Certificate> chain, PrivateKey key) {
+      this.chain = chain.toArray(X509Certificate[]::new);
+      this.key = key;
     }
 
     @Override
@@ -369,12 +335,12 @@ public final class RealCa implements AutoCloseable {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-      return keys.getCertificateChain(alias);
+      return ALIAS.equals(alias) ? chain.clone() : null;
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-      return keys.getPrivateKey(alias);
+      return ALIAS.equals(alias) ? key : null;
     }
   }
 
@@ -407,14 +373,6 @@ public final class RealCa implements AutoCloseable {
 
   /** All certificates in a PEM file. */
   public static List<X509Certificate> readCertificates(Path file) {
-    try (InputStream in = Files.newInputStream(file)) {
-      List<X509Certificate> certs = new ArrayList<>();
-      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        certs.add((X509Certificate) c);
-      }
-      return certs;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestCerts.read(file);
   }
 }

@@ -2,25 +2,11 @@ package io.gatehouse.transport.auth.cert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.math.BigInteger;
+import io.gatehouse.testing.TestCerts;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -76,32 +62,12 @@ class TrustedIssuersTest {
 
   private static X509Certificate cert(X500Name issuer, KeyPair issuerKeys, X500Name subject,
       KeyPair subjectKeys, boolean ca) {
-    try {
-      Instant now = Instant.now();
-      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer,
-          new BigInteger(128, new SecureRandom()).setBit(127),
-          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))),
-          subject, subjectKeys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(ca
-          ? KeyUsage.keyCertSign | KeyUsage.cRLSign : KeyUsage.digitalSignature));
-      b.addExtension(Extension.subjectKeyIdentifier, false,
-          utils.createSubjectKeyIdentifier(subjectKeys.getPublic()));
-      return new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    TestCerts b = TestCerts.issuedBy(issuer, issuerKeys.getPrivate()).subject(subject)
+        .keys(subjectKeys);
+    return (ca ? b.ca() : b.leaf()).keyIdentifiers().build();
   }
 
   private static KeyPair keys() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestCerts.ecKey();
   }
 }

@@ -11,11 +11,12 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import io.gatehouse.pki.tls.PemSslContexts;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,13 +28,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -202,16 +200,7 @@ class PlainHttpJwksTest {
   /** A server TLS context with a certificate for localhost/127.0.0.1 from {@code pki}. */
   private static SSLContext serverContext(TestPki pki) throws Exception {
     TestPki.Issued server = pki.server();
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    char[] password = "test".toCharArray();
-    keys.setKeyEntry("server", server.key(), password,
-        new X509Certificate[] {server.certificate(), pki.root()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, password);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, new SecureRandom());
-    return context;
+    return PemSslContexts.of(List.of(), List.of(server.certificate(), pki.root()), server.key());
   }
 
   private static int freePort() throws IOException {

@@ -11,9 +11,9 @@ import static io.gatehouse.transport.auth.pipeline.AuthFixture.toolNames;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.pki.identity.RolesExtension;
-import io.gatehouse.pki.identity.SpiffeId;
 import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.testing.TestCerts;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.audit.AuditLog;
@@ -21,23 +21,18 @@ import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
-import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.modelcontextprotocol.client.McpSyncClient;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -45,17 +40,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -726,34 +712,25 @@ class CertificatePipelineTest {
     }
   }
 
-  private static KeyPair ecKeys() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
+  private static KeyPair ecKeys() {
+    return TestCerts.ecKey();
   }
 
-  private static byte[] viewerRoles() throws Exception {
-    return RolesExtension.toExtension(List.of("viewer")).getExtnValue().getOctets();
+  private static byte[] viewerRoles() {
+    return TestCerts.encodeRoles(List.of("viewer"));
   }
 
   /** A client certificate signed by the real issuing key, with EKU {@code eku} (null: none). */
   private static java.security.cert.X509Certificate custom(IssuerKey key, KeyPair keys, String name,
-      KeyPurposeId eku, byte[] rolesValue) throws Exception {
+      KeyPurposeId eku, byte[] rolesValue) {
     Instant now = Instant.now();
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(key.subject(),
-        new BigInteger(128, new java.security.SecureRandom()).setBit(127),
-        Date.from(now.minus(Duration.ofMinutes(1))), Date.from(now.plus(Duration.ofHours(1))),
-        new X500Name("CN=" + name), keys.getPublic());
-    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-    b.addExtension(Extension.authorityKeyIdentifier, false, key.authorityKeyIdentifier());
-    b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(
-        GeneralName.uniformResourceIdentifier,
-        SpiffeId.forClient(SpiffeId.DEFAULT_TRUST_DOMAIN, name).toUri())));
+    TestCerts b = TestCerts.issuedBy(key.subject(), null).subject("CN=" + name).keys(keys)
+        .validity(now.minus(Duration.ofMinutes(1)), now.plus(Duration.ofHours(1))).leaf()
+        .extension(Extension.authorityKeyIdentifier, false, key.authorityKeyIdentifier())
+        .spiffeClient(name).rawRoles(rolesValue);
     if (eku != null) {
-      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku));
+      b.extendedKeyUsage(eku);
     }
-    b.addExtension(new Extension(RolesExtension.ASN1_OID, false, new DEROctetString(rolesValue)));
-    return key.sign(b);
+    return key.sign(b.template());
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
@@ -13,18 +14,14 @@ import io.gatehouse.transport.testing.RealCa;
 import io.gatehouse.transport.testing.TestServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -33,18 +30,12 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
 import org.bouncycastle.cert.ocsp.CertificateStatus;
 import org.bouncycastle.cert.ocsp.OCSPReq;
@@ -233,44 +224,22 @@ class ForgedChainTest {
     final X509Certificate delegatedResponder;
 
     Attacker(X509Certificate realIntermediate) throws Exception {
-      X500Name rootName = new X500Name("CN=Attacker Root");
-      X500Name realName = X500Name.getInstance(realIntermediate.getSubjectX500Principal().getEncoded());
-      JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-      root = sign(rootKeys.getPrivate(), builder(rootName, rootName, rootKeys, true)
-          .addExtension(Extension.subjectKeyIdentifier, false,
-              utils.createSubjectKeyIdentifier(rootKeys.getPublic())));
+      int caUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature;
+      root = TestCerts.selfSigned("CN=Attacker Root", rootKeys).ca(caUsage).keyIdentifiers()
+          .build();
       byte[] realSki = ASN1OctetString.getInstance(
           realIntermediate.getExtensionValue(Extension.subjectKeyIdentifier.getId())).getOctets();
-      forgedIntermediate = sign(rootKeys.getPrivate(), builder(rootName, realName, forgedKeys, true)
+      X500Name realName = X500Name.getInstance(realIntermediate.getSubjectX500Principal().getEncoded());
+      forgedIntermediate = TestCerts.issuedBy(root, rootKeys.getPrivate()).subject(realName)
+          .keys(forgedKeys).ca(caUsage)
           // Same name and same key identifier as the real intermediate: only the key differs.
-          .addExtension(Extension.subjectKeyIdentifier, false,
+          .extension(Extension.subjectKeyIdentifier, false,
               SubjectKeyIdentifier.getInstance(realSki))
-          .addExtension(Extension.authorityKeyIdentifier, false,
-              utils.createAuthorityKeyIdentifier(rootKeys.getPublic())));
-      delegatedResponder = sign(forgedKeys.getPrivate(),
-          builder(realName, new X500Name("CN=Gatehouse OCSP Responder"), responderKeys, false)
-              .addExtension(Extension.extendedKeyUsage, false,
-                  new ExtendedKeyUsage(KeyPurposeId.id_kp_OCSPSigning)));
-    }
-
-    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject,
-        KeyPair keys, boolean ca) throws Exception {
-      Instant now = Instant.now();
-      X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer,
-          new BigInteger(128, new SecureRandom()).setBit(127),
-          Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))),
-          subject, keys.getPublic());
-      b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(ca
-          ? KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature
-          : KeyUsage.digitalSignature));
-      return b;
-    }
-
-    private static X509Certificate sign(PrivateKey key, X509v3CertificateBuilder b)
-        throws Exception {
-      return new JcaX509CertificateConverter().getCertificate(
-          b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+          .extension(Extension.authorityKeyIdentifier, false,
+              new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(rootKeys.getPublic()))
+          .build();
+      delegatedResponder = TestCerts.issuedBy(realName, forgedKeys.getPrivate())
+          .subject("CN=Gatehouse OCSP Responder").keys(responderKeys).leaf().ocspSigning().build();
     }
   }
 
@@ -331,12 +300,6 @@ class ForgedChainTest {
   }
 
   private static KeyPair ecKeys() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return TestCerts.ecKey();
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.pki.identity.RolesExtension;
+import io.gatehouse.testing.TestCerts;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
@@ -21,26 +22,17 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,17 +81,17 @@ class TlsAttackTest {
     // alice's certificate, re-made with role admin and signed by a key that is not the CA's, but
     // naming our intermediate as issuer (same issuer DN, same AKI): only the signature differs.
     X509CertificateHolder real = new JcaX509CertificateHolder(alice.certificate());
-    X509v3CertificateBuilder forged = new X509v3CertificateBuilder(real.getIssuer(),
-        real.getSerialNumber(), real.getNotBefore(), real.getNotAfter(), real.getSubject(),
-        real.getSubjectPublicKeyInfo());
+    KeyPair rogue = ecKeys();
+    TestCerts forged = TestCerts.issuedBy(real.getIssuer(), rogue.getPrivate())
+        .serial(real.getSerialNumber())
+        .validity(real.getNotBefore().toInstant(), real.getNotAfter().toInstant())
+        .subject(real.getSubject()).publicKey(alice.certificate().getPublicKey());
     for (Object oid : real.getExtensionOIDs()) {
       Extension e = real.getExtension((org.bouncycastle.asn1.ASN1ObjectIdentifier) oid);
-      forged.addExtension(e.getExtnId().equals(RolesExtension.ASN1_OID)
+      forged.extension(e.getExtnId().equals(RolesExtension.ASN1_OID)
           ? RolesExtension.toExtension(List.of("admin")) : e);
     }
-    KeyPair rogue = ecKeys();
-    X509Certificate forgedCert = new JcaX509CertificateConverter().getCertificate(
-        forged.build(new JcaContentSignerBuilder("SHA256withECDSA").build(rogue.getPrivate())));
+    X509Certificate forgedCert = forged.build();
     assertRefusedThenServed(
         ca.clientContextPresenting(List.of(forgedCert, ca.issuerKey().certificate()), alice.key()),
         "untrusted");
@@ -109,12 +101,9 @@ class TlsAttackTest {
   void selfSignedClientCertificateIsRefused() throws Exception {
     KeyPair keys = ecKeys();
     Instant now = Instant.now();
-    X500Name name = new X500Name("CN=alice");
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
-        Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)), name, keys.getPublic());
-    b.addExtension(RolesExtension.toExtension(List.of("admin")));
-    X509Certificate self = new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+    X509Certificate self = TestCerts.selfSigned("CN=alice", keys).serial(BigInteger.TEN)
+        .validity(now.minusSeconds(60), now.plusSeconds(3600))
+        .extension(RolesExtension.toExtension(List.of("admin"))).build();
     assertRefusedThenServed(ca.clientContextPresenting(List.of(self), keys.getPrivate()), "untrusted");
   }
 
@@ -124,15 +113,14 @@ class TlsAttackTest {
     KeyPair keys = ecKeys();
     IssuerKey issuer = ca.issuerKey();
     X509CertificateHolder template = new JcaX509CertificateHolder(alice.certificate());
-    X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer.subject(),
-        new BigInteger(128, new SecureRandom()).setBit(127), Date.from(Instant.now().minusSeconds(60)),
-        Date.from(Instant.now().plusSeconds(3600)), new X500Name("CN=subca"), keys.getPublic());
-    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    TestCerts b = TestCerts.issuedBy(issuer.subject(), null).subject("CN=subca").keys(keys)
+        .validity(Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600))
+        .extension(Extension.basicConstraints, true, new BasicConstraints(true));
     for (var oid : List.of(Extension.extendedKeyUsage, Extension.subjectAlternativeName,
         Extension.authorityKeyIdentifier, RolesExtension.ASN1_OID)) {
-      b.addExtension(template.getExtension(oid));
+      b.extension(template.getExtension(oid));
     }
-    X509Certificate subCa = issuer.sign(b);
+    X509Certificate subCa = issuer.sign(b.template());
     SSLContext tls =
         ca.clientContextPresenting(List.of(subCa, issuer.certificate()), keys.getPrivate());
     // Refused at the handshake (the trust manager) or with 401 (the authenticator): never served.
@@ -285,9 +273,7 @@ class TlsAttackTest {
         .map(c -> c.getId().getTag("cause") + "=" + c.count()).toList().toString();
   }
 
-  private static KeyPair ecKeys() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-    g.initialize(new ECGenParameterSpec("secp256r1"));
-    return g.generateKeyPair();
+  private static KeyPair ecKeys() {
+    return TestCerts.ecKey();
   }
 }
