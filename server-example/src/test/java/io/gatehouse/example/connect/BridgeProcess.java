@@ -81,7 +81,7 @@ final class BridgeProcess implements AutoCloseable {
 
   /** Sends a request and returns the frame with its id (server notifications in between are skipped). */
   JsonNode request(int id, String method, String paramsJson) throws Exception {
-    return request(id, method, paramsJson, Duration.ofSeconds(30));
+    return request(id, method, paramsJson, Duration.ofSeconds(60));
   }
 
   JsonNode request(int id, String method, String paramsJson, Duration timeout) throws Exception {
@@ -117,7 +117,7 @@ final class BridgeProcess implements AutoCloseable {
 
   /** initialize + notifications/initialized, as a host does. */
   JsonNode initialize() throws Exception {
-    return initialize(Duration.ofSeconds(30));
+    return initialize(Duration.ofSeconds(120));   // a child JVM on a loaded machine
   }
 
   /** initialize (waiting up to {@code timeout}: the child JVM starts first) + notifications/initialized. */
