@@ -243,6 +243,23 @@ class ConnectBridgeTest {
 
   @Test
   void typescriptSdkStdioClientListsToolsCallsWhoamiAndGetsTheForbiddenError() throws Exception {
+    JsonNode report = typescriptSdkClient(argsFor("bob"));
+    List<String> tools = new ArrayList<>();
+    report.path("tools").forEach(t -> tools.add(t.asString()));
+    assertThat(tools).contains("whoami", "projects.create_task").doesNotContain("crm.get_customer");
+    assertThat(report.path("whoami").path("principal").asString("")).endsWith("/client/bob");
+    assertThat(report.path("whoami").path("auth_method").asString("")).isEqualTo("certificate");
+    assertThat(report.path("forbidden").path("code").asInt()).isEqualTo(Bridge.FORBIDDEN);
+    assertThat(report.path("forbidden").path("message").asString(""))
+        .contains("tool 'crm.get_customer' is not permitted");
+  }
+
+  /**
+   * Runs {@code ts-sdk-client.mjs} (the MCP TypeScript SDK's stdio client) against the bridge
+   * started with {@code bridgeArgs}; its report (tools, whoami, the forbidden error, resources and
+   * prompts when offered), or a failure with what the client saw.
+   */
+  static JsonNode typescriptSdkClient(List<String> bridgeArgs) throws Exception {
     Path prefix = Path.of("target", "node-mcp").toAbsolutePath();
     requireNpm();
     if (!Files.isDirectory(prefix.resolve("node_modules/@modelcontextprotocol/sdk"))) {
@@ -258,7 +275,7 @@ class ConnectBridgeTest {
     }
     ProcessBuilder node = new ProcessBuilder("node", script.toString());
     node.environment().put("GATEHOUSE_CONNECT_COMMAND",
-        BridgeProcess.JSON.writeValueAsString(BridgeProcess.command(argsFor("bob"))));
+        BridgeProcess.JSON.writeValueAsString(BridgeProcess.command(bridgeArgs)));
     node.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process process = node.start();
     process.getOutputStream().close();
@@ -266,14 +283,7 @@ class ConnectBridgeTest {
     assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
     JsonNode report = BridgeProcess.JSON.readTree(output);
     assertThat(report.has("failure")).as(output).isFalse();
-    List<String> tools = new ArrayList<>();
-    report.path("tools").forEach(t -> tools.add(t.asString()));
-    assertThat(tools).contains("whoami", "projects.create_task").doesNotContain("crm.get_customer");
-    assertThat(report.path("whoami").path("principal").asString("")).endsWith("/client/bob");
-    assertThat(report.path("whoami").path("auth_method").asString("")).isEqualTo("certificate");
-    assertThat(report.path("forbidden").path("code").asInt()).isEqualTo(Bridge.FORBIDDEN);
-    assertThat(report.path("forbidden").path("message").asString(""))
-        .contains("tool 'crm.get_customer' is not permitted");
+    return report;
   }
 
   /** npm and node, or a loud skip (a failure when CI=true). */

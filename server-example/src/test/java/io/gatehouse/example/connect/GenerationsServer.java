@@ -46,8 +46,25 @@ final class GenerationsServer implements AutoCloseable {
     return start(demoConfig, false);
   }
 
+  /**
+   * Certificates requested (and bound to tokens) but not identities by themselves: only a bearer
+   * token whose {@code cnf} matches the connection's certificate is admitted, the setting of a
+   * TLS-terminating path (docs/authentication.md). {@code port} is fixed because the token's
+   * audience is the server's URL, which must be known before it starts.
+   */
+  static GenerationsServer tokenOnly(Path demoConfig, int port) {
+    return start(demoConfig, true, Map.of("GATEHOUSE_SERVER_PORT", String.valueOf(port),
+        "GATEHOUSE_AUTH_CERTIFICATE_ENABLED", "false",
+        "GATEHOUSE_SERVER_TLS_CLIENT_AUTH", "optional",
+        "GATEHOUSE_AUTH_RESOURCE", "https://localhost:" + port + "/mcp"));
+  }
+
   private static GenerationsServer start(Path demoConfig, boolean modern) {
-    ServerConfig config = ServerConfig.load(demoConfig, Map.of("GATEHOUSE_SERVER_PORT", "0"));
+    return start(demoConfig, modern, Map.of("GATEHOUSE_SERVER_PORT", "0"));
+  }
+
+  private static GenerationsServer start(Path demoConfig, boolean modern, Map<String, String> env) {
+    ServerConfig config = ServerConfig.load(demoConfig, env);
     ExampleTools example = new ExampleTools();
     Gatehouse.Builder builder = Gatehouse.server(config.server())
         .tools(example.specifications())
