@@ -544,7 +544,8 @@ class ConnectBridgeTest {
       });
     }
     String tools = runDocumented(cli, command);
-    assertThat(tools).contains("\"whoami\"").contains("projects.create_task").doesNotContain("crm.get_customer");
+    // alice is the demo's manager: whoami and the CRM tool she calls in the demo.
+    assertThat(tools).contains("\"whoami\"").contains("\"crm.update_opportunity\"");
     int method = command.indexOf("tools/list");
     assertThat(method).isPositive();
     List<String> whoami = new ArrayList<>(command);
@@ -554,11 +555,11 @@ class ConnectBridgeTest {
     assertThat(who).contains("/client/alice").containsPattern("\"auth_method\"\\s*:\\s*\"certificate\"");
   }
 
-  /** The first command block of docs/clients.md that starts with npx …inspector --cli, as words. */
+  /** The first code line of docs/clients.md that starts with npx …inspector --cli, to the block's end, as words. */
   static List<String> documentedInspectorCommand() throws Exception {
     String doc = Files.readString(Path.of("..", "docs", "clients.md"));
-    int start = doc.indexOf("npx @modelcontextprotocol/inspector --cli");
-    assertThat(start).as("docs/clients.md has the Inspector command").isNotNegative();
+    int start = doc.indexOf("\nnpx @modelcontextprotocol/inspector --cli") + 1;   // a line of a code block
+    assertThat(start).as("docs/clients.md has the Inspector command").isPositive();
     int end = doc.indexOf("```", start);
     String block = doc.substring(start, end).replace("\\\n", " ");
     return List.of(block.strip().split("\\s+"));
