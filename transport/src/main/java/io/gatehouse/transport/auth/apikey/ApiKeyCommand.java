@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.apikey;
 
+import io.gatehouse.ca.identity.SpiffeId;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -90,11 +91,25 @@ public final class ApiKeyCommand implements Runnable {
     @Option(names = "--json", description = "Print id, name, roles and key as JSON.")
     boolean json;
 
+    @Option(names = "--spiffe-id", paramLabel = "ID", description = "Authenticate as this"
+        + " SPIFFE ID (the same principal as the certificate naming it), e.g."
+        + " spiffe://gatehouse.local/client/alice; default: the key's own id.")
+    String spiffeId;
+
+    @Option(names = "--trust-domain", paramLabel = "DOMAIN", defaultValue = SpiffeId.DEFAULT_TRUST_DOMAIN,
+        description = "The trust domain --spiffe-id must be in (ca init --trust-domain;"
+            + " default: ${DEFAULT-VALUE}).")
+    String trustDomain;
+
     @Override
     void run(ApiKeyStore store, PrintWriter out) throws IOException {
       CreatedKey created;
       try {
-        created = store.create(name, roles);
+        if (spiffeId != null && !spiffeId.startsWith("spiffe://" + trustDomain + "/")) {
+          throw new IllegalArgumentException("--spiffe-id " + spiffeId
+              + " is not in trust domain " + trustDomain + " (see --trust-domain)");
+        }
+        created = store.create(name, roles, spiffeId);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -109,9 +124,10 @@ public final class ApiKeyCommand implements Runnable {
       spec.commandLine()
           .getErr()
           .printf(
-              "Created API key %s (name %s, roles %s) in %s.%nThe key is shown only this once;"
+              "Created API key %s (name %s, roles %s%s) in %s.%nThe key is shown only this once;"
                   + " send it as header X-API-Key.%n",
-              r.id(), r.name(), String.join(",", r.roles()), store.file());
+              r.id(), r.name(), String.join(",", r.roles()),
+              r.spiffeId() == null ? "" : ", principal " + r.spiffeId(), store.file());
     }
   }
 
@@ -127,12 +143,13 @@ public final class ApiKeyCommand implements Runnable {
         out.println(JSON.writeValueAsString(keys.stream().map(ApiKeyCommand::view).toList()));
         return;
       }
-      String format = "%-16s  %-20s  %-24s  %-20s  %s%n";
-      out.printf(format, "ID", "NAME", "ROLES", "CREATED", "STATUS");
+      String format = "%-16s  %-20s  %-24s  %-20s  %-28s  %s%n";
+      out.printf(format, "ID", "NAME", "ROLES", "CREATED", "STATUS", "PRINCIPAL");
       for (ApiKeyRecord r : keys) {
         out.printf(
             format, r.id(), r.name(), String.join(",", r.roles()), r.created(),
-            r.revoked() ? "revoked " + r.revokedAt() : "active");
+            r.revoked() ? "revoked " + r.revokedAt() : "active",
+            r.spiffeId() != null ? r.spiffeId() : r.id());
       }
     }
   }
@@ -159,6 +176,9 @@ public final class ApiKeyCommand implements Runnable {
     view.put("id", r.id());
     view.put("name", r.name());
     view.put("roles", r.roles());
+    if (r.spiffeId() != null) {
+      view.put("spiffeId", r.spiffeId());
+    }
     view.put("created", r.created().toString());
     view.put("revoked", r.revoked());
     view.put("revokedAt", r.revokedAt() == null ? null : r.revokedAt().toString());

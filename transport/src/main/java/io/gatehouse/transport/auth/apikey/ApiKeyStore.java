@@ -2,6 +2,7 @@ package io.gatehouse.transport.auth.apikey;
 
 import io.gatehouse.ca.identity.IdentityFormatException;
 import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.ca.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -116,6 +117,22 @@ public final class ApiKeyStore {
    * @throws IllegalArgumentException for an invalid name or role
    */
   public CreatedKey create(String name, Collection<String> roles) throws IOException {
+    return create(name, roles, null);
+  }
+
+  /**
+   * Creates a key that authenticates as {@code spiffeId} (the principal of the certificate that
+   * names it), or as its own id when {@code spiffeId} is null.
+   *
+   * @throws IllegalArgumentException for an invalid name, role or SPIFFE ID
+   */
+  public CreatedKey create(String name, Collection<String> roles, String spiffeId)
+      throws IOException {
+    if (spiffeId != null) {
+      spiffeIdProblem(spiffeId).ifPresent(p -> {
+        throw new IllegalArgumentException(p);
+      });
+    }
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "invalid key name: use 1-64 letters, digits, '.', '_', '@' or '-', starting with a"
@@ -131,7 +148,8 @@ public final class ApiKeyStore {
             clock.instant().truncatedTo(ChronoUnit.SECONDS),
             false,
             null,
-            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)));
+            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)),
+            spiffeId);
     update(keys -> {
       if (keys.containsKey(record.id())) {
         throw new IllegalStateException("key id collision; run the command again");
@@ -255,7 +273,22 @@ public final class ApiKeyStore {
     } catch (IllegalArgumentException e) {
       return "key " + r.id() + ": " + e.getMessage();
     }
+    if (r.spiffeId() != null) {
+      return spiffeIdProblem(r.spiffeId()).map(p -> "key " + r.id() + ": " + p).orElse(null);
+    }
     return null;
+  }
+
+  /** Why {@code spiffeId} cannot name a key's principal, if it cannot (canonical form only). */
+  static java.util.Optional<String> spiffeIdProblem(String spiffeId) {
+    try {
+      if (!SpiffeId.parse(spiffeId).toUri().equals(spiffeId)) {
+        return java.util.Optional.of("SPIFFE ID " + spiffeId + " is not in canonical form");
+      }
+      return java.util.Optional.empty();
+    } catch (IdentityFormatException e) {
+      return java.util.Optional.of("invalid SPIFFE ID: " + e.getMessage());
+    }
   }
 
   private static List<String> validRoles(Collection<String> roles) {

@@ -113,4 +113,61 @@ class ApiKeyCommandTest {
     assertThat(list.fileOption.file).isEqualTo(Path.of("certs/apikeys.json"));
     assertThat(List.of(ApiKeyStore.DEFAULT_FILE)).containsExactly(Path.of("certs", "apikeys.json"));
   }
+
+  /**
+   * Issue 16: {@code --spiffe-id} binds a key to a SPIFFE ID of the trust domain, so the key's
+   * principal is the certificate's; another trust domain or a malformed ID is a usage error.
+   */
+  @Test
+  void aKeyCanNameASpiffeIdOfItsTrustDomainOnly() throws Exception {
+    String file = dir.resolve("apikeys.json").toString();
+    String alice = "spiffe://gatehouse.local/client/alice";
+    Run bound = run("create", "--file", file, "--name", "alice-ci", "--role", "viewer",
+        "--spiffe-id", alice);
+    assertThat(bound.exit()).as(bound.err()).isZero();
+    assertThat(bound.err()).contains("principal " + alice);
+    String key = bound.out().strip();
+    AuthResult result = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)), "gatehouse.local")
+        .authenticate(AuthRequest.builder().header("X-API-Key", key).build());
+    assertThat(result).isInstanceOf(AuthResult.Authenticated.class);
+    io.gatehouse.transport.auth.Principal principal = ((AuthResult.Authenticated) result).principal();
+    assertThat(principal.id()).isEqualTo(alice);
+    assertThat(principal.method()).isEqualTo(io.gatehouse.transport.auth.AuthMethod.API_KEY);
+    assertThat(principal.credentialId()).isEqualTo(key.substring(3, 19));
+
+    Run foreign = run("create", "--file", file, "--name", "x", "--role", "viewer",
+        "--spiffe-id", "spiffe://evil.example/client/alice");
+    assertThat(foreign.exit()).isEqualTo(2);
+    assertThat(foreign.err()).contains("is not in trust domain gatehouse.local");
+    for (String malformed : List.of("spiffe://gatehouse.local/client/../alice",
+        "spiffe://gatehouse.local/client/alice/", "spiffe://gatehouse.local:443/client/alice",
+        "spiffe://gatehouse.local/client/alice#x")) {
+      Run refused = run("create", "--file", file, "--name", "x", "--role", "viewer",
+          "--spiffe-id", malformed);
+      assertThat(refused.exit()).as(malformed).isEqualTo(2);
+      assertThat(refused.err()).as(malformed).containsAnyOf("invalid SPIFFE ID", "not in trust domain");
+    }
+    Run otherDomain = run("create", "--file", file, "--name", "bob-ci", "--role", "viewer",
+        "--spiffe-id", "spiffe://corp.example/client/bob", "--trust-domain", "corp.example");
+    assertThat(otherDomain.exit()).as(otherDomain.err()).isZero();
+    // A server whose trust domain is gatehouse.local refuses it all the same.
+    AuthResult outside = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)), "gatehouse.local")
+        .authenticate(AuthRequest.builder().header("X-API-Key", otherDomain.out().strip()).build());
+    assertThat(outside).isInstanceOf(AuthResult.Rejected.class);
+    assertThat(((AuthResult.Rejected) outside).reason()).contains("outside trust domain gatehouse.local");
+
+    Run unbound = run("create", "--file", file, "--name", "plain", "--role", "viewer");
+    assertThat(run("list", "--file", file).out()).contains("PRINCIPAL", alice,
+        "spiffe://corp.example/client/bob");
+    JsonNode listed = JsonMapper.builder().build().readTree(run("list", "--file", file, "--json").out());
+    assertThat(listed).hasSize(3);
+    assertThat(listed.get(0).get("spiffeId").asString()).isEqualTo(alice);
+    assertThat(listed.get(2).has("spiffeId")).isFalse();
+    // Unbound keys are written without the field: files without bound keys keep their shape.
+    assertThat(Files.readString(Path.of(file)).split("spiffeId", -1)).hasSize(3);
+    assertThat(new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)))
+        .authenticate(AuthRequest.builder().header("X-API-Key", unbound.out().strip()).build()))
+        .isInstanceOfSatisfying(AuthResult.Authenticated.class,
+            a -> assertThat(a.principal().id()).isEqualTo(unbound.out().strip().substring(3, 19)));
+  }
 }
