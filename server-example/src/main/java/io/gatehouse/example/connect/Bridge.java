@@ -131,11 +131,6 @@ final class Bridge {
     }
   }
 
-  /** True when the server offered 2026-07-28 and the bridge speaks it. */
-  boolean speaksModern() {
-    return modern;
-  }
-
   /** Relays until {@code in} ends, then ends the session. */
   void run(InputStream in) throws IOException, InterruptedException {
     BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
