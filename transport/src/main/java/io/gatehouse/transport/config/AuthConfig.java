@@ -276,7 +276,7 @@ public record AuthConfig(
       issuers = issuers == null ? List.of() : List.copyOf(issuers);
       localCaAuthorizationServer = localCaAuthorizationServer != null && localCaAuthorizationServer;
       if (localCaTrustDomain != null
-          && !io.gatehouse.ca.identity.SpiffeId.isValidTrustDomain(localCaTrustDomain)) {
+          && !io.gatehouse.pki.identity.SpiffeId.isValidTrustDomain(localCaTrustDomain)) {
         throw new IllegalArgumentException(
             "auth.jwt.localCaTrustDomain is not a valid trust domain: " + localCaTrustDomain);
       }

@@ -1,8 +1,11 @@
 package io.gatehouse.transport.auth.apikey;
 
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.RoleNames;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.PkiException;
+import io.gatehouse.pki.files.SecureFiles;
+
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.RoleNames;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -326,16 +329,12 @@ public final class ApiKeyStore {
     }
   }
 
+  /** Through the one atomic 0600 writer ({@link SecureFiles#writeSecret}): the key file holds hashes only, but who may log in is a secret too. */
   private void writeAtomically(Path dir, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(dir, ".apikeys-", ".tmp", privateFile());
     try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        out.write(ByteBuffer.wrap(bytes));
-        out.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+      SecureFiles.writeSecret(file, bytes);
+    } catch (PkiException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 

@@ -191,6 +191,23 @@ public final class GatehouseAuth implements AutoCloseable {
   }
 
   /**
+   * Who sees and gets an MCP prompt on the 2026-07-28 path: the caller in the transport context
+   * is granted it by the policy in force ({@code prompts}); no principal, nothing visible.
+   */
+  public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
+      promptVisibility() {
+    return (context, name) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+        .principal(context).map(p -> policy.current().mayGetPrompt(p, name)).orElse(false);
+  }
+
+  /** Like {@link #promptVisibility()} for MCP resource URIs ({@code resource_uris}). */
+  public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
+      resourceVisibility() {
+    return (context, uri) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+        .principal(context).map(p -> policy.current().mayReadResource(p, uri)).orElse(false);
+  }
+
+  /**
    * Serves {@code GET /metrics} from {@code scrape} (e.g. {@code prometheusRegistry::scrape}) to
    * principals granted the {@code metrics} resource. Call before {@link #install}.
    */

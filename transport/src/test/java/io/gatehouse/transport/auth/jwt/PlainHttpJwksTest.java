@@ -13,7 +13,7 @@ import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -17,7 +17,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.OidcProvider;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpSyncClient;
 import java.nio.file.Path;

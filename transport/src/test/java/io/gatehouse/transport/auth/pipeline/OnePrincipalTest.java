@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.gatehouse.ca.est.EstService;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
-import io.gatehouse.transport.auth.apikey.ApiKeyCommand;
 import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
@@ -16,8 +15,6 @@ import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpSyncClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -36,7 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -81,8 +77,8 @@ class OnePrincipalTest {
     alice = ca.client("alice", "viewer");
 
     Path keys = dir.resolve("apikeys.json");
-    aliceKey = apikey("create", "--file", keys.toString(), "--name", "alice-ci", "--role", "viewer",
-        "--spiffe-id", ALICE);
+    // The CLI (app module, ApiKeyCommandTest) calls this same store method after its own checks.
+    aliceKey = ApiKeyStore.open(keys).create("alice-ci", List.of("viewer"), ALICE).key();
     // Written past the CLI's check, as a hand-edited file could be: the server refuses it.
     foreignKey = ApiKeyStore.open(keys).create("mallory", List.of("viewer"),
         "spiffe://evil.example/client/alice").key();
@@ -120,17 +116,6 @@ class OnePrincipalTest {
         // keep closing the rest
       }
     }
-  }
-
-  /** {@code gatehouse apikey …}; the key printed on stdout. */
-  static String apikey(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new ApiKeyCommand());
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    assertThat(cli.execute(args)).as(err.toString()).isZero();
-    return out.toString().strip();
   }
 
   /** The principal whoami reports for one call with {@code tls} and {@code headers}. */
