@@ -658,8 +658,8 @@ final class Bridge {
 
   private ErrorReport refusal(int status, HttpResponse<?> response, byte[] body, JsonNode request) {
     String description = description(body);
-    String tool = "tools/call".equals(request.path("method").asString(""))
-        ? request.path("params").path("name").asString("") : "";
+    String method = request.path("method").asString("");
+    String tool = "tools/call".equals(method) ? request.path("params").path("name").asString("") : "";
     switch (status) {
       case 401: {
         X509Certificate current = currentCertificate.get();
@@ -669,10 +669,16 @@ final class Bridge {
             + (description.isEmpty() ? "" : ": " + description)
             + "; it may be expired or revoked: renew it or enroll again", data(status, null));
       }
-      case 403:
-        return new ErrorReport(FORBIDDEN, tool.isEmpty()
+      case 403: {
+        // 2026-07-28 also authorizes prompts and resources by name (docs/authorization.md).
+        String what = !tool.isEmpty() ? "tool '" + tool + "'"
+            : "prompts/get".equals(method) ? "prompt '" + printable(request.path("params").path("name").asString("")) + "'"
+            : "resources/read".equals(method) ? "resource '" + printable(request.path("params").path("uri").asString("")) + "'"
+            : null;
+        return new ErrorReport(FORBIDDEN, what == null
             ? "not permitted by the Gatehouse server" + (description.isEmpty() ? "" : ": " + description)
-            : "tool '" + tool + "' is not permitted for this certificate's roles", data(status, null));
+            : what + " is not permitted for this certificate's roles", data(status, null));
+      }
       case 429: {
         String retry = response.headers().firstValue("Retry-After").orElse("");
         Long seconds = retry.matches("\\d{1,9}") ? Long.valueOf(retry) : null;
@@ -684,6 +690,12 @@ final class Bridge {
         return new ErrorReport(HTTP_ERROR, "the Gatehouse server answered HTTP " + status
             + (description.isEmpty() ? "" : ": " + description), data(status, null));
     }
+  }
+
+  /** Printable ASCII, at most 200 characters (a name from the host, echoed in a message). */
+  private static String printable(String text) {
+    String clean = text.replaceAll("[^\\x20-\\x7E]", "?");
+    return clean.substring(0, Math.min(200, clean.length()));
   }
 
   /** The server's {@code error_description} (or JSON-RPC error message), printable and bounded. */

@@ -38,6 +38,7 @@ class ConnectGenerationsTest {
   static Path certs;
   static GenerationsServer both;
   static GenerationsServer legacyOnly;
+  static Path policy;
 
   @BeforeAll
   static void start() {
@@ -46,8 +47,13 @@ class ConnectGenerationsTest {
     demo = new Demo(new Demo.Options(certs, 0, 0, Map.of()), new PrintWriter(output, true));
     assertThat(demo.run().steps()).filteredOn(s -> s.number() <= 3).hasSize(3)
         .as(output.toString()).allMatch(Demo.Step::ok);
-    both = GenerationsServer.both(demo.serverConfigFile());
-    legacyOnly = GenerationsServer.legacyOnly(demo.serverConfigFile());
+    try {
+      policy = GenerationsServer.policy(demo.policyFile(), work.resolve("generations-policy.yaml"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    both = GenerationsServer.both(demo.serverConfigFile(), policy);
+    legacyOnly = GenerationsServer.legacyOnly(demo.serverConfigFile(), policy);
   }
 
   @AfterAll
@@ -136,7 +142,7 @@ class ConnectGenerationsTest {
       bridge.initialize(SLOW_START);
       assertThat(bridge.request(2, "tools/list", "{}").has("result")).isTrue();
       Thread.sleep(2000);   // the bridge opens its stream after notifications/initialized
-      Files.writeString(demo.policyFile(), "\n# touched by ConnectGenerationsTest " + generation + "\n",
+      Files.writeString(policy, "\n# touched by ConnectGenerationsTest " + generation + "\n",
           StandardOpenOption.APPEND);
       JsonNode changed = bridge.awaitMethod("notifications/tools/list_changed", Duration.ofSeconds(30));
       assertThat(changed.has("id")).isFalse();

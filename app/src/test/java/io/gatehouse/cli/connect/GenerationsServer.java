@@ -11,9 +11,7 @@ import io.modelcontextprotocol.modern.server.feature.McpSyncPrompt;
 import io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository;
 import io.modelcontextprotocol.modern.server.feature.McpSyncResource;
 import io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository;
-import io.modelcontextprotocol.modern.server.feature.PromptsFeature;
 import io.modelcontextprotocol.modern.server.feature.PromptsPage;
-import io.modelcontextprotocol.modern.server.feature.ResourcesFeature;
 import io.modelcontextprotocol.modern.server.feature.ResourcesPage;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncPromptSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification;
@@ -38,12 +36,27 @@ final class GenerationsServer implements AutoCloseable {
     this.server = server;
   }
 
-  static GenerationsServer both(Path demoConfig) {
-    return start(demoConfig, true);
+  /**
+   * The demo's policy plus the grants 2026-07-28 needs for the prompt and the resource (policy
+   * {@code prompts} / {@code resource_uris}, docs/authorization.md), for every role through staff.
+   */
+  static Path policy(Path demoPolicy, Path copy) throws java.io.IOException {
+    String policy = java.nio.file.Files.readString(demoPolicy);
+    String staff = "    tools: [whoami]\n";
+    if (!policy.contains(staff)) {
+      throw new IllegalStateException("the demo policy changed: no staff role with tools: [whoami]");
+    }
+    java.nio.file.Files.writeString(copy, policy.replace(staff, staff + "    prompts: [" + PROMPT + "]\n"
+        + "    resource_uris: [\"gatehouse://example/*\"]\n"));
+    return copy;
   }
 
-  static GenerationsServer legacyOnly(Path demoConfig) {
-    return start(demoConfig, false);
+  static GenerationsServer both(Path demoConfig, Path policy) {
+    return start(demoConfig, true, Map.of("GATEHOUSE_SERVER_PORT", "0", "GATEHOUSE_AUTH_POLICY_FILE", policy.toString()));
+  }
+
+  static GenerationsServer legacyOnly(Path demoConfig, Path policy) {
+    return start(demoConfig, false, Map.of("GATEHOUSE_SERVER_PORT", "0", "GATEHOUSE_AUTH_POLICY_FILE", policy.toString()));
   }
 
   /**
@@ -59,10 +72,6 @@ final class GenerationsServer implements AutoCloseable {
         "GATEHOUSE_AUTH_RESOURCE", "https://localhost:" + port + "/mcp"));
   }
 
-  private static GenerationsServer start(Path demoConfig, boolean modern) {
-    return start(demoConfig, modern, Map.of("GATEHOUSE_SERVER_PORT", "0"));
-  }
-
   private static GenerationsServer start(Path demoConfig, boolean modern, Map<String, String> env) {
     ServerConfig config = ServerConfig.load(demoConfig, env);
     ExampleTools example = new ExampleTools();
@@ -74,8 +83,10 @@ final class GenerationsServer implements AutoCloseable {
             .prompts(prompt()));
     if (modern) {
       builder.modernTools(example.modernTools())
+          .modernPrompts(modernPrompts())
+          .modernResources(modernResources())
           .modern(m -> m.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
-              .builder("generations-test", "1").build()).features(modernFeatures()));
+              .builder("generations-test", "1").build()));
     }
     return new GenerationsServer(builder.start());
   }
@@ -105,12 +116,11 @@ final class GenerationsServer implements AutoCloseable {
             .build())).build());
   }
 
-  /** The same resource and prompt on 2026-07-28, converted through JSON so both paths answer alike. */
-  private static List<io.modelcontextprotocol.modern.server.McpFeature> modernFeatures() {
+  /** The same prompt on 2026-07-28, converted through JSON so both paths answer alike. */
+  private static McpSyncPromptRepository modernPrompts() {
     McpJsonMapper json = McpJsonDefaults.getMapper();
     SyncPromptSpecification prompt = prompt();
-    SyncResourceSpecification resource = resource();
-    McpSyncPromptRepository prompts = new McpSyncPromptRepository() {
+    return new McpSyncPromptRepository() {
       @Override
       public PromptsPage list(io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
         return PromptsPage.of(List.of(json.convertValue(prompt.prompt(), io.modelcontextprotocol.modern.McpSchema.Prompt.class)));
@@ -127,7 +137,13 @@ final class GenerationsServer implements AutoCloseable {
                 io.modelcontextprotocol.modern.McpSchema.GetPromptResult.class)));
       }
     };
-    McpSyncResourceRepository resources = new McpSyncResourceRepository() {
+  }
+
+  /** The same resource on 2026-07-28. */
+  private static McpSyncResourceRepository modernResources() {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    SyncResourceSpecification resource = resource();
+    return new McpSyncResourceRepository() {
       @Override
       public ResourcesPage list(io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
         return ResourcesPage.of(List.of(json.convertValue(resource.resource(), io.modelcontextprotocol.modern.McpSchema.Resource.class)));
@@ -143,6 +159,5 @@ final class GenerationsServer implements AutoCloseable {
             io.modelcontextprotocol.modern.McpSchema.ReadResourceResult.class)));
       }
     };
-    return List.of(PromptsFeature.ofSync(prompts), ResourcesFeature.ofSync(resources));
   }
 }
