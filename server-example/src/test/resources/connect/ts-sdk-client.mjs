@@ -20,6 +20,16 @@ try {
   } catch (e) {
     report.forbidden = { code: e.code, message: e.message };
   }
+  // Resources and prompts, when the server has them (ConnectGenerationsTest's servers do).
+  const capabilities = client.getServerCapabilities() ?? {};
+  if (capabilities.resources) {
+    report.resources = (await client.listResources()).resources.map((r) => r.uri);
+    report.resourceText = (await client.readResource({ uri: report.resources[0] })).contents[0].text;
+  }
+  if (capabilities.prompts) {
+    const prompt = (await client.listPrompts()).prompts[0].name;
+    report.prompt = (await client.getPrompt({ name: prompt, arguments: { name: "Ada" } })).messages[0].content.text;
+  }
 } catch (e) {
   report.failure = String(e && e.stack ? e.stack : e);
 } finally {

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.concurrent.Callable;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "connect", mixinStandardHelpOptions = true,
     description = {"A local stdio MCP server that relays to a Gatehouse MCP server over mutual TLS, so"
         + " hosts that cannot present a client certificate (Claude Desktop, VS Code, Cursor, the MCP"
-        + " Inspector) use yours. The host starts it; stdout carries only JSON-RPC, logs go to stderr.",
+        + " Inspector) use yours. The host starts it; stdout carries only JSON-RPC, logs go to stderr."
+        + " It speaks MCP 2026-07-28 to a server that offers it, else 2025-xx with a session.",
         "The key file must be 0600. With --renew-from the certificate renews itself over EST at two thirds"
             + " of its lifetime; the host's session continues. Configs for each host: docs/clients.md."})
 public final class ConnectCommand implements Callable<Integer> {
@@ -45,9 +48,10 @@ public final class ConnectCommand implements Callable<Integer> {
       description = "The CA's HTTPS (EST) URL: renew the certificate at two thirds of its lifetime while connected.")
   String renewFrom;
 
-  @Option(names = "--token-from", paramLabel = "URL", hidden = true,
-      description = "Not implemented yet: a certificate-bound token from the CA service.")
-  String tokenFrom;
+  @Option(names = "--token-from", paramLabel = "URL",
+      description = "The CA service's HTTPS URL: also send a certificate-bound access token from its POST /token"
+          + " (client_credentials, tls_client_auth, resource = --url), fetched again at two thirds of its lifetime.")
+  URI tokenFrom;
 
   @Override
   public Integer call() throws Exception {
@@ -59,8 +63,8 @@ public final class ConnectCommand implements Callable<Integer> {
     if (!"https".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
       throw new InvalidRequestException("--url must be an https:// URL with a host, not " + url);
     }
-    if (tokenFrom != null) {
-      throw new InvalidRequestException("--token-from is not implemented yet; use the certificate (mutual TLS)");
+    if (tokenFrom != null && (!"https".equalsIgnoreCase(tokenFrom.getScheme()) || tokenFrom.getHost() == null)) {
+      throw new InvalidRequestException("--token-from must be the CA service's https:// URL, not " + tokenFrom);
     }
     if (renewFrom != null && caBundle == null) {
       throw new InvalidRequestException("--renew-from needs --ca (the CA bundle with its root) to verify the CA");
@@ -68,7 +72,11 @@ public final class ConnectCommand implements Callable<Integer> {
     BridgeTls.requireOwnerOnly(keyFile);
     X509Certificate certificate = PemFiles.readCertificate(certificateFile);
     AtomicReference<X509Certificate> current = new AtomicReference<>(certificate);
-    Bridge bridge = new Bridge(url, BridgeTls.context(certificateFile, keyFile, caBundle), current::get, protocol);
+    SSLContext tls = BridgeTls.context(certificateFile, keyFile, caBundle);
+    Bridge bridge = new Bridge(url, tls, current::get, protocol);
+    if (tokenFrom != null) {
+      bridge.useBearer(new TokenSource(tokenFrom, url.toString(), tls, Clock.systemUTC()));
+    }
     var log = LoggerFactory.getLogger(ConnectCommand.class);
     log.info("relaying stdio to {} as {} (certificate valid until {})", url,
         certificate.getSubjectX500Principal().getName(), certificate.getNotAfter().toInstant());

@@ -83,8 +83,12 @@ final class BridgeProcess implements AutoCloseable {
 
   /** Sends a request and returns the frame with its id (server notifications in between are skipped). */
   JsonNode request(int id, String method, String paramsJson) throws Exception {
+    return request(id, method, paramsJson, Duration.ofSeconds(60));
+  }
+
+  JsonNode request(int id, String method, String paramsJson, Duration timeout) throws Exception {
     send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + paramsJson + "}");
-    return awaitId(id, Duration.ofSeconds(30));
+    return awaitId(id, timeout);
   }
 
   JsonNode awaitId(int id, Duration timeout) throws InterruptedException {
@@ -115,8 +119,13 @@ final class BridgeProcess implements AutoCloseable {
 
   /** initialize + notifications/initialized, as a host does. */
   JsonNode initialize() throws Exception {
+    return initialize(Duration.ofSeconds(120));   // a child JVM on a loaded machine
+  }
+
+  /** initialize (waiting up to {@code timeout}: the child JVM starts first) + notifications/initialized. */
+  JsonNode initialize(Duration timeout) throws Exception {
     JsonNode result = request(1, "initialize", "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
-        + "\"clientInfo\":{\"name\":\"raw-test\",\"version\":\"1\"}}");
+        + "\"clientInfo\":{\"name\":\"raw-test\",\"version\":\"1\"}}", timeout);
     send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
     return result;
   }

@@ -243,6 +243,23 @@ class ConnectBridgeTest {
 
   @Test
   void typescriptSdkStdioClientListsToolsCallsWhoamiAndGetsTheForbiddenError() throws Exception {
+    JsonNode report = typescriptSdkClient(argsFor("bob"));
+    List<String> tools = new ArrayList<>();
+    report.path("tools").forEach(t -> tools.add(t.asString()));
+    assertThat(tools).contains("whoami", "projects.create_task").doesNotContain("crm.get_customer");
+    assertThat(report.path("whoami").path("principal").asString("")).endsWith("/client/bob");
+    assertThat(report.path("whoami").path("auth_method").asString("")).isEqualTo("certificate");
+    assertThat(report.path("forbidden").path("code").asInt()).isEqualTo(Bridge.FORBIDDEN);
+    assertThat(report.path("forbidden").path("message").asString(""))
+        .contains("tool 'crm.get_customer' is not permitted");
+  }
+
+  /**
+   * Runs {@code ts-sdk-client.mjs} (the MCP TypeScript SDK's stdio client) against the bridge
+   * started with {@code bridgeArgs}; its report (tools, whoami, the forbidden error, resources and
+   * prompts when offered), or a failure with what the client saw.
+   */
+  static JsonNode typescriptSdkClient(List<String> bridgeArgs) throws Exception {
     Path prefix = Path.of("target", "node-mcp").toAbsolutePath();
     requireNpm();
     if (!Files.isDirectory(prefix.resolve("node_modules/@modelcontextprotocol/sdk"))) {
@@ -258,7 +275,7 @@ class ConnectBridgeTest {
     }
     ProcessBuilder node = new ProcessBuilder("node", script.toString());
     node.environment().put("GATEHOUSE_CONNECT_COMMAND",
-        BridgeProcess.JSON.writeValueAsString(BridgeProcess.command(argsFor("bob"))));
+        BridgeProcess.JSON.writeValueAsString(BridgeProcess.command(bridgeArgs)));
     node.redirectError(ProcessBuilder.Redirect.INHERIT);
     Process process = node.start();
     process.getOutputStream().close();
@@ -266,14 +283,7 @@ class ConnectBridgeTest {
     assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
     JsonNode report = BridgeProcess.JSON.readTree(output);
     assertThat(report.has("failure")).as(output).isFalse();
-    List<String> tools = new ArrayList<>();
-    report.path("tools").forEach(t -> tools.add(t.asString()));
-    assertThat(tools).contains("whoami", "projects.create_task").doesNotContain("crm.get_customer");
-    assertThat(report.path("whoami").path("principal").asString("")).endsWith("/client/bob");
-    assertThat(report.path("whoami").path("auth_method").asString("")).isEqualTo("certificate");
-    assertThat(report.path("forbidden").path("code").asInt()).isEqualTo(Bridge.FORBIDDEN);
-    assertThat(report.path("forbidden").path("message").asString(""))
-        .contains("tool 'crm.get_customer' is not permitted");
+    return report;
   }
 
   /** npm and node, or a loud skip (a failure when CI=true). */
@@ -508,9 +518,88 @@ class ConnectBridgeTest {
   /** The MCP Inspector's CLI (v1, which runs on Node 20; v2 needs Node 22), pinned. */
   static final String INSPECTOR_CLI = "@modelcontextprotocol/inspector-cli@1.0.3";
 
+  /**
+   * The Inspector line of docs/clients.md, run as written: read from the doc, with only the
+   * machine-specific parts replaced (the pinned inspector-cli's {@code node build/index.js} for
+   * {@code npx @modelcontextprotocol/inspector --cli}, which needs Node 22.19; this checkout's
+   * {@code gatehouse} launcher for {@code /opt/gatehouse/gatehouse}, running this build through a
+   * class-path jar; the demo's URL and certificate directory). tools/list, then the doc's check:
+   * the same command with {@code --method tools/call --tool-name whoami} prints alice's principal
+   * and {@code "auth_method": "certificate"}.
+   */
   @Test
-  void mcpInspectorCliListsToolsAndCallsWhoamiThroughTheBridge() throws Exception {
+  void theDocumentedInspectorCommandListsToolsAndWhoamiIsTheCertificate() throws Exception {
     requireNpm();
+    Path cli = installInspectorCli();
+    List<String> documented = documentedInspectorCommand();
+    assertThat(String.join(" ", documented.subList(0, 3))).isEqualTo("npx @modelcontextprotocol/inspector --cli");
+    Path launcher = Path.of("..", "gatehouse").toAbsolutePath().normalize();
+    assertThat(Files.isExecutable(launcher)).as(launcher.toString()).isTrue();
+    List<String> command = new ArrayList<>(List.of("node", cli.toString()));
+    for (String word : documented.subList(3, documented.size())) {
+      command.add(switch (word) {
+        case "/opt/gatehouse/gatehouse" -> launcher.toString();
+        case "https://localhost:8443/mcp" -> demo.mcpUrl();
+        default -> word.startsWith("certs/") ? certs.resolve(word.substring("certs/".length())).toString() : word;
+      });
+    }
+    String tools = runDocumented(cli, command);
+    // alice is the demo's manager: whoami and the CRM tool she calls in the demo.
+    assertThat(tools).contains("\"whoami\"").contains("\"crm.update_opportunity\"");
+    int method = command.indexOf("tools/list");
+    assertThat(method).isPositive();
+    List<String> whoami = new ArrayList<>(command);
+    whoami.set(method, "tools/call");
+    whoami.addAll(method + 1, List.of("--tool-name", "whoami"));
+    String who = runDocumented(cli, whoami);
+    assertThat(who).contains("/client/alice").containsPattern("\"auth_method\"\\s*:\\s*\"certificate\"");
+  }
+
+  /** The first code line of docs/clients.md that starts with npx …inspector --cli, to the block's end, as words. */
+  static List<String> documentedInspectorCommand() throws Exception {
+    String doc = Files.readString(Path.of("..", "docs", "clients.md"));
+    int start = doc.indexOf("\nnpx @modelcontextprotocol/inspector --cli") + 1;   // a line of a code block
+    assertThat(start).as("docs/clients.md has the Inspector command").isPositive();
+    int end = doc.indexOf("```", start);
+    String block = doc.substring(start, end).replace("\\\n", " ");
+    return List.of(block.strip().split("\\s+"));
+  }
+
+  /** Runs the documented command with the launcher pointed at this build (GATEHOUSE_JAR, a class-path jar). */
+  static String runDocumented(Path cli, List<String> command) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(command).directory(cli.getParent().toFile())
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().put("GATEHOUSE_JAR", classPathJar().toString());
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process process = builder.start();
+    process.getOutputStream().close();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(3, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  /** A jar holding only a manifest: Main-Class the Gatehouse CLI, Class-Path this test's class path. */
+  static synchronized Path classPathJar() throws Exception {
+    Path jar = Path.of("target", "connect-classpath.jar").toAbsolutePath();
+    java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+    java.util.jar.Attributes attributes = manifest.getMainAttributes();
+    attributes.put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    attributes.put(java.util.jar.Attributes.Name.MAIN_CLASS, "io.gatehouse.cli.GatehouseCli");
+    StringBuilder classPath = new StringBuilder();
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        classPath.append(Path.of(entry).toAbsolutePath().toUri()).append(' ');
+      }
+    }
+    attributes.put(java.util.jar.Attributes.Name.CLASS_PATH, classPath.toString().strip());
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar), manifest)) {
+      // the manifest is the whole jar
+    }
+    return jar;
+  }
+
+  static Path installInspectorCli() throws Exception {
     Path prefix = Path.of("target", "node-inspector").toAbsolutePath();
     // build/index.js is the CLI proper (cli.js, the launcher, expects the inspector monorepo).
     Path cli = prefix.resolve("node_modules/@modelcontextprotocol/inspector-cli/build/index.js");
@@ -521,26 +610,6 @@ class ConnectBridgeTest {
       String log = new String(install.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(install.waitFor(5, TimeUnit.MINUTES) && install.exitValue() == 0).as("npm install: " + log).isTrue();
     }
-    String tools = inspector(cli, "--method", "tools/list");
-    assertThat(tools).contains("\"whoami\"").contains("projects.create_task").doesNotContain("crm.get_customer");
-    String who = inspector(cli, "--method", "tools/call", "--tool-name", "whoami");
-    assertThat(who).contains("/client/bob").contains("certificate");
-  }
-
-  static String inspector(Path cli, String... method) throws Exception {
-    List<String> command = new ArrayList<>(List.of("node", cli.toString(), "--transport", "stdio"));
-    command.addAll(List.of(method));
-    List<String> bridge = BridgeProcess.command(argsFor("bob"));
-    command.add(bridge.get(0));   // the target command; its arguments after "--" (they start with options)
-    command.add("--");
-    command.addAll(bridge.subList(1, bridge.size()));
-    // Run from build/: the CLI looks for its package.json relative to the working directory.
-    Process process = new ProcessBuilder(command).directory(cli.getParent().toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-    process.getOutputStream().close();
-    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(2, TimeUnit.MINUTES)).isTrue();
-    assertThat(process.exitValue()).as(out).isZero();
-    return out;
+    return cli;
   }
 }
