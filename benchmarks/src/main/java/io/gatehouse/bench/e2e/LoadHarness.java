@@ -147,6 +147,12 @@ public final class LoadHarness implements AutoCloseable {
    */
   public static final String PROFILE_DIR = "gatehouse.bench.profileDir";
 
+  /**
+   * System property with the target JVMs' class path (default: the harness's own): to measure
+   * another build of the server (e.g. before and after a change) with the same client.
+   */
+  public static final String SERVER_CLASSPATH = "gatehouse.bench.serverClasspath";
+
   /** How often a client's connection and session setup is tried before the visit fails. */
   static final int SETUP_ATTEMPTS = 5;
 
@@ -595,7 +601,8 @@ public final class LoadHarness implements AutoCloseable {
       if (!extra.isEmpty()) {
         command.addAll(List.of(extra.split("\\s+")));
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), E2eServer.class.getName(), target.name(),
+      command.addAll(List.of("-cp", System.getProperty(SERVER_CLASSPATH, System.getProperty("java.class.path")),
+          E2eServer.class.getName(), target.name(),
           server.certificatePem().toString(), server.keyPem().toString(), pki.chainPem().toString(),
           policy.toString(), ca.ocspUrl(), dir.resolve("audit-" + target.name().toLowerCase() + ".log").toString()));
       return new ProcessBuilder(command)
