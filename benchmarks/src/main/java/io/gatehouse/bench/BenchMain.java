@@ -1,5 +1,6 @@
 package io.gatehouse.bench;
 
+import io.gatehouse.bench.castore.CaStoreSuite;
 import io.gatehouse.bench.e2e.LoadHarness;
 import io.gatehouse.bench.e2e.Target;
 import io.gatehouse.bench.report.Report;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.results.RunResult;
  * installed), then the e2e harness ({@link LoadHarness.Settings#full} or, with {@code --quick},
  * {@link LoadHarness.Settings#quick}, which the report marks as not steady state), and writes
  * {@code RESULTS.md} with its charts. {@code --jmh ARGS...} hands the remaining arguments to JMH's
- * own command line.
+ * own command line. {@code ca-store [--quick] [--revocations N]} runs only the CA store suite
+ * ({@link CaStoreSuite}: SQLite beside PostgreSQL) and writes its own section of RESULTS.md.
  */
 public final class BenchMain {
   /** Where a second JDK is looked for when none is given. */
@@ -35,6 +37,10 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--jmh")) {
       org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    if (args.length > 0 && args[0].equals(CaStoreSuite.SECTION)) {
+      CaStoreSuite.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     boolean quick = false;
@@ -58,7 +64,7 @@ public final class BenchMain {
         case "-h", "--help" -> {
           System.out.println("usage: gatehouse bench [--quick] [--out DIR] [--no-e2e] [--no-second-jdk]"
               + " [--second-jdk JAVA_HOME] [--connections 8,64[,256]] [--rounds N] [--targets T,...]"
-              + " | --jmh JMH-ARGS...");
+              + " | --jmh JMH-ARGS... | ca-store [--quick] [--revocations N] [--out DIR]");
           return;
         }
         default -> usage("unknown option " + args[i]);
@@ -123,7 +129,7 @@ public final class BenchMain {
    * (so {@code ./gatehouse bench} writes {@code benchmarks/RESULTS.md} from any directory), else
    * {@code ./benchmarks} if it exists, else the current directory.
    */
-  static Path defaultOut() {
+  public static Path defaultOut() {
     try {
       Path jar = Path.of(BenchMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (jar.getFileName().toString().equals("benchmarks.jar") && jar.getParent() != null
@@ -165,7 +171,7 @@ public final class BenchMain {
   }
 
   /** The {@code model name} of the first CPU in {@code /proc/cpuinfo}, or the OS arch. */
-  static String cpuModel() {
+  public static String cpuModel() {
     try {
       return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
           .filter(l -> l.startsWith("model name"))
@@ -177,7 +183,7 @@ public final class BenchMain {
   }
 
   /** The three load averages from {@code /proc/loadavg}, or "unknown". */
-  static String loadAverage() {
+  public static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return f[0] + " / " + f[1] + " / " + f[2];

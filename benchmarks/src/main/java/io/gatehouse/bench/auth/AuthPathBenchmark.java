@@ -4,7 +4,7 @@ import com.nimbusds.jose.jwk.JWKSet;
 import io.gatehouse.bench.support.BenchPki;
 import io.gatehouse.bench.support.CaFixture;
 import io.gatehouse.bench.support.TempDirs;
-import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.pki.identity.RolesExtension;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;

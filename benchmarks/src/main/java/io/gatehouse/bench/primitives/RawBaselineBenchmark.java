@@ -1,6 +1,6 @@
 package io.gatehouse.bench.primitives;
 
-import io.gatehouse.ca.identity.RolesExtension;
+import io.gatehouse.pki.identity.RolesExtension;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;

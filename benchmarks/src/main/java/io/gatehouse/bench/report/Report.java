@@ -68,7 +68,13 @@ public final class Report {
     if (!e2e.isEmpty()) {
       e2eChart().write(dir.resolve("results-e2e.png"));
     }
-    Files.writeString(dir.resolve("RESULTS.md"), markdown(), StandardCharsets.UTF_8);
+    // Sections that suites run on their own own (./gatehouse bench ca-store) are kept.
+    List<String> kept = ResultsSections.of(dir.resolve("RESULTS.md"));
+    StringBuilder md = new StringBuilder(markdown());
+    for (String section : kept) {
+      md.append('\n').append(section).append('\n');
+    }
+    Files.writeString(dir.resolve("RESULTS.md"), md.toString(), StandardCharsets.UTF_8);
   }
 
   String markdown() {

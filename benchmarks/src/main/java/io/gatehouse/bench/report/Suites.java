@@ -22,6 +22,13 @@ public final class Suites {
       "io\\.gatehouse\\.bench\\.tls\\.",
       "io\\.gatehouse\\.bench\\.ca\\.");
 
+  /**
+   * {@code ./gatehouse bench ca-store} ({@code io.gatehouse.bench.castore.CaStoreSuite}): not in
+   * {@link #ALL}, since it starts a PostgreSQL server and measures the store rather than a security
+   * primitive.
+   */
+  public static final List<String> CA_STORE = List.of("io\\.gatehouse\\.bench\\.castore\\.");
+
   /** The crypto-bound part, where the JDK version matters most: what {@code --quick} runs on a second JDK. */
   public static final List<String> CRYPTO = List.of(
       "io\\.gatehouse\\.bench\\.primitives\\.SignatureVerifyBenchmark",
@@ -51,10 +58,15 @@ public final class Suites {
       this.iterationMillis = iterationMillis;
     }
 
-    /** E.g. {@code 1 fork, warmup 1 × 500 ms, measurement 2 × 500 ms}. */
+    /** E.g. {@code 1 fork, warmup 1 × 500 ms, measurement 2 × 500 ms, average time per operation}. */
     public String describe() {
+      return describe("average time per operation");
+    }
+
+    /** The iteration settings, then what a score is ({@code measured}). */
+    public String describe(String measured) {
       return forks + (forks == 1 ? " fork" : " forks") + ", warmup " + warmups + " × " + warmupMillis
-          + " ms, measurement " + iterations + " × " + iterationMillis + " ms, average time per operation";
+          + " ms, measurement " + iterations + " × " + iterationMillis + " ms, " + measured;
     }
   }
 
@@ -72,6 +84,12 @@ public final class Suites {
    */
   public static Collection<RunResult> run(List<String> includes, Mode mode, String java, Path log,
       boolean failOnError, Path pkiRoot) throws RunnerException {
+    return new Runner(options(includes, mode, java, log, failOnError, pkiRoot).build()).run();
+  }
+
+  /** The JMH options {@link #run} uses, for a suite that adds its own (parameters, JVM options). */
+  public static ChainedOptionsBuilder options(List<String> includes, Mode mode, String java, Path log,
+      boolean failOnError, Path pkiRoot) {
     if (mode == Mode.SMOKE) {
       // JMH allows one run per machine (/tmp/jmh.lock) so that runs do not skew each other; a
       // smoke run measures nothing, and must not fail because a real run is in progress.
@@ -101,6 +119,6 @@ public final class Suites {
     if (log != null) {
       options.output(log.toString());
     }
-    return new Runner(options.build()).run();
+    return options;
   }
 }

@@ -82,14 +82,23 @@ public final class BenchPki implements AutoCloseable {
    */
   private static final String PLAIN_ISSUER_KEY = "bench-issuer.key";
 
-  /** Creates a CA with {@code keyType} keys under {@code dir} (which must not hold one). */
+  /** Creates a CA with {@code keyType} keys under {@code dir} (which must not hold one), on SQLite. */
   public static BenchPki create(Path dir, KeyType keyType) {
+    return create(dir, keyType, null, Map.of());
+  }
+
+  /**
+   * Creates a CA with {@code keyType} keys under {@code dir} (which must not hold one) on the store
+   * {@code storeUrl}: null for SQLite, else a migrated, empty PostgreSQL database whose password
+   * {@code env} supplies.
+   */
+  public static BenchPki create(Path dir, KeyType keyType, String storeUrl, Map<String, String> env) {
     try {
       Files.createDirectories(dir);
       CaInitializer.init(new CaInitializer.Options(dir, "Gatehouse Bench CA", "gatehouse.local", keyType,
           false, null, null, Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(90), Duration.ofDays(397),
-          null, "ES256", false), passphrase(), Instant.now());
-      CertificateAuthority ca = CertificateAuthority.open(dir);
+          null, "ES256", false), passphrase(), Instant.now(), storeUrl, env);
+      CertificateAuthority ca = CertificateAuthority.open(dir, env);
       IssuerKey key = ca.unlock(passphrase());
       PemFiles.writeKey(dir.resolve(PLAIN_ISSUER_KEY), key.privateKey());
       return new BenchPki(dir, keyType, ca, key);
@@ -100,9 +109,23 @@ public final class BenchPki implements AutoCloseable {
     }
   }
 
+  /**
+   * The CA under {@code dir}: opened (with its own store connection) when a {@link #create} already
+   * made it there, else created on {@code storeUrl} (see {@link #create(Path, KeyType, String,
+   * Map)}). Callers that share {@code dir} across processes make it one at a time.
+   */
+  public static BenchPki openOrCreate(Path dir, KeyType keyType, String storeUrl, Map<String, String> env) {
+    return Files.isRegularFile(dir.resolve(PLAIN_ISSUER_KEY)) ? open(dir, keyType, env)
+        : create(dir, keyType, storeUrl, env);
+  }
+
   private static BenchPki open(Path dir, KeyType keyType) {
+    return open(dir, keyType, Map.of());
+  }
+
+  private static BenchPki open(Path dir, KeyType keyType, Map<String, String> env) {
     try {
-      CertificateAuthority ca = CertificateAuthority.open(dir);
+      CertificateAuthority ca = CertificateAuthority.open(dir, env);
       IssuerKey key = IssuerKey.of(ca.issuerCertificate(), PemFiles.readKey(dir.resolve(PLAIN_ISSUER_KEY)));
       return new BenchPki(dir, keyType, ca, key);
     } catch (CaException e) {

@@ -6,7 +6,7 @@ import io.gatehouse.ca.db.CertificateStore;
 import io.gatehouse.ca.db.PostgresCertificateStore;
 import io.gatehouse.ca.db.SqliteCertificateStore;
 import io.gatehouse.ca.db.StoreLocation;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.URI;

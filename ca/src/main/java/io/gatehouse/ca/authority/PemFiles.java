@@ -1,140 +1,72 @@
 package io.gatehouse.ca.authority;
 
 import io.gatehouse.ca.CaException;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.gatehouse.pki.PkiException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.asn1.DERNull;
-import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.OutputEncryptor;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
-import org.bouncycastle.util.io.pem.PemObject;
 
 /**
- * PEM encoding of certificates and keys. CA keys are encrypted PKCS#8: PBES2 with AES-256-CBC and
- * PBKDF2-HMAC-SHA256 at {@value #PBKDF2_ITERATIONS} iterations (OWASP's 2023 figure), readable by
- * {@code openssl pkey} and every PKCS#8 implementation. Leaf keys are plain PKCS#8 (TLS stacks
- * need them unlocked) and protected by mode 0600.
+ * The CA's view of {@link io.gatehouse.pki.pem.PemFiles} (PEM encoding of certificates and keys;
+ * CA keys as encrypted PKCS#8): the same calls, failing with {@link CaException}.
  */
 public final class PemFiles {
-  /** PBKDF2 iterations for CA keys; costs a fraction of a second per unlock, by design. */
-  public static final int PBKDF2_ITERATIONS = 600_000;
-
   private PemFiles() {}
 
   /** PEM text of certificates, keys or CRLs, in order. */
   public static byte[] encode(Object... objects) {
-    StringWriter text = new StringWriter();
-    try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
-      for (Object object : objects) {
-        writer.writeObject(object);
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("PEM encoding failed", e);
-    }
-    return text.toString().getBytes(StandardCharsets.US_ASCII);
+    return io.gatehouse.pki.pem.PemFiles.encode(objects);
   }
 
   /** PEM of a DER object under {@code type} (e.g. {@code X509 CRL}). */
   public static byte[] encode(String type, byte[] der) {
-    return encode(new PemObject(type, der));
+    return io.gatehouse.pki.pem.PemFiles.encode(type, der);
   }
 
   /** Writes {@code key} encrypted under {@code passphrase}, mode 0600, atomically. */
   public static void writeEncryptedKey(Path file, PrivateKey key, char[] passphrase)
       throws CaException {
     try {
-      OutputEncryptor encryptor =
-          new JcePKCSPBEOutputEncryptorBuilder(NISTObjectIdentifiers.id_aes256_CBC)
-              .setPRF(new AlgorithmIdentifier(PKCSObjectIdentifiers.id_hmacWithSHA256, DERNull.INSTANCE))
-              .setIterationCount(PBKDF2_ITERATIONS)
-              .setRandom(Crypto.random())
-              .setProvider(Crypto.BC)
-              .build(passphrase);
-      SecureFiles.writeSecret(file, encode(new JcaPKCS8Generator(key, encryptor).generate()));
-    } catch (OperatorCreationException | IOException e) {
-      throw new CaException("cannot encrypt key for " + file, e);
+      io.gatehouse.pki.pem.PemFiles.writeEncryptedKey(file, key, passphrase);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
   }
 
   /** Writes an unencrypted PKCS#8 key, mode 0600, atomically. */
   public static void writeKey(Path file, PrivateKey key) throws CaException {
     try {
-      SecureFiles.writeSecret(file, encode(new JcaPKCS8Generator(key, null).generate()));
-    } catch (IOException e) {
-      throw new CaException("cannot encode key for " + file, e);
+      io.gatehouse.pki.pem.PemFiles.writeKey(file, key);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
   }
 
-  /**
-   * Reads an encrypted PKCS#8 key.
-   *
-   * @throws CaException saying the passphrase is wrong when decryption fails
-   */
+  /** Reads an encrypted PKCS#8 key; a wrong passphrase is said as such. */
   public static PrivateKey readEncryptedKey(Path file, char[] passphrase) throws CaException {
-    Object parsed = readObject(file);
-    if (!(parsed instanceof PKCS8EncryptedPrivateKeyInfo encrypted)) {
-      throw new CaException(file + " is not an encrypted PKCS#8 key");
-    }
-    PrivateKeyInfo info;
     try {
-      info = encrypted.decryptPrivateKeyInfo(
-          new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Crypto.BC).build(passphrase));
-    } catch (Exception e) {
-      // Wrong passphrase shows up as bad padding or garbage DER; never echo details.
-      throw new CaException("wrong CA passphrase for " + file
-          + " (check GATEHOUSE_CA_PASSPHRASE)");
+      return io.gatehouse.pki.pem.PemFiles.readEncryptedKey(file, passphrase);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
-    return toKey(file, info);
   }
 
   /** Reads an unencrypted PKCS#8 (or traditional) private key. */
   public static PrivateKey readKey(Path file) throws CaException {
-    Object parsed = readObject(file);
-    if (parsed instanceof PrivateKeyInfo info) {
-      return toKey(file, info);
+    try {
+      return io.gatehouse.pki.pem.PemFiles.readKey(file);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
-    if (parsed instanceof org.bouncycastle.openssl.PEMKeyPair pair) {
-      return toKey(file, pair.getPrivateKeyInfo());
-    }
-    throw new CaException(file + " holds no unencrypted private key");
   }
 
   /** All certificates in a PEM file, in file order. */
   public static List<X509Certificate> readCertificates(Path file) throws CaException {
-    try (var in = Files.newInputStream(file)) {
-      List<X509Certificate> certificates = new ArrayList<>();
-      for (var certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        certificates.add((X509Certificate) certificate);
-      }
-      if (certificates.isEmpty()) {
-        throw new CaException(file + " holds no certificate");
-      }
-      return certificates;
-    } catch (NoSuchFileException e) {
-      throw new CaException(file + " does not exist");
-    } catch (IOException | GeneralSecurityException e) {
-      throw new CaException(file + " is not a readable PEM certificate: " + SecureFiles.reason(e), e);
+    try {
+      return io.gatehouse.pki.pem.PemFiles.readCertificates(file);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
   }
 
@@ -145,25 +77,10 @@ public final class PemFiles {
 
   /** The first PEM object of {@code file}. */
   public static Object readObject(Path file) throws CaException {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII);
-        PEMParser parser = new PEMParser(reader)) {
-      Object object = parser.readObject();
-      if (object == null) {
-        throw new CaException(file + " holds no PEM object");
-      }
-      return object;
-    } catch (NoSuchFileException e) {
-      throw new CaException(file + " does not exist");
-    } catch (IOException | RuntimeException e) {
-      throw new CaException(file + " is not valid PEM: " + SecureFiles.reason(e), e);
-    }
-  }
-
-  private static PrivateKey toKey(Path file, PrivateKeyInfo info) throws CaException {
     try {
-      return new JcaPEMKeyConverter().setProvider(Crypto.BC).getPrivateKey(info);
-    } catch (IOException e) {
-      throw new CaException(file + " holds an unsupported private key", e);
+      return io.gatehouse.pki.pem.PemFiles.readObject(file);
+    } catch (PkiException e) {
+      throw SecureFiles.asCa(e);
     }
   }
 }

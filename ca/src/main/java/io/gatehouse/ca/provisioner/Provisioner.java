@@ -1,8 +1,8 @@
 package io.gatehouse.ca.provisioner;
 
 import io.gatehouse.ca.InvalidRequestException;
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.RoleNames;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;

@@ -452,6 +452,12 @@ public final class CaService implements AutoCloseable {
       }
     }
     watcher.shutdownNow();
+    try {
+      // A store change being handled finishes before the caller closes the store under it.
+      watcher.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     // Listener, then connections, then the handler executors, then the event loops they post to.
     channel.close().awaitUninterruptibly();
     Channel https = httpsChannel;

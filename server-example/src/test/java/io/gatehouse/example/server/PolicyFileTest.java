@@ -2,7 +2,6 @@ package io.gatehouse.example.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.example.demo.Rbac;
 import io.gatehouse.example.tools.ExampleTools;
 import io.gatehouse.example.tools.ToolDefinition;
 import io.gatehouse.example.tools.Whoami;

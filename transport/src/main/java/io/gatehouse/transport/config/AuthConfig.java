@@ -70,6 +70,11 @@ public record AuthConfig(
     lockout = lockout == null ? Lockout.defaults() : lockout;
     audit = audit == null ? Audit.defaults() : audit;
     executor = executor == null ? new Executor(null, null) : executor;
+    if (certificate.trustDomain() != null && jwt.localCaTrustDomain() != null
+        && !certificate.trustDomain().equals(jwt.localCaTrustDomain())) {
+      throw new IllegalArgumentException("auth.jwt.localCaTrustDomain " + jwt.localCaTrustDomain()
+          + " differs from auth.certificate.trustDomain " + certificate.trustDomain());
+    }
     if (!certificate.enabled() && !jwt.enabled() && !apiKey.enabled()) {
       throw new IllegalArgumentException(
           "auth: enable at least one of certificate, jwt, apiKey");
@@ -253,14 +258,28 @@ public record AuthConfig(
    *     default false. Insecure (any local process that binds the port can mint tokens); warned
    *     about at every start
    * @param issuers external identity providers, found by discovery (see {@link Issuer})
+   * @param localCaTrustDomain declares {@code issuer} to be the Gatehouse CA of this trust domain
+   *     ({@code ca serve}'s token endpoint, {@code gatehouse token}): its tokens whose {@code sub}
+   *     is a SPIFFE ID of the trust domain are that identity itself, the same principal as the
+   *     certificate; default unset (every principal {@code <iss>#<sub>}). Never for another issuer
+   * @param localCaAuthorizationServer {@code issuer} is the URL of {@code ca serve}'s HTTPS
+   *     listener, which serves RFC 8414 metadata: list it in the protected-resource metadata's
+   *     {@code authorization_servers}; default false. Needs {@code localCaTrustDomain}
    */
   public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
       Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
       Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
       Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize,
-      Boolean insecurePlainHttpJwks, List<Issuer> issuers) {
+      Boolean insecurePlainHttpJwks, List<Issuer> issuers, String localCaTrustDomain,
+      Boolean localCaAuthorizationServer) {
     public Jwt {
       issuers = issuers == null ? List.of() : List.copyOf(issuers);
+      localCaAuthorizationServer = localCaAuthorizationServer != null && localCaAuthorizationServer;
+      if (localCaTrustDomain != null
+          && !io.gatehouse.pki.identity.SpiffeId.isValidTrustDomain(localCaTrustDomain)) {
+        throw new IllegalArgumentException(
+            "auth.jwt.localCaTrustDomain is not a valid trust domain: " + localCaTrustDomain);
+      }
       enabled = enabled != null && enabled;
       insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
       algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
@@ -292,6 +311,28 @@ public record AuthConfig(
           throw new IllegalArgumentException(
               "auth.jwt: set exactly one of keyFile and jwksUrl");
         }
+        if (localCaTrustDomain != null && issuer == null) {
+          throw new IllegalArgumentException("auth.jwt.localCaTrustDomain declares auth.jwt.issuer"
+              + " the local CA: set auth.jwt.issuer (and its keyFile or jwksUrl)");
+        }
+        if (localCaAuthorizationServer && localCaTrustDomain == null) {
+          throw new IllegalArgumentException(
+              "auth.jwt.localCaAuthorizationServer needs auth.jwt.localCaTrustDomain");
+        }
+        if (localCaAuthorizationServer && !isHttpsIssuer(issuer)) {
+          throw new IllegalArgumentException("auth.jwt.localCaAuthorizationServer: auth.jwt.issuer"
+              + " must be the CA service's https URL (no query or fragment), got " + issuer);
+        }
+      }
+    }
+
+    private static boolean isHttpsIssuer(String issuer) {
+      try {
+        URI uri = new URI(issuer);
+        return "https".equals(uri.getScheme()) && uri.getHost() != null
+            && uri.getRawQuery() == null && uri.getRawFragment() == null;
+      } catch (java.net.URISyntaxException e) {
+        return false;
       }
     }
 
@@ -303,12 +344,14 @@ public record AuthConfig(
           .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
           .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
           .insecurePlainHttpJwks(insecurePlainHttpJwks)
-          .issuers(issuers);
+          .issuers(issuers).localCaTrustDomain(localCaTrustDomain)
+          .localCaAuthorizationServer(localCaAuthorizationServer);
     }
 
     /**
      * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first; empty when off. (The
-     * protected-resource metadata lists only the external ones: they were found by discovery.)
+     * protected-resource metadata lists the external ones, found by discovery, and {@code
+     * auth.jwt.issuer} only with {@code localCaAuthorizationServer}.)
      */
     public List<String> acceptedIssuers() {
       if (!enabled) {
@@ -345,8 +388,22 @@ public record AuthConfig(
       private Integer tokenCacheSize;
       private Boolean insecurePlainHttpJwks;
       private List<Issuer> issuers;
+      private String localCaTrustDomain;
+      private Boolean localCaAuthorizationServer;
 
       private Builder() {}
+
+      /** Declares {@code issuer} the Gatehouse CA of {@code trustDomain} (see the record). */
+      public Builder localCaTrustDomain(String trustDomain) {
+        this.localCaTrustDomain = trustDomain;
+        return this;
+      }
+
+      /** Lists {@code issuer}, the CA service's URL, as an authorization server (see the record). */
+      public Builder localCaAuthorizationServer(Boolean listed) {
+        this.localCaAuthorizationServer = listed;
+        return this;
+      }
 
       public Builder issuers(List<Issuer> issuers) {
         this.issuers = issuers;
@@ -432,7 +489,8 @@ public record AuthConfig(
       public Jwt build() {
         return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
             jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers);
+            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers,
+            localCaTrustDomain, localCaAuthorizationServer);
       }
     }
 

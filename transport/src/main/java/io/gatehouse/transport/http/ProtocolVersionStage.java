@@ -46,7 +46,8 @@ public final class ProtocolVersionStage implements RequestStage {
       if (ModernProtocol.looksModern(request)) {
         // A client of the stateless era (it sends Mcp-Method) reads JSON-RPC errors.
         return CompletableFuture.completedStage(
-            StageResult.respond(ModernErrors.unsupportedVersion(supported)));
+            StageResult.respond(
+                ModernErrors.unsupportedVersion(ModernProtocol.requestId(request), supported)));
       }
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST,
           "unsupported_protocol_version",

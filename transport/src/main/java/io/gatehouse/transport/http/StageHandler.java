@@ -64,16 +64,18 @@ public final class StageHandler extends ChannelInboundHandlerAdapter {
     if (failure != null || decision == null) {
       log.warn("request stage {} failed: {}", stage.name(), String.valueOf(failure));
       boolean modern = ModernProtocol.isModern(request);
+      Object id = modern ? ModernProtocol.requestId(request) : null;
       ReferenceCountUtil.release(request);
       FullHttpResponse error = HttpResponses.error(
           HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", "internal error");
-      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(error) : error);
+      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(error, id) : error);
     } else if (decision.response().isPresent()) {
       // The modern path answers with JSON-RPC error objects; status and headers are kept.
       boolean modern = ModernProtocol.isModern(request);
+      Object id = modern ? ModernProtocol.requestId(request) : null;
       ReferenceCountUtil.release(request);
       FullHttpResponse response = decision.response().get();
-      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(response) : response);
+      ctx.writeAndFlush(modern ? ModernErrors.fromRefusal(response, id) : response);
     } else {
       ctx.fireChannelRead(request);
     }

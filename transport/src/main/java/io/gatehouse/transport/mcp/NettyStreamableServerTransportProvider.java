@@ -72,6 +72,7 @@ public final class NettyStreamableServerTransportProvider
   volatile boolean sdkOffloadsBlockingHandlers;
   final CredentialBindings credentials = new CredentialBindings();
   /** The MCP 2026-07-28 side of the endpoint; null: only the legacy revisions are served. */
+  private volatile SessionKeys sessionKeys;
   volatile ModernEndpoint modern;
   private volatile McpChangeBroadcaster modernChanges;
   private final Disposable sweeper;
@@ -102,6 +103,7 @@ public final class NettyStreamableServerTransportProvider
    * still holds their key). Nodes behind one balancer need the same keys.
    */
   public void setSessionKeys(SessionKeys keys) {
+    this.sessionKeys = keys;
     this.sealed = new SealedSessions(keys, jsonMapper, Clock.systemUTC(),
         SealedSessions.DEFAULT_MAX_AGE);
     if (keys.generated()) {
@@ -109,6 +111,15 @@ public final class NettyStreamableServerTransportProvider
           + " only; several nodes need a shared key in {} or {} (see docs/deployment.md)",
           SessionKeys.ENV_KEYS, SessionKeys.ENV_KEYS_FILE);
     }
+  }
+
+  /**
+   * The 2026-07-28 {@code requestState} codec under the same shared keys as the session ids
+   * (its own derived key), following {@link #setSessionKeys}: a multi round-trip request started
+   * on one node continues on any node holding the key.
+   */
+  public io.modelcontextprotocol.modern.server.RequestStateCodec requestStateCodec() {
+    return new io.gatehouse.transport.mcp.session.SealedRequestState(() -> sessionKeys, jsonMapper);
   }
 
   /** The JSON mapper the transport and the SDK share. */

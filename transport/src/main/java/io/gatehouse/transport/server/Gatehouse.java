@@ -61,6 +61,8 @@ public final class Gatehouse {
     private final List<Consumer<McpServer.SyncSpecification<?>>> mcpCustomizers =
         new ArrayList<>();
     private final List<McpSyncTool> modernTools = new ArrayList<>();
+    private io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts;
+    private io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources;
     private final List<Consumer<io.modelcontextprotocol.modern.server.McpServer.Builder>>
         modernCustomizers = new ArrayList<>();
     private MeterRegistry registry;
@@ -101,6 +103,25 @@ public final class Gatehouse {
      */
     public Builder modernTools(List<McpSyncTool> tools) {
       modernTools.addAll(tools);
+      return this;
+    }
+
+    /**
+     * Serves {@code prompts} on MCP 2026-07-28, filtered per caller by the policy's {@code
+     * prompts} patterns: {@code prompts/list} shows only granted prompts ({@code cacheScope:
+     * "private"}), {@code prompts/get} of another is 403 from {@code Mcp-Name} before the body
+     * reaches the SDK (docs/authorization.md). Used with {@link #modernTools}.
+     */
+    public Builder modernPrompts(
+        io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository prompts) {
+      modernPrompts = Objects.requireNonNull(prompts, "prompts");
+      return this;
+    }
+
+    /** Like {@link #modernPrompts} for resources, by the policy's {@code resource_uris}. */
+    public Builder modernResources(
+        io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository resources) {
+      modernResources = Objects.requireNonNull(resources, "resources");
       return this;
     }
 
@@ -193,7 +214,11 @@ public final class Gatehouse {
           if (scrape != null) {
             auth.metricsEndpoint(scrape);
           }
-          auth.install(server, RegisteredTools.of(mcp));
+          // A tool served on either generation is registered (a 2026-07-28-only tool too).
+          RegisteredTools legacy = RegisteredTools.of(mcp);
+          RegisteredTools modernOnly = RegisteredTools.of(modernTools.stream()
+              .map(t -> t.definition().name()).collect(java.util.stream.Collectors.toSet()));
+          auth.install(server, name -> legacy.contains(name) || modernOnly.contains(name));
         } else {
           log.warn("insecureNoAuthentication(): no Gatehouse authentication, policy, rate limits"
               + " or audit. Never use this outside tests and benchmarks.");
@@ -232,7 +257,19 @@ public final class Gatehouse {
           .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
               .builder("gatehouse", "1.0").build())
           .feature(ToolsFeature.ofSync(repository))
+          // MRTR requestState under the nodes' shared session keys (docs/deployment.md).
+          .requestStateCodec(transport.requestStateCodec())
           .subscriptions(changes);
+      if (modernPrompts != null) {
+        builder.feature(io.modelcontextprotocol.modern.server.feature.PromptsFeature.ofSync(
+            new io.gatehouse.transport.mcp.modern.PermittedPromptRepository(modernPrompts,
+                auth == null ? (context, name) -> true : auth.promptVisibility())));
+      }
+      if (modernResources != null) {
+        builder.feature(io.modelcontextprotocol.modern.server.feature.ResourcesFeature.ofSync(
+            new io.gatehouse.transport.mcp.modern.PermittedResourceRepository(modernResources,
+                auth == null ? (context, uri) -> true : auth.resourceVisibility())));
+      }
       modernCustomizers.forEach(c -> c.accept(builder));
       io.modelcontextprotocol.modern.server.McpServer modern = builder.build();
       transport.serveModern(modern, changes);

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.auth;
 
+import io.gatehouse.testing.TestCerts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -35,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Two Gatehouse transport nodes on loopback behind a real nginx (stream module: TLS passed
  * through, round robin, no affinity, PROXY protocol to the nodes), sharing one real CA service
  * ({@code ca serve}), one policy file and one session key (issue 13, docs/deployment.md). The
- * legacy SDK client keeps one session while its requests land on both nodes; a certificate revoked
+ * legacy SDK client keeps one session while its requests land on both nodes; the modern (2026-07-28)
+ * SDK client's requests land on both nodes, and a multi round-trip request continues on the node
+ * that did not start it; a certificate revoked
  * at the CA is refused by both nodes within the revocation cache bound; a policy edit reaches both.
  */
 class TwoNodesBehindNginxTest {
@@ -46,7 +48,10 @@ class TwoNodesBehindNginxTest {
   static final String POLICY = """
       roles:
         viewer:
+          includes: [resumer]
           tools: ["echo", "whoami"]
+        resumer:
+          tools: ["resume"]
       """;
 
   @TempDir static Path dir;
@@ -141,8 +146,91 @@ class TwoNodesBehindNginxTest {
       assertThat(audit).contains("/alice").contains("\"remote\":\"127.0.0.1\"")
           .doesNotContain("\"remote\":\"" + Nginx.PROXY_ADDRESS + "\"");
     }
-    // TODO(issue 13, modern path): a 2026-07-28 (stateless) client through the same balancer,
-    // every request alternating nodes, once the modern transport lands on main.
+  }
+
+  /** The SDK's modern (2026-07-28, stateless) client through nginx, one connection per request. */
+  static io.modelcontextprotocol.modern.client.McpSyncClient modernClient(SSLContext tls) {
+    io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport transport =
+        io.modelcontextprotocol.modern.client.transport.HttpClientMcpTransport
+            .builder("https://localhost:" + nginx.port() + "/mcp")
+            .clientBuilder(ConnectionPerRequestClient.builder())
+            .customizeClient(b -> b.sslContext(tls))
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    return io.modelcontextprotocol.modern.client.McpClient.sync(transport)
+        .callTimeout(Duration.ofSeconds(30)).build();
+  }
+
+  /**
+   * A 2026-07-28 client through the same balancer: every request on a new connection, so round
+   * robin spreads them over both nodes, each answering from the headers and the request alone;
+   * and a multi round-trip request whose round 2 lands on the other node than round 1 continues
+   * there (requestState sealed under the shared key).
+   */
+  @Test
+  void aModernClientIsServedByBothNodesThroughTheBalancer() throws Exception {
+    RealCa.Identity frank = ca.client("frank", "viewer");
+    SSLContext tls = ca.clientContext(frank);
+    int[] before = {whoamiCalls(nodes.get(0)), whoamiCalls(nodes.get(1))};
+    io.modelcontextprotocol.modern.client.McpSyncClient client = modernClient(tls);
+    for (int i = 0; i < 8; i++) {
+      io.modelcontextprotocol.modern.McpSchema.CallToolResult result = client.tool("whoami").call();
+      String who = ((io.modelcontextprotocol.modern.McpSchema.TextContent) result.content().get(0))
+          .text();
+      // principal|protocol version|no session|roles
+      assertThat(who).startsWith("spiffe://").contains("/frank|2026-07-28|none|");
+    }
+    int onA = whoamiCalls(nodes.get(0)) - before[0];
+    int onB = whoamiCalls(nodes.get(1)) - before[1];
+    assertThat(onA + onB).isEqualTo(8);
+    assertThat(onA).as("calls served by node A").isPositive();
+    assertThat(onB).as("calls served by node B").isPositive();
+    assertThat(client.listTools().skipCache().list().tools())
+        .extracting(io.modelcontextprotocol.modern.McpSchema.Tool::name)
+        .contains("echo", "whoami", "resume").doesNotContain("forbidden", "progress");
+
+    // Multi round-trip: two consecutive connections through nginx reach the two nodes.
+    int[] resumes = {resumeCalls(nodes.get(0)), resumeCalls(nodes.get(1))};
+    tools.jackson.databind.JsonNode first = modernResume(tls, 1, null).path("result");
+    String state = first.path("requestState").asString();
+    assertThat(state).as("round 1: %s", first).startsWith("k1.");
+    tools.jackson.databind.JsonNode second = modernResume(tls, 2, state);
+    assertThat(second.path("result").path("content").get(0).path("text").asString())
+        .as("round 2: %s", second).endsWith("/frank");
+    assertThat(resumeCalls(nodes.get(0)) - resumes[0]).as("rounds on node A").isEqualTo(1);
+    assertThat(resumeCalls(nodes.get(1)) - resumes[1]).as("rounds on node B").isEqualTo(1);
+  }
+
+  static int resumeCalls(TestServer node) {
+    AtomicInteger n = node.calls.get("resume");
+    return n == null ? 0 : n.get();
+  }
+
+  /** One round of the {@code resume} tool through nginx, on a new connection. */
+  static tools.jackson.databind.JsonNode modernResume(SSLContext tls, int id, String state)
+      throws Exception {
+    tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder()
+        .build();
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("name", "resume");
+    params.put("arguments", Map.of());
+    params.put("_meta", Map.of(
+        "io.modelcontextprotocol/protocolVersion", "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities", Map.of("roots", Map.of()),
+        "io.modelcontextprotocol/clientInfo", Map.of("name", "raw", "version", "1")));
+    if (state != null) {
+      params.put("inputResponses", Map.of("roots", Map.of("roots", List.of())));
+      params.put("requestState", state);
+    }
+    Map<String, String> headers = new LinkedHashMap<>(RawHttp.mcpHeaders(null));
+    headers.put("MCP-Protocol-Version", "2026-07-28");
+    headers.put("Mcp-Method", "tools/call");
+    headers.put("Mcp-Name", "resume");
+    try (RawHttp raw = RawHttp.connect(tls, nginx.port())) {
+      return json.readTree(raw.exchange(RawHttp.request("POST", "/mcp", headers,
+          json.writeValueAsString(Map.of("jsonrpc", "2.0", "id", id, "method", "tools/call",
+              "params", params)))).body());
+    }
   }
 
   @Test

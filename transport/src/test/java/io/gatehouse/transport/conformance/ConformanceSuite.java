@@ -118,6 +118,10 @@ final class ConformanceSuite {
         .redirectOutput(log.toFile()).directory(workDir.toFile());
     if (caCertificates != null) {
       pb.environment().put("NODE_EXTRA_CA_CERTS", caCertificates.toString());
+      // The suite's raw header probes (http-header-validation) use node:http whatever the URL's
+      // scheme: the preload sends those to this TLS server over https (bearer-preload.mjs).
+      java.net.URI server = java.net.URI.create(url);
+      pb.environment().put("GATEHOUSE_CONFORMANCE_TLS_SERVER", server.getHost() + ":" + server.getPort());
     }
     pb.environment().put("GATEHOUSE_CONFORMANCE_BEARER", bearer);
     pb.environment().put("NO_COLOR", "1");

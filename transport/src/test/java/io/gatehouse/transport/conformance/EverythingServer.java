@@ -105,14 +105,13 @@ public final class EverythingServer {
   }
 
   /**
-   * The fixture's prompts and static resources as MCP 2026-07-28 features, converted through JSON
-   * like {@link #modernTools}. (Templates, completion and subscriptions are not ported yet.)
+   * The fixture's prompts as an MCP 2026-07-28 repository, converted through JSON like {@link
+   * #modernTools}; Gatehouse filters it per caller ({@code Gatehouse.Builder.modernPrompts}).
    */
-  public static List<io.modelcontextprotocol.modern.server.McpFeature> modernFeatures() {
+  public static io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts() {
     McpJsonMapper json = McpJsonDefaults.getMapper();
     List<SyncPromptSpecification> prompts = prompts();
-    List<SyncResourceSpecification> resources = resources();
-    var promptRepository = new io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository() {
+    return new io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository() {
       @Override
       public io.modelcontextprotocol.modern.server.feature.PromptsPage list(
           io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
@@ -133,7 +132,16 @@ public final class EverythingServer {
             .orElse(null);
       }
     };
-    var resourceRepository = new io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository() {
+  }
+
+  /**
+   * The fixture's static resources as an MCP 2026-07-28 repository, like {@link #modernPrompts}.
+   * (Templates, completion and subscriptions are not ported yet.)
+   */
+  public static io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources() {
+    McpJsonMapper json = McpJsonDefaults.getMapper();
+    List<SyncResourceSpecification> resources = resources();
+    return new io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository() {
       @Override
       public io.modelcontextprotocol.modern.server.feature.ResourcesPage list(
           io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
@@ -153,8 +161,6 @@ public final class EverythingServer {
             .orElse(null);
       }
     };
-    return List.of(io.modelcontextprotocol.modern.server.feature.PromptsFeature.ofSync(promptRepository),
-        io.modelcontextprotocol.modern.server.feature.ResourcesFeature.ofSync(resourceRepository));
   }
 
   /** The fixture tools that call back to the client through the legacy exchange. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@link EverythingServer} fixture on the real Gatehouse transport as deployed: TLS with a
@@ -23,11 +24,13 @@ final class GatehouseConformanceServer implements AutoCloseable {
   static final String RESOURCE = "https://localhost/mcp";
   /** The attacker's host name of the suite's dns-rebinding-protection scenario. */
   private static final String REBINDING_HOST = "evil.example.com";
-  /** One role that may call every fixture tool. */
+  /** One role that may use every fixture tool, prompt and resource. */
   private static final String POLICY = """
       roles:
         conformance:
           tools: ["*"]
+          prompts: ["*"]
+          resource_uris: ["*"]
       """;
 
   private final RealCa ca;
@@ -41,8 +44,7 @@ final class GatehouseConformanceServer implements AutoCloseable {
       // client checks the certificate against that Host and would give up before the server sees
       // the request. Naming it in the certificate lets the check measure the server's refusal
       // (421), which is what it is about (docs/conformance.md).
-      ca.run("ca", "issue", "server", "--dns", "localhost", "--dns", REBINDING_HOST,
-          "--ip", "127.0.0.1", "--force", "--dir", dir.resolve("ca").toString());
+      ca.server(List.of("localhost", REBINDING_HOST), List.of("127.0.0.1"));
       Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
       AuthConfig authConfig = AuthConfig.defaults()
           .withPolicy(policy)
@@ -60,7 +62,8 @@ final class GatehouseConformanceServer implements AutoCloseable {
           .modernTools(EverythingServer.modernTools())
           .modern(m -> m.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
               .builder("mcp-conformance-test-server", "1.0.0").build()))
-          .modern(m -> EverythingServer.modernFeatures().forEach(m::feature))
+          .modernPrompts(EverythingServer.modernPrompts())
+          .modernResources(EverythingServer.modernResources())
           .start();
       token = ca.token("conformance-suite", RESOURCE, "conformance");
     } catch (RuntimeException | IOException e) {

@@ -9,7 +9,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.PipelineSlot;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RawHttp.Response;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.gatehouse.transport.mcp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RawHttp.Response;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.net.ConnectException;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.config.TransportConfig.ClientAuthMode;
 import io.gatehouse.transport.config.TransportConfig.TlsProvider;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;

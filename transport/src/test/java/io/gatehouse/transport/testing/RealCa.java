@@ -3,8 +3,18 @@ package io.gatehouse.transport.testing;
 import io.gatehouse.ca.authority.CaConfig;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
-import io.gatehouse.ca.cli.CliEnvironment;
-import io.gatehouse.ca.cli.GatehouseCli;
+import io.gatehouse.ca.authority.CaInitializer;
+import io.gatehouse.ca.authority.KeyType;
+import io.gatehouse.ca.authority.PemFiles;
+import io.gatehouse.ca.authority.Ttl;
+import io.gatehouse.ca.db.RevocationReason;
+import io.gatehouse.ca.issue.Issuer;
+import io.gatehouse.ca.issue.LeafFiles;
+import io.gatehouse.ca.issue.Renewer;
+import io.gatehouse.ca.token.TokenMinter;
+import io.gatehouse.pki.identity.SpiffeId;
+import java.security.KeyPair;
+import java.time.Instant;
 import io.gatehouse.ca.serve.CaService;
 import io.gatehouse.ca.token.JwtSigningKey;
 import java.io.IOException;
@@ -38,14 +48,14 @@ import javax.net.ssl.X509KeyManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import picocli.CommandLine;
 
 /**
  * The real Gatehouse CA for transport tests: {@code gatehouse ca init --intermediate} run
  * in-process into a directory, {@code ca serve} (OCSP, CRL, JWKS) started in-process on a free
  * loopback port and written into {@code ca.json} as the OCSP URL, so every client certificate
  * issued afterwards names the running responder in its AIA. Certificates, revocations and tokens
- * go through the real CLI ({@code ca issue}, {@code ca revoke}, {@code token}).
+ * go through the same CA classes the CLI's {@code ca issue}, {@code ca revoke} and {@code token}
+ * call (transport cannot depend on the app module that holds the CLI).
  */
 public final class RealCa implements AutoCloseable {
   private static final String ALIAS = "me";
@@ -61,7 +71,12 @@ public final class RealCa implements AutoCloseable {
 
   private RealCa(Path dir) throws Exception {
     this.dir = dir;
-    run("ca", "init", "--intermediate", "--dir", dir.toString());
+    // What `gatehouse ca init --intermediate` does, with its defaults (transport cannot see the CLI).
+    CaInitializer.init(new CaInitializer.Options(dir, "Gatehouse Root CA",
+        SpiffeId.DEFAULT_TRUST_DOMAIN, KeyType.parse("ec-p256"), true, null, null,
+        Ttl.parse(CaConfig.DEFAULT_CLIENT_TTL), Ttl.parse(CaConfig.DEFAULT_CLIENT_MAX_TTL),
+        Ttl.parse(CaConfig.DEFAULT_SERVER_TTL), Ttl.parse(CaConfig.DEFAULT_SERVER_MAX_TTL), null,
+        "ES256", false), PASSPHRASE.toCharArray(), Instant.now());
     this.ca = CertificateAuthority.open(dir);
     this.service = serve(0);
     this.responderPort = URI.create(service.baseUrl()).getPort();
@@ -69,7 +84,7 @@ public final class RealCa implements AutoCloseable {
     new CaConfig(c.version(), c.name(), c.trustDomain(), c.keyType(), c.intermediate(),
         ocspUrl(), c.crlUrl(), c.clientTtl(), c.clientMaxTtl(), c.serverTtl(), c.serverMaxTtl(),
         c.issuer(), c.jwtAlgorithm(), c.tokenTtl(), c.tokenMaxTtl()).write(ca.layout().config());
-    run("ca", "issue", "server", "--dns", "localhost", "--ip", "127.0.0.1", "--dir", dir.toString());
+    server(List.of("localhost"), List.of("127.0.0.1"));
   }
 
   /** A new CA in {@code dir} with its responder running. */
@@ -92,32 +107,70 @@ public final class RealCa implements AutoCloseable {
     }
   }
 
-  /** Runs {@code gatehouse args…} in-process; fails the test on a non-zero exit. */
-  public String run(String... args) {
-    CommandLine cli = GatehouseCli.newCommandLine(new CliEnvironment(
-        Map.of(CliEnvironment.CA_PASSPHRASE, PASSPHRASE), null, Clock.systemUTC()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    if (exit != 0) {
-      throw new IllegalStateException("gatehouse " + String.join(" ", args) + " exited " + exit
-          + ": " + err);
-    }
-    return out.toString();
+  /** What the CA's commands do, on a freshly opened CA (so a changed {@code ca.json} applies). */
+  private interface Operation<T> {
+    T apply(CertificateAuthority authority, IssuerKey key) throws Exception;
   }
 
-  /** {@code ca issue client --name name --role …}. */
-  public Identity client(String name, String... roles) {
-    List<String> args = new ArrayList<>(List.of("ca", "issue", "client", "--name", name));
-    for (String role : roles) {
-      args.add("--role");
-      args.add(role);
+  private <T> T withUnlockedCa(Operation<T> operation) {
+    try (CertificateAuthority authority = CertificateAuthority.open(dir)) {
+      IssuerKey key = authority.unlock(PASSPHRASE.toCharArray());
+      authority.requireIntegrity(false);
+      return operation.apply(authority, key);
+    } catch (Exception e) {
+      throw new IllegalStateException("test CA operation failed: " + e.getMessage(), e);
     }
-    args.addAll(List.of("--dir", dir.toString()));
-    run(args.toArray(String[]::new));
+  }
+
+  /** {@code ca issue client --name name --role …} (ec-p256, the CA's default lifetime). */
+  public Identity client(String name, String... roles) {
+    withUnlockedCa((authority, key) -> {
+      List<String> roleList = List.of(roles);
+      Issuer.checkClientRequest(authority.config(), name, roleList, null);
+      LeafFiles files = LeafFiles.client(authority.layout(), name, true, false);
+      files.preflight(false);
+      KeyPair pair = KeyType.parse("ec-p256").generate();
+      X509Certificate certificate = new Issuer(authority, key, Clock.systemUTC())
+          .issueClient(name, null, roleList, null, pair.getPublic());
+      files.write(certificate, authority.intermediates(), pair.getPrivate(), null);
+      return certificate;
+    });
     return read(dir.resolve("clients/" + name + ".crt"), dir.resolve("clients/" + name + ".key"));
+  }
+
+  /**
+   * {@code ca issue server --dns … --ip … --force}: {@code servers/<first dns>.crt} and {@code .key}
+   * (replacing earlier files of that name).
+   */
+  public void server(List<String> dnsNames, List<String> ipAddresses) {
+    withUnlockedCa((authority, key) -> {
+      Issuer.checkServerRequest(authority.config(), dnsNames, ipAddresses, null);
+      LeafFiles files = LeafFiles.server(authority.layout(), dnsNames.get(0));
+      files.preflight(true);
+      KeyPair pair = KeyType.parse("ec-p256").generate();
+      X509Certificate certificate = new Issuer(authority, key, Clock.systemUTC())
+          .issueServer(dnsNames, ipAddresses, null, pair.getPublic());
+      files.write(certificate, authority.intermediates(), pair.getPrivate(), null);
+      return certificate;
+    });
+  }
+
+  /**
+   * {@code ca renew --rekey --cert certificate --key key}: a new key pair of the same type; the key
+   * file is replaced first, then the certificate, each renamed into place.
+   */
+  public void renewWithNewKey(Path certificate, Path keyFile) {
+    withUnlockedCa((authority, key) -> {
+      X509Certificate current = PemFiles.readCertificate(certificate);
+      PrivateKey currentKey = PemFiles.readKey(keyFile);
+      KeyPair fresh = KeyType.of(currentKey).generate();
+      Issuer issuer = new Issuer(authority, key, Clock.systemUTC());
+      X509Certificate renewed = new Renewer(authority, issuer, Clock.systemUTC())
+          .renew(current, currentKey, fresh.getPublic());
+      new LeafFiles(certificate, keyFile, null)
+          .write(renewed, authority.intermediates(), fresh.getPrivate(), null);
+      return renewed;
+    });
   }
 
   /** The server certificate for localhost/127.0.0.1 issued at setup ({@code servers/localhost.crt}). */
@@ -154,19 +207,23 @@ public final class RealCa implements AutoCloseable {
 
   /** {@code ca revoke --serial … --reason keyCompromise}. */
   public void revoke(Identity identity) {
-    run("ca", "revoke", "--serial", identity.serialHex(), "--reason", "keyCompromise",
-        "--dir", dir.toString());
+    withUnlockedCa((authority, key) -> authority.store().revoke(
+        identity.certificate().getSerialNumber(), RevocationReason.parse("keyCompromise"),
+        Instant.now()));
   }
 
-  /** {@code gatehouse token --name … --aud … --role …}, the JWT it printed. */
+  /** {@code gatehouse token --name … --aud … --role …}: the JWT it would print. */
   public String token(String name, String audience, String... roles) {
-    List<String> args = new ArrayList<>(List.of("token", "--name", name, "--aud", audience));
-    for (String role : roles) {
-      args.add("--role");
-      args.add(role);
+    try (CertificateAuthority authority = CertificateAuthority.open(dir)) {
+      List<String> roleList = List.of(roles);
+      TokenMinter.check(authority.config(), name, roleList, null, audience);
+      JwtSigningKey key = JwtSigningKey.loadOrCreate(authority.layout(), authority.config(),
+          PASSPHRASE.toCharArray());
+      return new TokenMinter(key, authority.config())
+          .mint(name, roleList, null, audience, null, Instant.now());
+    } catch (Exception e) {
+      throw new IllegalStateException("test CA token failed: " + e.getMessage(), e);
     }
-    args.addAll(List.of("--dir", dir.toString()));
-    return run(args.toArray(String[]::new)).trim();
   }
 
   /** The issuing chain clients and servers trust ({@code ca/chain.pem}). */

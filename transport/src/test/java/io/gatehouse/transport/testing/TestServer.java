@@ -1,5 +1,7 @@
 package io.gatehouse.transport.testing;
 
+import io.gatehouse.testing.TestPki;
+
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;
@@ -55,6 +57,8 @@ public final class TestServer implements AutoCloseable {
         .tools(tools())
         // The same tools on MCP 2026-07-28, behind the same pipeline and filtered by the same policy.
         .modernTools(modernTools())
+        .modernPrompts(modernPrompts())
+        .modernResources(modernResources())
         .modern(b -> b.serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
             .builder("gatehouse-test", "1.0").build()))
         .mcp(spec -> spec.serverInfo("gatehouse-test", "1.0").capabilities(
@@ -175,7 +179,85 @@ public final class TestServer implements AutoCloseable {
       });
     }));
     tools.add(modernTool("forbidden", (ctx, args) -> "should not run"));
+    // A multi round-trip tool: round 1 asks for the client's roots and seals its state in
+    // requestState; round 2 (on any node holding the key) answers with that state.
+    tools.add(McpSyncTool.of(modernToolDefinition("resume"), (ctx, req) -> {
+      calls.computeIfAbsent("resume", n -> new AtomicInteger()).incrementAndGet();
+      if (req.requestState() == null) {
+        return McpSyncResponse.<io.modelcontextprotocol.modern.McpSchema.CallToolOutcome>result(
+            io.modelcontextprotocol.modern.McpSchema.InputRequiredResult.builder()
+                .listRoots("roots")
+                .requestState("started-for-"
+                    + McpContextKeys.principal(ctx.transportContext()).orElseThrow().id())
+                .build());
+      }
+      return McpSyncResponse.<io.modelcontextprotocol.modern.McpSchema.CallToolOutcome>result(
+          modernText("resumed:" + req.requestState()));
+    }));
     return tools;
+  }
+
+  /** Prompts {@code greeting} and {@code secret_prompt} (2026-07-28), each get counted. */
+  private io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts() {
+    Map<String, io.modelcontextprotocol.modern.server.feature.McpSyncPrompt> prompts =
+        new java.util.LinkedHashMap<>();
+    for (String name : List.of("secret_prompt", "greeting")) {
+      prompts.put(name, io.modelcontextprotocol.modern.server.feature.McpSyncPrompt.of(
+          io.modelcontextprotocol.modern.McpSchema.Prompt.builder(name).description(name).build(),
+          (ctx, req) -> {
+            calls.computeIfAbsent("prompt:" + name, n -> new AtomicInteger()).incrementAndGet();
+            return McpSyncResponse.result(io.modelcontextprotocol.modern.McpSchema.GetPromptResult
+                .builder(List.of(io.modelcontextprotocol.modern.McpSchema.PromptMessage.builder(
+                    io.modelcontextprotocol.modern.McpSchema.Role.USER,
+                    io.modelcontextprotocol.modern.McpSchema.TextContent.builder("prompt " + name)
+                        .build()).build()))
+                .build());
+          }));
+    }
+    return new io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository() {
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.PromptsPage list(McpRequestContext c,
+          String cursor) {
+        return io.modelcontextprotocol.modern.server.feature.PromptsPage.of(prompts.values()
+            .stream().map(io.modelcontextprotocol.modern.server.feature.McpSyncPrompt::definition)
+            .toList());
+      }
+
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.McpSyncPrompt find(McpRequestContext c,
+          String name) {
+        return prompts.get(name);
+      }
+    };
+  }
+
+  /** Resources {@code doc://private/salaries} and {@code doc://public/readme}, reads counted. */
+  private io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources() {
+    List<String> uris = List.of("doc://public/readme", "doc://private/salaries");
+    return new io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository() {
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.ResourcesPage list(McpRequestContext c,
+          String cursor) {
+        return io.modelcontextprotocol.modern.server.feature.ResourcesPage.of(uris.stream()
+            .map(u -> io.modelcontextprotocol.modern.McpSchema.Resource.builder(u, u).build())
+            .toList());
+      }
+
+      @Override
+      public io.modelcontextprotocol.modern.server.feature.McpSyncResource find(McpRequestContext c,
+          String uri) {
+        if (!uris.contains(uri)) {
+          return null;
+        }
+        return io.modelcontextprotocol.modern.server.feature.McpSyncResource.of((ctx, req) -> {
+          calls.computeIfAbsent("resource:" + uri, n -> new AtomicInteger()).incrementAndGet();
+          return McpSyncResponse.result(io.modelcontextprotocol.modern.McpSchema.ReadResourceResult
+              .builder(List.of(io.modelcontextprotocol.modern.McpSchema.TextResourceContents
+                  .builder(uri, "contents of " + uri).build()))
+              .build());
+        });
+      }
+    };
   }
 
   private McpSyncTool modernTool(String name,

@@ -31,3 +31,27 @@ undici.request = (url, options = {}) => {
   }
   return originalRequest(url, { ...options, headers });
 };
+
+// The http-header-validation probes call node:http's request() with the URL's host and port and
+// no scheme, so against a TLS server they speak plain HTTP to the TLS port and the handshake
+// fails ("socket hang up") before any MCP header is looked at. Requests to the server under test
+// (GATEHOUSE_CONFORMANCE_TLS_SERVER = host:port, set only when it serves TLS) go over https with
+// the bearer instead, so the probes measure the server's header validation.
+import http from 'node:http';
+import https from 'node:https';
+
+const tlsServer = process.env.GATEHOUSE_CONFORMANCE_TLS_SERVER;
+if (tlsServer) {
+  const originalHttpRequest = http.request;
+  http.request = (options, callback) => {
+    if (options && typeof options === 'object' && !(options instanceof URL)
+        && `${options.hostname ?? options.host}:${options.port}` === tlsServer) {
+      const headers = { ...(options.headers ?? {}) };
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+        headers.authorization = bearer;
+      }
+      return https.request({ ...options, headers }, callback);
+    }
+    return originalHttpRequest(options, callback);
+  };
+}

@@ -14,8 +14,16 @@ public final class ApiKeyAuthentication {
    * @throws IllegalArgumentException naming the key when the file cannot be read
    */
   public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config) {
+    return fromConfig(config, null);
+  }
+
+  /**
+   * As {@link #fromConfig(AuthConfig.ApiKey)}; keys naming a SPIFFE ID must name one of {@code
+   * localTrustDomain} (null: any).
+   */
+  public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config, String localTrustDomain) {
     try {
-      return new ApiKeyAuthenticator(ApiKeyStore.open(config.file()));
+      return new ApiKeyAuthenticator(ApiKeyStore.open(config.file()), localTrustDomain);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "auth.apiKey.file " + config.file() + ": " + e.getMessage(), e);

@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * costs the same. The secret never indexes a map, and only a key whose hash matches learns
  * whether it is revoked.
  *
- * <p>Principal: id = credentialId = the key id; roles from the key's record.
+ * <p>Principal: id = the key's SPIFFE ID when it names one (the same principal as the certificate
+ * with that ID), else the key id; credentialId = the key id; roles from the key's record. With a
+ * local trust domain, a key naming a SPIFFE ID of another trust domain is refused.
  */
 public final class ApiKeyAuthenticator implements Authenticator {
   /** The request header carrying the key. */
@@ -30,9 +32,20 @@ public final class ApiKeyAuthenticator implements Authenticator {
   private static final byte[] DUMMY_HASH = new byte[32];
 
   private final ApiKeyStore store;
+  private final String localTrustDomain;
 
+  /** Keys of {@code store}; a key naming a SPIFFE ID may name any trust domain. */
   public ApiKeyAuthenticator(ApiKeyStore store) {
+    this(store, null);
+  }
+
+  /**
+   * Keys of {@code store}; a key naming a SPIFFE ID must name one of {@code localTrustDomain}
+   * (null: any).
+   */
+  public ApiKeyAuthenticator(ApiKeyStore store, String localTrustDomain) {
     this.store = Objects.requireNonNull(store, "store");
+    this.localTrustDomain = localTrustDomain;
   }
 
   /**
@@ -72,9 +85,14 @@ public final class ApiKeyAuthenticator implements Authenticator {
     if (record.revoked()) {
       return reject("API key " + id + " is revoked");
     }
+    if (record.spiffeId() != null && localTrustDomain != null
+        && !record.spiffeId().startsWith("spiffe://" + localTrustDomain + "/")) {
+      return reject("API key " + id + " names a SPIFFE ID outside trust domain " + localTrustDomain);
+    }
     byte[] storedHash = expected;
+    String principal = record.spiffeId() != null ? record.spiffeId() : id;
     return AuthResult.authenticated(
-        new Principal(id, new LinkedHashSet<>(record.roles()), AuthMethod.API_KEY, id),
+        new Principal(principal, new LinkedHashSet<>(record.roles()), AuthMethod.API_KEY, id),
         CredentialLease.revalidated(
             () -> CompletableFuture.completedFuture(stillValid(id, storedHash))));
   }

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.apikey;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 
@@ -13,6 +14,9 @@ import java.util.List;
  * @param revoked true once revoked; a revoked key is refused and never reinstated
  * @param revokedAt when it was revoked, or null
  * @param sha256 lowercase hex SHA-256 of the UTF-8 key string
+ * @param spiffeId the SPIFFE ID the key authenticates as (the same principal as the certificate
+ *     naming it), or null: the key id is the principal. Left out of the file when null, so files
+ *     without bound keys stay readable by earlier versions
  */
 public record ApiKeyRecord(
     String id,
@@ -21,12 +25,19 @@ public record ApiKeyRecord(
     Instant created,
     boolean revoked,
     Instant revokedAt,
-    String sha256) {
+    String sha256,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String spiffeId) {
   public ApiKeyRecord {
     roles = roles == null ? null : List.copyOf(roles);
   }
 
+  /** A key whose principal is its id. */
+  public ApiKeyRecord(String id, String name, List<String> roles, Instant created,
+      boolean revoked, Instant revokedAt, String sha256) {
+    this(id, name, roles, created, revoked, revokedAt, sha256, null);
+  }
+
   ApiKeyRecord revokedAt(Instant when) {
-    return new ApiKeyRecord(id, name, roles, created, true, when, sha256);
+    return new ApiKeyRecord(id, name, roles, created, true, when, sha256, spiffeId);
   }
 }

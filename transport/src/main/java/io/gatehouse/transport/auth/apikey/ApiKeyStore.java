@@ -1,7 +1,11 @@
 package io.gatehouse.transport.auth.apikey;
 
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.pki.PkiException;
+import io.gatehouse.pki.files.SecureFiles;
+
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.RoleNames;
+import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -116,6 +120,22 @@ public final class ApiKeyStore {
    * @throws IllegalArgumentException for an invalid name or role
    */
   public CreatedKey create(String name, Collection<String> roles) throws IOException {
+    return create(name, roles, null);
+  }
+
+  /**
+   * Creates a key that authenticates as {@code spiffeId} (the principal of the certificate that
+   * names it), or as its own id when {@code spiffeId} is null.
+   *
+   * @throws IllegalArgumentException for an invalid name, role or SPIFFE ID
+   */
+  public CreatedKey create(String name, Collection<String> roles, String spiffeId)
+      throws IOException {
+    if (spiffeId != null) {
+      spiffeIdProblem(spiffeId).ifPresent(p -> {
+        throw new IllegalArgumentException(p);
+      });
+    }
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "invalid key name: use 1-64 letters, digits, '.', '_', '@' or '-', starting with a"
@@ -131,7 +151,8 @@ public final class ApiKeyStore {
             clock.instant().truncatedTo(ChronoUnit.SECONDS),
             false,
             null,
-            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)));
+            ApiKeyFormat.hex(ApiKeyFormat.sha256(key)),
+            spiffeId);
     update(keys -> {
       if (keys.containsKey(record.id())) {
         throw new IllegalStateException("key id collision; run the command again");
@@ -255,7 +276,22 @@ public final class ApiKeyStore {
     } catch (IllegalArgumentException e) {
       return "key " + r.id() + ": " + e.getMessage();
     }
+    if (r.spiffeId() != null) {
+      return spiffeIdProblem(r.spiffeId()).map(p -> "key " + r.id() + ": " + p).orElse(null);
+    }
     return null;
+  }
+
+  /** Why {@code spiffeId} cannot name a key's principal, if it cannot (canonical form only). */
+  static java.util.Optional<String> spiffeIdProblem(String spiffeId) {
+    try {
+      if (!SpiffeId.parse(spiffeId).toUri().equals(spiffeId)) {
+        return java.util.Optional.of("SPIFFE ID " + spiffeId + " is not in canonical form");
+      }
+      return java.util.Optional.empty();
+    } catch (IdentityFormatException e) {
+      return java.util.Optional.of("invalid SPIFFE ID: " + e.getMessage());
+    }
   }
 
   private static List<String> validRoles(Collection<String> roles) {
@@ -293,16 +329,12 @@ public final class ApiKeyStore {
     }
   }
 
+  /** Through the one atomic 0600 writer ({@link SecureFiles#writeSecret}): the key file holds hashes only, but who may log in is a secret too. */
   private void writeAtomically(Path dir, byte[] bytes) throws IOException {
-    Path tmp = Files.createTempFile(dir, ".apikeys-", ".tmp", privateFile());
     try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        out.write(ByteBuffer.wrap(bytes));
-        out.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
+      SecureFiles.writeSecret(file, bytes);
+    } catch (PkiException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 

@@ -1,9 +1,9 @@
 package io.gatehouse.transport.auth.cert;
 
 import io.gatehouse.transport.config.Setting;
-import io.gatehouse.ca.identity.CertificateIdentity;
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.SpiffeId;
+import io.gatehouse.pki.identity.CertificateIdentity;
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.SpiffeId;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;

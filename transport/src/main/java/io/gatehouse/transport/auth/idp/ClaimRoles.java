@@ -1,8 +1,8 @@
 package io.gatehouse.transport.auth.idp;
 
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.gatehouse.ca.identity.IdentityFormatException;
-import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.pki.identity.IdentityFormatException;
+import io.gatehouse.pki.identity.RoleNames;
 import io.gatehouse.transport.auth.jwt.InvalidTokenException;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import java.util.ArrayList;

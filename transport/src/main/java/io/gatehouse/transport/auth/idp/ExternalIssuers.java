@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * only picks which issuer's {@link JwtAuthenticator} checks the token; that authenticator then
  * verifies signature, {@code iss}, {@code aud} and times as for a single issuer. A token naming
  * no configured issuer is refused. Principals stay {@code <iss>#<sub>}, so an external issuer
- * can never produce a local SPIFFE principal.
+ * can never produce a local SPIFFE principal; only {@code auth.jwt.issuer} declared the local CA
+ * ({@code auth.jwt.localCaTrustDomain}) names its SPIFFE subjects bare, after its own checks.
  */
 public final class ExternalIssuers implements Authenticator, Closeable {
   private static final Logger log = LoggerFactory.getLogger(ExternalIssuers.class);

@@ -8,7 +8,7 @@ import com.nimbusds.jose.jca.JCAContext;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
-import io.gatehouse.transport.auth.BouncyCastle;
+import io.gatehouse.pki.BouncyCastle;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;

@@ -18,15 +18,19 @@ public final class JwtAuthentication {
   public static JwtAuthenticator fromConfig(AuthConfig.Jwt config, String resource) {
     JwtKeys keys = keys(config);
     try {
-      return JwtAuthenticator.builder()
+      JwtAuthenticator.Builder builder = JwtAuthenticator.builder()
           .issuer(config.issuer())
           .audience(config.audience() != null ? config.audience() : resource)
           .keys(keys)
           .algorithms(config.algorithms())
           .clockSkew(config.clockSkew())
           .cacheTtl(config.tokenCacheTtl())
-          .cacheSize(config.tokenCacheSize())
-          .build();
+          .cacheSize(config.tokenCacheSize());
+      if (config.localCaTrustDomain() != null) {
+        // Only this issuer (verified iss, its own keys) may name local SPIFFE identities.
+        builder.localCaTrustDomain(config.localCaTrustDomain());
+      }
+      return builder.build();
     } catch (RuntimeException e) {
       try {
         keys.close();

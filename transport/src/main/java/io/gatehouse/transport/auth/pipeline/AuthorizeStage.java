@@ -28,6 +28,11 @@ import java.util.regex.Pattern;
 final class AuthorizeStage implements RequestStage {
   /** MCP tool names: 1 to 128 of these characters; others cannot be registered, so never match. */
   private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  /**
+   * Resource URIs decided on: visible ASCII without quote or backslash, so the name can stand in
+   * the {@code WWW-Authenticate} scope and the audit line as it is. Others are refused (400).
+   */
+  private static final Pattern RESOURCE_URI = Pattern.compile("[\\x21-\\x7e&&[^\"\\\\]]{1,2048}");
 
   private final ReloadingPolicy policy;
   private final RateLimiter limiter;
@@ -82,10 +87,11 @@ final class AuthorizeStage implements RequestStage {
       return StageResult.proceedNow();
     }
     if (!toolCall) {
-      return StageResult.proceedNow();
+      return authorizePrimitive(request, principal, current, remote);
     }
     if (!tools.contains(tool) || !current.mayCall(principal, tool)) {
-      return decisions.toolDenied(principal, tool, tag(tool), start, remote);
+      return headerMismatch(request)
+          .orElseGet(() -> decisions.toolDenied(principal, tool, tag(tool), start, remote));
     }
     RateLimitDecision toolBudget = limiter.acquireTool(principal, tool, current);
     if (!toolBudget.allowed()) {
@@ -94,6 +100,57 @@ final class AuthorizeStage implements RequestStage {
     }
     decisions.toolAllowed(principal, tool, remote);
     return StageResult.proceedNow();
+  }
+
+  /**
+   * A modern {@code prompts/get} or {@code resources/read}: the prompt or resource {@code
+   * Mcp-Name} names must be granted ({@code prompts}, {@code resource_uris}), decided before the
+   * body is parsed; the endpoint then checks that the body names the same. The legacy path is
+   * not filtered here (docs/authorization.md).
+   */
+  private CompletionStage<StageResult> authorizePrimitive(GatehouseRequest request,
+      Principal principal, Policy current, InetSocketAddress remote) {
+    if (!request.path().equals(NettyStreamableServerTransportProvider.PATH)
+        || !ModernProtocol.isModern(request)) {
+      return StageResult.proceedNow();
+    }
+    String method = ModernProtocol.method(request).orElse(null);
+    String name = ModernProtocol.name(request).orElse(null);
+    boolean prompt = McpSchema.METHOD_PROMPT_GET.equals(method);
+    boolean resource = McpSchema.METHOD_RESOURCES_READ.equals(method);
+    if ((prompt && (name == null || !TOOL_NAME.matcher(name).matches()))
+        || (resource && (name == null || !RESOURCE_URI.matcher(name).matches()))) {
+      return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
+          prompt ? "prompts/get needs a valid prompt name (letters, digits, '_', '-', '.')"
+              : "resources/read needs a resource URI of visible ASCII characters");
+    }
+    if (prompt && !current.mayGetPrompt(principal, name)) {
+      return headerMismatch(request).orElseGet(() -> decisions.primitiveDenied(principal,
+          "prompt:" + name, "prompt '" + name + "'", remote));
+    }
+    if (resource && !current.mayReadResource(principal, name)) {
+      return headerMismatch(request).orElseGet(() -> decisions.primitiveDenied(principal,
+          "resource:" + name, "resource '" + name + "'", remote));
+    }
+    return StageResult.proceedNow();
+  }
+
+  /**
+   * For a modern request about to be refused from its headers: 400 HeaderMismatch instead when
+   * the body (if it parses) names another method or primitive than the headers, as the
+   * specification requires for a mismatch. A body that does not parse keeps the refusal.
+   */
+  private static java.util.Optional<CompletionStage<StageResult>> headerMismatch(
+      GatehouseRequest request) {
+    if (!ModernProtocol.isModern(request)) {
+      return java.util.Optional.empty();
+    }
+    return request.jsonRpcMessage()
+        .filter(McpSchema.JSONRPCRequest.class::isInstance)
+        .map(McpSchema.JSONRPCRequest.class::cast)
+        .map(r -> ModernProtocol.mismatch(request, r.method(), r.params()))
+        .map(message -> java.util.concurrent.CompletableFuture.completedStage(StageResult.respond(
+            ModernProtocol.headerMismatch(ModernProtocol.requestId(request), message))));
   }
 
   private String tag(String tool) {

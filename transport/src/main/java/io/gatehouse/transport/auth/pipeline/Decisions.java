@@ -95,6 +95,16 @@ final class Decisions {
     return refusals.forbidden("resource:" + resource, "resource '" + resource + "'");
   }
 
+  /**
+   * 403 for an MCP prompt or resource the principal may not get or read ({@code scope}: {@code
+   * prompt:<name>} or {@code resource:<uri>}); audited as a resource access.
+   */
+  CompletionStage<StageResult> primitiveDenied(Principal principal, String scope, String what,
+      InetSocketAddress remote) {
+    audit.resourceAccess(principal, scope, AuditLog.Decision.DENY, "not permitted", remote);
+    return refusals.forbidden(scope, what);
+  }
+
   /** Access to an HTTP resource is allowed. */
   void resourceAllowed(Principal principal, String resource, InetSocketAddress remote) {
     audit.resourceAccess(principal, resource, AuditLog.Decision.ALLOW, "", remote);

@@ -191,6 +191,23 @@ public final class GatehouseAuth implements AutoCloseable {
   }
 
   /**
+   * Who sees and gets an MCP prompt on the 2026-07-28 path: the caller in the transport context
+   * is granted it by the policy in force ({@code prompts}); no principal, nothing visible.
+   */
+  public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
+      promptVisibility() {
+    return (context, name) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+        .principal(context).map(p -> policy.current().mayGetPrompt(p, name)).orElse(false);
+  }
+
+  /** Like {@link #promptVisibility()} for MCP resource URIs ({@code resource_uris}). */
+  public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
+      resourceVisibility() {
+    return (context, uri) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+        .principal(context).map(p -> policy.current().mayReadResource(p, uri)).orElse(false);
+  }
+
+  /**
    * Serves {@code GET /metrics} from {@code scrape} (e.g. {@code prometheusRegistry::scrape}) to
    * principals granted the {@code metrics} resource. Call before {@link #install}.
    */
@@ -299,9 +316,18 @@ public final class GatehouseAuth implements AutoCloseable {
       }
     }
     if (config.apiKey().enabled()) {
-      list.add(ApiKeyAuthentication.fromConfig(config.apiKey()));
+      list.add(ApiKeyAuthentication.fromConfig(config.apiKey(), localTrustDomain()));
     }
     return list;
+  }
+
+  /**
+   * The trust domain of this server's own identities ({@code auth.certificate.trustDomain}, else
+   * {@code auth.jwt.localCaTrustDomain}; the config refuses the two differing), or null for any.
+   */
+  private String localTrustDomain() {
+    return config.certificate().trustDomain() != null ? config.certificate().trustDomain()
+        : config.jwt().localCaTrustDomain();
   }
 
   private static ReloadingPolicy openPolicy(Path file) {
@@ -349,22 +375,26 @@ public final class GatehouseAuth implements AutoCloseable {
   }
 
   /**
-   * Only configured authorization servers: the JWT issuer is not one (it serves no OAuth
-   * metadata), and a listed server that does not exist sends spec-following clients to a dead
-   * end (docs/authentication.md).
+   * Only servers that exist: a listed server that does not sends spec-following clients to a dead
+   * end (docs/authentication.md). These are the configured ones, the CA service when declared
+   * ({@code auth.jwt.localCaAuthorizationServer}: its issuer is its HTTPS URL, which serves RFC
+   * 8414 metadata) and the external issuers (each was found by discovery at start). A plain
+   * local issuer is not listed: it may be an identifier with no metadata behind it.
    */
   private List<String> authorizationServers() {
-    // Only servers that exist: the configured ones, and the external issuers (each was found by
-    // discovery at start). The local issuer is not listed: unless the CA service serves RFC 8414
-    // metadata at exactly that URL, a client following it would fail (docs/authentication.md).
     List<String> listed = new ArrayList<>();
     if (config.authorizationServers() != null) {
       listed.addAll(config.authorizationServers());
     }
     if (config.jwt().enabled()) {
-      config.jwt().issuers().forEach(i -> {
-        if (!listed.contains(i.issuer())) {
-          listed.add(i.issuer());
+      List<String> issuers = new ArrayList<>();
+      if (config.jwt().localCaAuthorizationServer()) {
+        issuers.add(config.jwt().issuer());
+      }
+      config.jwt().issuers().forEach(i -> issuers.add(i.issuer()));
+      issuers.forEach(i -> {
+        if (!listed.contains(i)) {
+          listed.add(i);
         }
       });
     }

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.policy;
 
-import io.gatehouse.ca.identity.RoleNames;
+import io.gatehouse.pki.identity.RoleNames;
 import io.gatehouse.transport.auth.Principal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -118,6 +118,26 @@ public final class Policy {
     return false;
   }
 
+  /**
+   * True when any role of {@code caller} (or one it includes) is granted MCP prompt {@code name}
+   * ({@code prompts} patterns, the tool-name syntax).
+   */
+  public boolean mayGetPrompt(Principal caller, String name) {
+    return name != null && caller.roles().stream()
+        .map(grants::get)
+        .anyMatch(g -> g != null && Grant.matchesAny(g.prompts, name));
+  }
+
+  /**
+   * True when any role of {@code caller} (or one it includes) is granted MCP resource {@code uri}
+   * ({@code resource_uris} patterns).
+   */
+  public boolean mayReadResource(Principal caller, String uri) {
+    return uri != null && caller.roles().stream()
+        .map(grants::get)
+        .anyMatch(g -> g != null && Grant.matchesAny(g.resourceUris, uri));
+  }
+
   /** True when any role of {@code caller} (or one it includes) is granted HTTP resource {@code resource}. */
   public boolean mayAccess(Principal caller, String resource) {
     for (String role : caller.roles()) {
@@ -169,7 +189,7 @@ public final class Policy {
             "roles: invalid role name '" + ToolGlob.printable(e.getKey()) + "': use lowercase letters,"
                 + " digits, '.', '_' or '-', starting with a letter or digit");
       }
-      roles.put(e.getKey(), e.getValue() == null ? new PolicyDocument.Role(null, null, null) : e.getValue());
+      roles.put(e.getKey(), e.getValue() == null ? new PolicyDocument.Role(null, null, null, null, null) : e.getValue());
     }
     for (Map.Entry<String, PolicyDocument.Role> e : roles.entrySet()) {
       for (String included : list(e.getValue().includes())) {
@@ -182,11 +202,19 @@ public final class Policy {
     Map<String, Grant> grants = new HashMap<>();
     for (String role : roles.keySet()) {
       List<ToolGlob> globs = new ArrayList<>();
+      List<ToolGlob> prompts = new ArrayList<>();
+      List<ToolGlob> resourceUris = new ArrayList<>();
       Set<String> resources = new HashSet<>();
       for (String member : closure(role, roles)) {
         PolicyDocument.Role spec = roles.get(member);
         for (String tool : list(spec.tools())) {
           globs.add(ToolGlob.compile(tool, "roles." + member + ".tools"));
+        }
+        for (String prompt : list(spec.prompts())) {
+          prompts.add(ToolGlob.compile(prompt, "roles." + member + ".prompts"));
+        }
+        for (String uri : list(spec.resourceUris())) {
+          resourceUris.add(ToolGlob.compileUri(uri, "roles." + member + ".resource_uris"));
         }
         for (String resource : list(spec.resources())) {
           if (!RoleNames.isValid(resource)) {
@@ -196,7 +224,7 @@ public final class Policy {
           resources.add(resource);
         }
       }
-      grants.put(role, new Grant(globs, resources));
+      grants.put(role, new Grant(globs, resources, prompts, resourceUris));
     }
     return rateLimits(Map.copyOf(grants), doc.rateLimits());
   }
@@ -326,8 +354,13 @@ public final class Policy {
     final String[] prefixes;
     final ToolGlob[] globs;
     final Set<String> resources;
+    final ToolGlob[] prompts;
+    final ToolGlob[] resourceUris;
 
-    Grant(List<ToolGlob> patterns, Set<String> resources) {
+    Grant(List<ToolGlob> patterns, Set<String> resources, List<ToolGlob> prompts,
+        List<ToolGlob> resourceUris) {
+      this.prompts = prompts.toArray(new ToolGlob[0]);
+      this.resourceUris = resourceUris.toArray(new ToolGlob[0]);
       List<String> prefixList = new ArrayList<>();
       List<ToolGlob> globList = new ArrayList<>();
       boolean all = false;
@@ -346,6 +379,15 @@ public final class Policy {
       this.prefixes = prefixList.toArray(new String[0]);
       this.globs = globList.toArray(new ToolGlob[0]);
       this.resources = Set.copyOf(resources);
+    }
+
+    static boolean matchesAny(ToolGlob[] patterns, String name) {
+      for (ToolGlob glob : patterns) {
+        if (glob.matches(name)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     boolean allowsTool(String tool) {

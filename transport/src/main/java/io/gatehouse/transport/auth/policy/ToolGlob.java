@@ -11,6 +11,10 @@ final class ToolGlob {
   static final int MAX_LENGTH = 128;
 
   private static final Pattern SYNTAX = Pattern.compile("[A-Za-z0-9_.*-]{1," + MAX_LENGTH + "}");
+  /** Longest MCP resource URI pattern accepted. */
+  static final int MAX_URI_LENGTH = 2048;
+  /** Resource URI patterns: visible ASCII (no spaces or controls), {@code *} as the wildcard. */
+  private static final Pattern URI_SYNTAX = Pattern.compile("[\\x21-\\x7e]{1," + MAX_URI_LENGTH + "}");
 
   final String pattern;
   private final String[] parts; // the literal runs between stars
@@ -26,6 +30,16 @@ final class ToolGlob {
       throw new PolicyException(
           where + ": bad tool pattern '" + printable(pattern) + "': use letters, digits, '_', '-', '.'"
               + " and '*', at most " + MAX_LENGTH + " characters");
+    }
+    return new ToolGlob(pattern.replaceAll("\\*+", "*"));
+  }
+
+  /** Compiles an MCP resource URI pattern ({@code test://static-*}), or throws naming it. */
+  static ToolGlob compileUri(String pattern, String where) throws PolicyException {
+    if (pattern == null || !URI_SYNTAX.matcher(pattern).matches()) {
+      throw new PolicyException(
+          where + ": bad resource URI pattern '" + printable(pattern) + "': use visible ASCII"
+              + " characters and '*', at most " + MAX_URI_LENGTH + " characters");
     }
     return new ToolGlob(pattern.replaceAll("\\*+", "*"));
   }

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
-import io.gatehouse.transport.auth.BouncyCastle;
+import io.gatehouse.pki.BouncyCastle;
 import io.gatehouse.transport.config.Setting;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;

@@ -79,23 +79,23 @@ public final class ModernEndpoint {
   public void serve(ChannelHandlerContext ctx, GatehouseRequest request, Principal principal,
       McpTransportContext context, boolean closing) {
     if (principal == null) {
-      error(ctx, HttpResponseStatus.UNAUTHORIZED, "unauthorized", "authentication required");
+      error(ctx, request, HttpResponseStatus.UNAUTHORIZED, "unauthorized", "authentication required");
       return;
     }
     if (closing) {
-      error(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable", "MCP is not serving");
+      error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "unavailable", "MCP is not serving");
       return;
     }
     if (!HttpMethod.POST.equals(request.method())) {
       // No sessions and no GET stream in this revision.
       FullHttpResponse response = ModernErrors.fromRefusal(HttpResponses.error(
-          HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "use POST"));
+          HttpResponseStatus.METHOD_NOT_ALLOWED, "method_not_allowed", "use POST"), null);
       response.headers().set(HttpHeaderNames.ALLOW, "POST");
       ctx.writeAndFlush(response);
       return;
     }
     if (!GatehouseRequest.isJson(request.header(HttpHeaderNames.CONTENT_TYPE))) {
-      error(ctx, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+      error(ctx, request, HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
           "Content-Type must be application/json");
       return;
     }
@@ -253,9 +253,10 @@ public final class ModernEndpoint {
         .subscribeOn(Schedulers.boundedElastic());
   }
 
-  private static void error(ChannelHandlerContext ctx, HttpResponseStatus status, String error,
-      String description) {
-    ctx.writeAndFlush(ModernErrors.fromRefusal(HttpResponses.error(status, error, description)));
+  private void error(ChannelHandlerContext ctx, GatehouseRequest request,
+      HttpResponseStatus status, String error, String description) {
+    ctx.writeAndFlush(ModernErrors.fromRefusal(HttpResponses.error(status, error, description),
+        ModernProtocol.requestId(request)));
   }
 
   private static void write(ChannelHandlerContext ctx, FullHttpResponse response) {

@@ -45,19 +45,19 @@ public final class ModernErrors {
    * The 400 UnsupportedProtocolVersionError, listing {@code supported}. The requested value is
    * not echoed (error bodies never repeat request data).
    */
-  public static FullHttpResponse unsupportedVersion(List<String> supported) {
+  public static FullHttpResponse unsupportedVersion(Object id, List<String> supported) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("supported", supported);
-    return response(null, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
+    return response(id, ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION,
         "Unsupported protocol version; supported: " + String.join(", ", supported), data);
   }
 
   /**
    * {@code refusal} (a transport error body {@code {"error", "error_description"}}) as a JSON-RPC
-   * error with the same status and headers; released and replaced. A body of another shape is
-   * returned unchanged.
+   * error with the same status and headers, answering request {@code id} (null when unknown);
+   * released and replaced. A body of another shape is returned unchanged.
    */
-  public static FullHttpResponse fromRefusal(FullHttpResponse refusal) {
+  public static FullHttpResponse fromRefusal(FullHttpResponse refusal, Object id) {
     Map<?, ?> body;
     try {
       body = JSON.readValue(refusal.content().toString(StandardCharsets.UTF_8), Map.class);
@@ -71,7 +71,7 @@ public final class ModernErrors {
     int status = refusal.status().code();
     int code = status == 404 ? ErrorCodes.METHOD_NOT_FOUND
         : status >= 500 ? ErrorCodes.INTERNAL_ERROR : ErrorCodes.INVALID_REQUEST;
-    FullHttpResponse converted = response(refusal.status(), null, code,
+    FullHttpResponse converted = response(refusal.status(), id, code,
         description instanceof String d ? d : error, Map.of("error", error));
     refusal.headers().forEach(h -> {
       if (!h.getKey().equalsIgnoreCase("content-length")

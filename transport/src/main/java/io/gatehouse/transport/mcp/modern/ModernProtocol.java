@@ -6,9 +6,14 @@ import io.modelcontextprotocol.modern.McpHttp;
 import io.modelcontextprotocol.modern.McpSchema;
 import io.modelcontextprotocol.modern.server.transport.McpHeaderDecoder;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpMethod;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * What decides the generation of a request and what its request metadata headers say. A request
@@ -20,6 +25,9 @@ import java.util.Optional;
 public final class ModernProtocol {
   /** The stateless protocol revision. */
   public static final String VERSION = "2026-07-28";
+  /** An id longer than this is not echoed (JSON-RPC ids are short; the answer stays small). */
+  private static final int MAX_ECHOED_ID_CHARS = 256;
+  private static final JsonFactory JSON = JsonFactory.builder().build();
 
   private ModernProtocol() {}
 
@@ -60,6 +68,51 @@ public final class ModernProtocol {
   }
 
   /**
+   * The JSON-RPC id of the request body, for an error answer given before (or instead of) the
+   * body reaching the SDK: JSON-RPC answers with the request's id, and with null only when it
+   * cannot be read. Only the top level is scanned (nested values are skipped unread, nothing is
+   * built), and only an id that is a string of at most {@value #MAX_ECHOED_ID_CHARS} characters
+   * or an integer is returned; anything else (malformed JSON, a batch, no id, another type) is
+   * null.
+   */
+  public static Object requestId(GatehouseRequest request) {
+    if (!HttpMethod.POST.equals(request.method()) || !request.content().isReadable()) {
+      return null;
+    }
+    try (InputStream in = new io.netty.buffer.ByteBufInputStream(request.content().duplicate());
+        JsonParser parser = JSON.createParser(tools.jackson.core.ObjectReadContext.empty(), in)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      Object id = null;
+      boolean seen = false;
+      for (JsonToken t = parser.nextToken(); t == JsonToken.PROPERTY_NAME; t = parser.nextToken()) {
+        String property = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (!"id".equals(property)) {
+          parser.skipChildren();
+          continue;
+        }
+        if (seen) {
+          return null; // two ids: which one a reader takes is not defined
+        }
+        seen = true;
+        if (value == JsonToken.VALUE_STRING) {
+          String text = parser.getString();
+          id = text.length() <= MAX_ECHOED_ID_CHARS ? text : null;
+        } else if (value == JsonToken.VALUE_NUMBER_INT) {
+          id = parser.getNumberValue();
+        } else {
+          parser.skipChildren();
+        }
+      }
+      return id;
+    } catch (java.io.IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
    * Checks the metadata headers alone, before authentication reads the body: {@code Mcp-Method}
    * once, and {@code Mcp-Name} once for the methods that name a primitive, each well-formed.
    *
@@ -69,14 +122,16 @@ public final class ModernProtocol {
     List<String> methods = request.headers().getAll(McpHttp.Headers.MCP_METHOD);
     if (methods.isEmpty()) {
       // Without Mcp-Method the body decides nothing here; the endpoint answers 400 for a request.
-      return Optional.of(headerMismatch("Missing required header: Mcp-Method"));
+      return Optional.of(headerMismatch(requestId(request), "Missing required header: Mcp-Method"));
     }
     String method = method(request).orElse(null);
     if (method == null) {
-      return Optional.of(headerMismatch("Mcp-Method must appear once, well-formed"));
+      return Optional.of(headerMismatch(requestId(request),
+          "Mcp-Method must appear once, well-formed"));
     }
     if (namesPrimitive(method) && name(request).isEmpty()) {
-      return Optional.of(headerMismatch("Mcp-Name must appear once, well-formed, for this method"));
+      return Optional.of(headerMismatch(requestId(request),
+          "Mcp-Name must appear once, well-formed, for this method"));
     }
     return Optional.empty();
   }
@@ -107,8 +162,9 @@ public final class ModernProtocol {
     return null;
   }
 
-  static FullHttpResponse headerMismatch(String message) {
-    return ModernErrors.response(null, McpSchema.ErrorCodes.HEADER_MISMATCH, message, null);
+  /** A 400 HeaderMismatch JSON-RPC error answering request {@code id}. */
+  public static FullHttpResponse headerMismatch(Object id, String message) {
+    return ModernErrors.response(id, McpSchema.ErrorCodes.HEADER_MISMATCH, message, null);
   }
 
   private static boolean namesPrimitive(String method) {

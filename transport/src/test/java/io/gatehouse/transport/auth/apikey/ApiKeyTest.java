@@ -7,7 +7,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Principal;
-import io.gatehouse.transport.testing.MutableClock;
+import io.gatehouse.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

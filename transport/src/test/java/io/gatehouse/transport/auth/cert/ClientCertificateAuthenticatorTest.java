@@ -6,7 +6,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Principal;
-import io.gatehouse.transport.auth.TestCerts;
+import io.gatehouse.testing.TestCerts;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;

@@ -13,7 +13,7 @@ import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -166,9 +166,10 @@ class PlainHttpJwksTest {
     Path policy = Files.writeString(dir.resolve("policy.yaml"),
         "roles:\n  viewer:\n    tools: [\"echo\"]\n");
     // Fast refetches (1 s) so the test sees each endpoint the attacker puts up.
-    AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, Tokens.ISSUER, Tokens.AUDIENCE, null, null, jwksUrl, null, null,
-        Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(1), null, Duration.ZERO,
-        null, insecurePlainHttp, null);
+    AuthConfig.Jwt jwt = AuthConfig.Jwt.builder().enabled(true).issuer(Tokens.ISSUER)
+        .audience(Tokens.AUDIENCE).jwksUrl(jwksUrl).jwksMinRefetchInterval(Duration.ofSeconds(1))
+        .jwksConnectTimeout(Duration.ofMillis(500)).jwksFetchDeadline(Duration.ofSeconds(1))
+        .tokenCacheTtl(Duration.ZERO).insecurePlainHttpJwks(insecurePlainHttp).build();
     return TestServer.tlsConfig(serverPki)
         .withAuth(AuthConfig.defaults().withPolicy(policy)
             .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null))

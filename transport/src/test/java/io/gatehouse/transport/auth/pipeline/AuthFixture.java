@@ -36,8 +36,12 @@ final class AuthFixture {
         manager:
           includes: [viewer]
           tools: ["add", "progress"]
+          prompts: ["*"]
+          resource_uris: ["doc://*"]
         viewer:
           tools: ["echo", "whoami"]
+          prompts: ["greeting"]
+          resource_uris: ["doc://public/*"]
         metrics:
           resources: [metrics]
         limited:

@@ -17,7 +17,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.OidcProvider;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpSyncClient;
 import java.nio.file.Path;
@@ -61,7 +61,10 @@ class ExternalIssuerTest {
     audit = dir.resolve("audit.log");
     AuthConfig auth = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(), jwt(issuer(idp.issuer(), false)),
+        .withMethods(AuthConfig.Certificate.defaults(), jwt(issuer(idp.issuer(), false))
+                // The local CA declared beside the IdP: only its tokens may name local identities.
+                .toBuilder().issuer(ca.tokenIssuer()).keyFile(ca.jwksFile())
+                .localCaTrustDomain("gatehouse.local").build(),
             new AuthConfig.ApiKey(false, null))
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(audit));
@@ -128,12 +131,21 @@ class ExternalIssuerTest {
   @Test
   @Order(2)
   void anIdpSubjectThatLooksLikeALocalSpiffeIdStaysQualifiedByIssuer() throws Exception {
+    // The attacker's IdP (a configured, trusted issuer) names alice as the subject.
     String token = idp.token("spiffe://gatehouse.local/client/alice", RESOURCE);
     try (McpSyncClient client = client(server.port(), noCertificate,
         Map.of("Authorization", "Bearer " + token))) {
       client.initialize();
       assertThat(call(client, "whoami").split("\\|")[0])
           .isEqualTo(idp.issuer() + "#spiffe://gatehouse.local/client/alice");
+    }
+    // The local CA, declared on the same server, does name alice herself (the declaration is on).
+    String local = ca.token("alice", RESOURCE, "viewer");
+    try (McpSyncClient client = client(server.port(), noCertificate,
+        Map.of("Authorization", "Bearer " + local))) {
+      client.initialize();
+      assertThat(call(client, "whoami").split("\\|")[0])
+          .isEqualTo("spiffe://gatehouse.local/client/alice");
     }
   }
 

@@ -8,7 +8,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -271,6 +271,158 @@ class ModernProtocolTest {
     }
   }
 
+  /**
+   * Every error answer to a request whose id can be read carries that id (JSON-RPC; the
+   * conformance check sep-2575-http-server-error-jsonrpc-id), whichever layer refuses it: the
+   * header check and the version check before authentication reads the body, the policy's 403,
+   * the SDK's 404. Only an unreadable body is answered with {@code id: null}.
+   */
+  @Test
+  void everyModernErrorAnswersWithTheRequestsId() throws IOException {
+    Map<String, String> noMethod = AuthFixture.mcpHeaders(
+        Map.of("MCP-Protocol-Version", ModernProtocol.VERSION));
+    RawHttp.Response missingMethod = post(alice, noMethod, request(21, "tools/list", Map.of()));
+    assertThat(missingMethod.status()).isEqualTo(400);
+    assertThat(error(missingMethod).path("code").asInt())
+        .isEqualTo(McpSchema.ErrorCodes.HEADER_MISMATCH);
+    assertThat(json(missingMethod).path("id").asInt()).isEqualTo(21);
+
+    String stringId = JSON.writeValueAsString(Map.of("jsonrpc", "2.0", "id", "req-22",
+        "method", "tools/call", "params", toolParams("echo")));
+    RawHttp.Response missingName = post(alice, headers("tools/call", null), stringId);
+    assertThat(missingName.status()).isEqualTo(400);
+    assertThat(json(missingName).path("id").asString()).isEqualTo("req-22");
+
+    Map<String, String> future = headers("tools/list", null);
+    future.put("MCP-Protocol-Version", "2099-01-01");
+    RawHttp.Response version = post(alice, future, request(23, "tools/list", Map.of()));
+    assertThat(version.status()).isEqualTo(400);
+    assertThat(error(version).path("code").asInt())
+        .isEqualTo(McpSchema.ErrorCodes.UNSUPPORTED_PROTOCOL_VERSION);
+    assertThat(json(version).path("id").asInt()).isEqualTo(23);
+
+    RawHttp.Response forbidden = post(alice, headers("tools/call", "forbidden"),
+        toolCall(24, "forbidden"));
+    assertThat(forbidden.status()).isEqualTo(403);
+    assertThat(json(forbidden).path("id").asInt()).isEqualTo(24);
+
+    RawHttp.Response unknown = post(alice, headers("no/such", null), request(25, "no/such", Map.of()));
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(json(unknown).path("id").asInt()).isEqualTo(25);
+
+    // The id is read from the top level only: a nested "id" is not the request's.
+    RawHttp.Response nested = post(alice, headers("tools/call", "forbidden"),
+        "{\"jsonrpc\":\"2.0\",\"method\":\"tools/call\",\"params\":{\"id\":7,\"name\":\"forbidden\"}}");
+    assertThat(nested.status()).isEqualTo(403);
+    assertThat(json(nested).get("id").isNull()).isTrue();
+    RawHttp.Response unreadable = post(alice, headers("tools/call", "forbidden"), "{not json");
+    assertThat(unreadable.status()).isEqualTo(403);
+    assertThat(json(unreadable).get("id").isNull()).isTrue();
+  }
+
+  /**
+   * The probes of the conformance scenario http-header-validation (SEP-2243), sent over TLS as a
+   * client does: header names in any case and whitespace around {@code Mcp-Name} are accepted;
+   * a method value in another case, or naming another method than the body, is 400
+   * HeaderMismatch (-32020) answering the request's id.
+   */
+  @Test
+  void headerValidationProbesGetTheSpecifiedAnswers() throws IOException {
+    for (String name : List.of("mcp-method", "MCP-METHOD")) {
+      Map<String, String> h = AuthFixture.mcpHeaders(Map.of(
+          "MCP-Protocol-Version", ModernProtocol.VERSION, name, "tools/list"));
+      RawHttp.Response r = post(alice, h, request(31, "tools/list", Map.of()));
+      assertThat(r.status()).as(name).isEqualTo(200);
+      assertThat(json(r).path("result").path("tools").isArray()).isTrue();
+    }
+    RawHttp.Response spaced = post(alice, headers("tools/call", "  echo  "), toolCall(32, "echo"));
+    assertThat(spaced.status()).isEqualTo(200);
+    assertThat(json(spaced).path("id").asInt()).isEqualTo(32);
+    for (String wrong : List.of("TOOLS/LIST", "prompts/list")) {
+      RawHttp.Response r = post(alice, headers(wrong, null), request(33, "tools/list", Map.of()));
+      assertThat(r.status()).as(wrong).isEqualTo(400);
+      assertThat(error(r).path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.HEADER_MISMATCH);
+      assertThat(json(r).path("id").asInt()).as(wrong).isEqualTo(33);
+    }
+    RawHttp.Response wrongName = post(alice, headers("tools/call", "wrong_tool_name"),
+        toolCall(34, "echo"));
+    // Mcp-Name names no tool alice may call, but the body disagrees with it: the mismatch wins.
+    assertThat(wrongName.status()).isEqualTo(400);
+    assertThat(error(wrongName).path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.HEADER_MISMATCH);
+    assertThat(json(wrongName).path("id").asInt()).isEqualTo(34);
+  }
+
+  /** Prompts and resources on the modern path, per caller, with the SDK's modern client. */
+  @Test
+  void promptsAndResourcesAreListedPerCallerAndPrivate() {
+    McpSyncClient viewer = modernClient(ca.clientContext(alice));
+    McpSchema.ListPromptsResult prompts = viewer.prompts().list();
+    assertThat(prompts.prompts()).extracting(McpSchema.Prompt::name).containsExactly("greeting");
+    assertThat(prompts.cacheScope()).isEqualTo(McpSchema.CacheScope.PRIVATE);
+    McpSchema.ListResourcesResult resources = viewer.resources().list();
+    assertThat(resources.resources()).extracting(McpSchema.Resource::uri)
+        .containsExactly("doc://public/readme");
+    assertThat(resources.cacheScope()).isEqualTo(McpSchema.CacheScope.PRIVATE);
+    assertThat(((McpSchema.TextContent) viewer.prompt("greeting").get().messages().get(0)
+        .content()).text()).isEqualTo("prompt greeting");
+    assertThat(((McpSchema.TextResourceContents) viewer.resource("doc://public/readme").read()
+        .contents().get(0)).text()).isEqualTo("contents of doc://public/readme");
+
+    McpSyncClient manager = modernClient(ca.clientContext(carol));
+    assertThat(manager.prompts().list().prompts()).extracting(McpSchema.Prompt::name)
+        .containsExactly("greeting", "secret_prompt");
+    assertThat(manager.resources().list().resources()).extracting(McpSchema.Resource::uri)
+        .containsExactly("doc://private/salaries", "doc://public/readme");
+    assertThat(((McpSchema.TextResourceContents) manager.resource("doc://private/salaries").read()
+        .contents().get(0)).text()).isEqualTo("contents of doc://private/salaries");
+
+    int before = count("prompt:secret_prompt");
+    assertThatThrownBy(() -> viewer.prompt("secret_prompt").get());
+    assertThatThrownBy(() -> viewer.resource("doc://private/salaries").read());
+    assertThat(count("prompt:secret_prompt")).isEqualTo(before);
+  }
+
+  /**
+   * {@code prompts/get} and {@code resources/read} of a name the caller is not granted: 403
+   * insufficient_scope decided from {@code Mcp-Name} alone (the body is not even JSON), the
+   * handler never runs; a name that cannot stand in the challenge is 400.
+   */
+  @Test
+  void forbiddenPromptOrResourceIs403FromMcpNameAlone() throws IOException {
+    int promptRuns = count("prompt:secret_prompt");
+    int resourceReads = count("resource:doc://private/salaries"); // carol may read it elsewhere
+    RawHttp.Response prompt = post(alice, headers("prompts/get", "secret_prompt"), "{not json");
+    assertThat(prompt.status()).isEqualTo(403);
+    assertThat(prompt.header("WWW-Authenticate")).startsWith("Bearer error=\"insufficient_scope\"")
+        .contains("scope=\"prompt:secret_prompt\"");
+    assertThat(error(prompt).path("data").path("error").asString()).isEqualTo("insufficient_scope");
+    RawHttp.Response resource = post(alice, headers("resources/read", "doc://private/salaries"),
+        "{not json");
+    assertThat(resource.status()).isEqualTo(403);
+    assertThat(resource.header("WWW-Authenticate")).contains("scope=\"resource:doc://private/salaries\"");
+    // With well-formed bodies, still refused, answering the id, and nothing ran.
+    RawHttp.Response get = post(alice, headers("prompts/get", "secret_prompt"),
+        request(41, "prompts/get", Map.of("name", "secret_prompt")));
+    assertThat(get.status()).isEqualTo(403);
+    assertThat(json(get).path("id").asInt()).isEqualTo(41);
+    assertThat(post(alice, headers("resources/read", "doc://private/salaries"),
+        request(42, "resources/read", Map.of("uri", "doc://private/salaries"))).status())
+        .isEqualTo(403);
+    assertThat(count("prompt:secret_prompt")).isEqualTo(promptRuns);
+    assertThat(count("resource:doc://private/salaries")).isEqualTo(resourceReads);
+    // A granted Mcp-Name with a body naming the forbidden one: 400 HeaderMismatch, never run.
+    RawHttp.Response swapped = post(alice, headers("resources/read", "doc://public/readme"),
+        request(43, "resources/read", Map.of("uri", "doc://private/salaries")));
+    assertThat(swapped.status()).isEqualTo(400);
+    assertThat(error(swapped).path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.HEADER_MISMATCH);
+    assertThat(count("resource:doc://private/salaries")).isEqualTo(resourceReads);
+    // A quote cannot stand in the challenge's scope: refused before any policy lookup.
+    String quoted = "=?base64?" + Base64.getEncoder()
+        .encodeToString("doc://public/\"x".getBytes(StandardCharsets.UTF_8)) + "?=";
+    assertThat(post(alice, headers("resources/read", quoted),
+        request(44, "resources/read", Map.of("uri", "doc://public/\"x"))).status()).isEqualTo(400);
+  }
+
   private static RawHttp listen(SSLContext tls) throws IOException {
     RawHttp raw = RawHttp.connect(tls, server.port());
     raw.send(RawHttp.request("POST", "/mcp", headers("subscriptions/listen", null),

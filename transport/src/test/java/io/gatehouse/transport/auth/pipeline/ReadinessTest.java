@@ -64,9 +64,10 @@ class ReadinessTest {
   private void jwtKeysThatCannotBeLoadedAreNotReadyUntilTheJwksIsBack(RealCa ca) throws Exception {
     String jwks = ca.baseUrl() + "/jwks.json";
     ca.stopResponder(); // ca serve also serves the JWKS: down before the server starts
-    AuthConfig.Jwt jwt = new AuthConfig.Jwt(true, ca.tokenIssuer(), null, null, null,
-        URI.create(jwks), null, null, Duration.ofSeconds(1), null, null, null, null, null,
-        true, null); // ca serve's plain-http JWKS on loopback: the named test-only opt-in
+    AuthConfig.Jwt jwt = AuthConfig.Jwt.builder().enabled(true).issuer(ca.tokenIssuer())
+        .jwksUrl(URI.create(jwks)).jwksMinRefetchInterval(Duration.ofSeconds(1))
+        .insecurePlainHttpJwks(true) // ca serve's plain-http JWKS on loopback: the named test-only opt-in
+        .build();
     TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
         .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));

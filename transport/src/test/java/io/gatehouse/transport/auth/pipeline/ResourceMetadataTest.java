@@ -7,7 +7,7 @@ import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.testing.RawHttp;
-import io.gatehouse.transport.testing.TestPki;
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import java.net.URI;
 import java.nio.file.Path;

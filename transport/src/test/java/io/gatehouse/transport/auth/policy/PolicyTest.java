@@ -85,6 +85,37 @@ class PolicyTest {
   }
 
   @Test
+  void promptsAndResourceUrisFollowTheHierarchyAndDenyByDefault() throws Exception {
+    Policy policy = Policy.fromYaml("""
+        roles:
+          manager:
+            includes: [viewer]
+            prompts: ["*"]
+            resource_uris: ["doc://*"]
+          viewer:
+            tools: ["*"]
+            prompts: ["greeting"]
+            resource_uris: ["doc://public/*"]
+          other:
+            tools: ["*"]
+        """);
+    assertThat(policy.mayGetPrompt(caller("viewer"), "greeting")).isTrue();
+    assertThat(policy.mayGetPrompt(caller("viewer"), "secret")).isFalse();
+    assertThat(policy.mayGetPrompt(caller("manager"), "secret")).isTrue();
+    assertThat(policy.mayReadResource(caller("viewer"), "doc://public/readme")).isTrue();
+    assertThat(policy.mayReadResource(caller("viewer"), "doc://private/salaries")).isFalse();
+    assertThat(policy.mayReadResource(caller("manager"), "doc://private/salaries")).isTrue();
+    // tools: ["*"] grants no prompt or resource: each kind is granted on its own.
+    assertThat(policy.mayGetPrompt(caller("other"), "greeting")).isFalse();
+    assertThat(policy.mayReadResource(caller("other"), "doc://public/readme")).isFalse();
+    assertThat(policy.mayReadResource(caller("viewer"), null)).isFalse();
+    assertThatThrownBy(() -> Policy.fromYaml("roles: {a: {resource_uris: [\"doc://a b\"]}}"))
+        .hasMessageContaining("roles.a.resource_uris: bad resource URI pattern");
+    assertThatThrownBy(() -> Policy.fromYaml("roles: {a: {prompts: [\"a/b\"]}}"))
+        .hasMessageContaining("roles.a.prompts: bad tool pattern");
+  }
+
+  @Test
   void rateLimits() throws Exception {
     Policy policy = Policy.fromYaml(EXAMPLE);
     assertThat(policy.requestsPerMinute(caller("viewer"))).hasValue(60);

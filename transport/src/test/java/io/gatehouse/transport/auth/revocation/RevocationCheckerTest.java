@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.transport.auth.revocation.RevocationDecision.Status;
 import io.gatehouse.transport.auth.revocation.TestOcspResponder.Mode;
-import io.gatehouse.transport.testing.MutableClock;
+import io.gatehouse.testing.MutableClock;
 import java.net.URI;
 import java.security.cert.X509Certificate;
 import java.time.Duration;

@@ -23,13 +23,12 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throwaway CA built with BouncyCastle: root, client leaves, delegated OCSP responders. */
 final class TestPki {
-  static final BouncyCastleProvider BC = new BouncyCastleProvider();
+  static final java.security.Provider BC = io.gatehouse.pki.BouncyCastle.PROVIDER;
 
   final KeyPair caKeys = keyPair();
   final X509Certificate ca;

@@ -3,7 +3,7 @@ package io.gatehouse.transport.mcp.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.gatehouse.transport.testing.MutableClock;
+import io.gatehouse.testing.MutableClock;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Files;

@@ -1,0 +1,232 @@
+package io.gatehouse.cli.ca;
+
+import io.gatehouse.cli.GatehouseCli;
+
+import io.gatehouse.cli.CliEnvironment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.KeyType;
+import io.gatehouse.ca.db.CertificateRecord;
+import io.gatehouse.ca.db.SqliteCertificateStore;
+import io.gatehouse.ca.issue.Issuer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of the real CLI (a forked JVM) during {@code ca issue} and {@code ca revoke}, at random
+ * moments from JVM start to after the commit, in a loop. After every round: the store passes
+ * SQLite's integrity check and opens, every acknowledged issuance and revocation is there, no
+ * serial appears twice, every certificate file on disk is one the store knows, and the audit hash
+ * chain verifies.
+ */
+class CrashSafetyTest {
+  /** Rounds of two concurrent children (one issue, one revoke): 100 kill attempts in total. */
+  private static final int ROUNDS = 50;
+  private static final Pattern ISSUED = Pattern.compile("Issued .* serial ([0-9a-f]+) valid until");
+
+  @TempDir Path work;
+
+  private final Random random = new Random();
+  private final Map<String, String> env = Map.of(CliEnvironment.CA_PASSPHRASE, Cli.PASSPHRASE);
+
+  /** What a killed child had said before it died. */
+  private record Outcome(boolean acknowledged, int exit, String output, long elapsedMillis) {}
+
+  @Test
+  void killDashNineDuringIssueAndRevokeLosesNothingAcknowledged() throws Exception {
+    Path certs = work.resolve("certs");
+    Cli.Result init = Cli.withPassphrase().ca(certs, "init", "--intermediate");
+    assertThat(init.exit()).as(init.toString()).isZero();
+    Deque<BigInteger> toRevoke = new ArrayDeque<>(preIssue(certs, ROUNDS));
+
+    // Calibrate: how long an uninterrupted child takes here, so kills spread over its whole life.
+    long issueMillis = fork(List.of("ca", "issue", "client", "--name", "calibrate", "--role", "viewer",
+        "--dir", certs.toString()), Long.MAX_VALUE).elapsedMillis();
+    long revokeMillis = fork(revokeArgs(certs, toRevoke.pop()), Long.MAX_VALUE).elapsedMillis();
+
+    Set<BigInteger> acknowledgedRevocations = new HashSet<>();
+    Set<BigInteger> acknowledgedIssues = new HashSet<>();
+    int killedBeforeAck = 0;
+    int acknowledged = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      BigInteger serial = toRevoke.pop();
+      List<String> issue = List.of("ca", "issue", "client", "--name", "c" + round, "--role", "viewer",
+          "--dir", certs.toString());
+      CompletableFuture<Outcome> issuing = CompletableFuture.supplyAsync(
+          () -> forkUnchecked(issue, delay(issueMillis)));
+      Outcome revoked = fork(revokeArgs(certs, serial), delay(revokeMillis));
+      Outcome issued = issuing.join();
+
+      if (revoked.acknowledged()) {
+        assertThat(revoked.output()).contains("Revoked");
+        acknowledgedRevocations.add(serial);
+        acknowledged++;
+      } else {
+        killedBeforeAck++;
+      }
+      if (issued.acknowledged()) {
+        Matcher m = ISSUED.matcher(issued.output());
+        assertThat(m.find()).as(issued.output()).isTrue();
+        assertThat(acknowledgedIssues.add(new BigInteger(m.group(1), 16)))
+            .as("serial reused: %s", m.group(1)).isTrue();
+        acknowledged++;
+      } else {
+        killedBeforeAck++;
+      }
+      checkInvariants(certs, acknowledgedRevocations, acknowledgedIssues);
+    }
+    System.out.printf("crash safety: %d kills before acknowledgement, %d acknowledged (issue ~%d ms, revoke ~%d ms)%n",
+        killedBeforeAck, acknowledged, issueMillis, revokeMillis);
+    // Both outcomes happened: the delays covered kills before and after the commit.
+    assertThat(killedBeforeAck).isPositive();
+    assertThat(acknowledged).isPositive();
+  }
+
+  private void checkInvariants(Path certs, Set<BigInteger> revocations, Set<BigInteger> issues)
+      throws Exception {
+    Path db = certs.resolve("ca/ca.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("ok");
+    }
+    try (SqliteCertificateStore store = SqliteCertificateStore.open(db)) {
+      List<CertificateRecord> records = store.list();
+      Map<BigInteger, CertificateRecord> bySerial = new HashMap<>();
+      for (CertificateRecord record : records) {
+        assertThat(bySerial.put(record.serial(), record)).as("duplicate serial").isNull();
+      }
+      for (BigInteger serial : revocations) {
+        assertThat(bySerial.get(serial).revokedAt()).as("acknowledged revocation lost: %s", serial).isNotNull();
+      }
+      for (BigInteger serial : issues) {
+        assertThat(bySerial).as("acknowledged issuance lost").containsKey(serial);
+      }
+      // Every issuance and revocation in the store has its audit entry, and the chain verifies.
+      long revokedCount = records.stream().filter(r -> r.revokedAt() != null).count();
+      try (io.gatehouse.ca.authority.CertificateAuthority ca = io.gatehouse.ca.authority.CertificateAuthority.open(certs)) {
+        assertThat(ca.verify().entries()).isGreaterThanOrEqualTo(records.size() + revokedCount);
+      }
+      try (Stream<Path> files = Files.list(certs.resolve("clients"))) {
+        for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".crt")).toList()) {
+          X509Certificate leaf = Certs.read(file).get(0);
+          CertificateRecord record = bySerial.get(leaf.getSerialNumber());
+          assertThat(record).as("certificate file the store does not know: %s", file).isNotNull();
+          assertThat(record.der()).isEqualTo(leaf.getEncoded());
+        }
+      }
+    }
+  }
+
+  /** Issues {@code count} certificates with one unlock, as targets for the revoke children. */
+  private List<BigInteger> preIssue(Path certs, int count) throws Exception {
+    List<BigInteger> serials = new ArrayList<>();
+    try (CertificateAuthority ca = CertificateAuthority.open(certs)) {
+      Issuer issuer = new Issuer(ca, ca.unlock(Cli.PASSPHRASE.toCharArray()), Clock.systemUTC());
+      for (int i = 0; i <= count; i++) {
+        serials.add(issuer.issueClient("target" + i, null, List.of("viewer"), Duration.ofHours(1),
+            KeyType.EC_P256.generate().getPublic()).getSerialNumber());
+      }
+    }
+    return serials;
+  }
+
+  private static List<String> revokeArgs(Path certs, BigInteger serial) {
+    return List.of("ca", "revoke", "--serial", serial.toString(16), "--reason", "keyCompromise",
+        "--dir", certs.toString());
+  }
+
+  /**
+   * A kill moment from "before the JVM got going" to "after it would have finished": two children
+   * run at once, so each takes longer than the calibration run alone.
+   */
+  private long delay(long typicalMillis) {
+    return (long) (random.nextDouble() * typicalMillis * 1.6);
+  }
+
+  private Outcome forkUnchecked(List<String> args, long killAfterMillis) {
+    try {
+      return fork(args, killAfterMillis);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Runs the CLI in a new JVM and kills it with SIGKILL after {@code killAfterMillis} unless it
+   * exited before. Acknowledged means: it exited 0 before the kill.
+   */
+  private Outcome fork(List<String> args, long killAfterMillis) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    long start = System.nanoTime();
+    Process process = builder.start();
+    process.getOutputStream().close();
+    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+    boolean exited = process.waitFor(Math.min(killAfterMillis, 120_000), TimeUnit.MILLISECONDS);
+    long elapsed = (System.nanoTime() - start) / 1_000_000;
+    if (!exited) {
+      process.destroyForcibly(); // SIGKILL on Unix
+      process.waitFor();
+      if (killAfterMillis == Long.MAX_VALUE) {
+        throw new IllegalStateException("child did not finish: " + args);
+      }
+    }
+    int exit = process.exitValue();
+    String text = output.get(30, TimeUnit.SECONDS);
+    if (killAfterMillis == Long.MAX_VALUE) {
+      assertThat(exit).as(text).isZero();
+    }
+    if (exited && exit != 0) {
+      // A child that finished on its own must have succeeded: there is nothing for it to fail on.
+      throw new AssertionError("child failed on its own: " + args + "\n" + text);
+    }
+    return new Outcome(exited && exit == 0, exit, text, elapsed);
+  }
+
+  private static String readAll(InputStream in) {
+    try (in) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      in.transferTo(bytes);
+      return bytes.toString(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package io.gatehouse.cli.connect;
+
+import io.gatehouse.cli.GatehouseCli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code gatehouse connect} in a child JVM, driven with raw JSON-RPC lines; records every stdout
+ * line so a test can assert that each one is a JSON-RPC message.
+ */
+final class BridgeProcess implements AutoCloseable {
+  static final JsonMapper JSON = JsonMapper.builder().build();
+
+  final Process process;
+  final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
+  final StringBuffer stderr = new StringBuffer();
+  private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
+  private final OutputStream stdin;
+
+  /** The command line that runs {@code gatehouse connect ARGS} from this test's class path. */
+  static List<String> command(List<String> args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "io.gatehouse.cli.GatehouseCli", "connect"));
+    command.addAll(args);
+    return command;
+  }
+
+  BridgeProcess(List<String> args) throws IOException {
+    process = new ProcessBuilder(command(args)).start();
+    stdin = process.getOutputStream();
+    Thread out = new Thread(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          stdout.add(line);
+          try {
+            frames.add(JSON.readTree(line));
+          } catch (RuntimeException e) {
+            // left in stdout; assertOnlyJsonRpc reports it
+          }
+        }
+      } catch (IOException ignored) {
+        // process ended
+      }
+    });
+    out.setDaemon(true);
+    out.start();
+    Thread err = new Thread(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          stderr.append(line).append('\n');
+        }
+      } catch (IOException ignored) {
+        // process ended
+      }
+    });
+    err.setDaemon(true);
+    err.start();
+  }
+
+  void send(String line) throws IOException {
+    stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    stdin.flush();
+  }
+
+  /** Sends a request and returns the frame with its id (server notifications in between are skipped). */
+  JsonNode request(int id, String method, String paramsJson) throws Exception {
+    send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"" + method + "\",\"params\":" + paramsJson + "}");
+    return awaitId(id, Duration.ofSeconds(30));
+  }
+
+  JsonNode awaitId(int id, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode frame = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (frame != null && frame.path("id").isNumber() && frame.path("id").asInt() == id) {
+        return frame;
+      }
+      if (frame != null && frame.path("id").isNull() && frame.has("error")) {
+        return frame;
+      }
+    }
+    throw new AssertionError("no answer to request " + id + " within " + timeout + "; stderr:\n" + stderr);
+  }
+
+  /** The next frame (request or notification from the server) with {@code method}. */
+  JsonNode awaitMethod(String method, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode frame = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (frame != null && method.equals(frame.path("method").asString(""))) {
+        return frame;
+      }
+    }
+    throw new AssertionError("no " + method + " within " + timeout + "; stderr:\n" + stderr);
+  }
+
+  /** initialize + notifications/initialized, as a host does. */
+  JsonNode initialize() throws Exception {
+    JsonNode result = request(1, "initialize", "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+        + "\"clientInfo\":{\"name\":\"raw-test\",\"version\":\"1\"}}");
+    send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+    return result;
+  }
+
+  /** Every stdout line is one JSON-RPC 2.0 message. */
+  void assertOnlyJsonRpc() {
+    synchronized (stdout) {
+      for (String line : stdout) {
+        JsonNode node;
+        try {
+          node = JSON.readTree(line);
+        } catch (RuntimeException e) {
+          throw new AssertionError("stdout carried a non-JSON line: " + line);
+        }
+        assertThat(node.path("jsonrpc").asString("")).as(line).isEqualTo("2.0");
+        assertThat(node.has("result") || node.has("error") || node.has("method")).as(line).isTrue();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      stdin.close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroy();
+      process.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+}
