@@ -2,9 +2,9 @@ package io.gatehouse.transport.mcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
-import io.gatehouse.transport.testing.TestPki;
 import io.gatehouse.transport.testing.TestServer;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
