@@ -7,7 +7,6 @@ import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.db.CertificateRecord;
 import io.gatehouse.ca.db.RevocationReason;
 import java.math.BigInteger;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,10 +56,6 @@ final class RevokeCommand implements Callable<Integer> {
 
   /** Parses a hex serial, tolerating colons, spaces and a 0x prefix as tools print them. */
   static BigInteger parseSerial(String text) throws InvalidRequestException {
-    String hex = text.trim().toLowerCase(Locale.ROOT).replaceFirst("^0x", "").replaceAll("[:\\s]", "");
-    if (hex.isEmpty() || hex.length() > 40 || !hex.matches("[0-9a-f]+")) {
-      throw new InvalidRequestException("invalid serial '" + text + "': give it in hex as 'ca list' prints it");
-    }
-    return new BigInteger(hex, 16);
+    return CertificateRecord.parseSerial(text);
   }
 }

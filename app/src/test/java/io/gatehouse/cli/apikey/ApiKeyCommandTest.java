@@ -2,6 +2,7 @@ package io.gatehouse.cli.apikey;
 
 import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
 import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ReloadingApiKeys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,7 +58,7 @@ class ApiKeyCommandTest {
     assertThat(listed.get(0).has("sha256")).isFalse();
     assertThat(listed.get(0).has("key")).isFalse();
 
-    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)));
+    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file)));
     AuthRequest request = AuthRequest.builder().header("X-API-Key", key).build();
     assertThat(auth.authenticate(request)).isInstanceOf(AuthResult.Authenticated.class);
 
@@ -65,7 +66,7 @@ class ApiKeyCommandTest {
     assertThat(revoked.exit()).isZero();
     assertThat(revoked.out()).contains("Revoked API key " + id);
     assertThat(run("list", "--file", file).out()).contains("revoked 20");
-    assertThat(new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file))).authenticate(request))
+    assertThat(new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file))).authenticate(request))
         .isInstanceOf(AuthResult.Rejected.class);
   }
 
@@ -130,7 +131,7 @@ class ApiKeyCommandTest {
     assertThat(bound.exit()).as(bound.err()).isZero();
     assertThat(bound.err()).contains("principal " + alice);
     String key = bound.out().strip();
-    AuthResult result = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)), "gatehouse.local")
+    AuthResult result = new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file)), "gatehouse.local")
         .authenticate(AuthRequest.builder().header("X-API-Key", key).build());
     assertThat(result).isInstanceOf(AuthResult.Authenticated.class);
     io.gatehouse.transport.auth.Principal principal = ((AuthResult.Authenticated) result).principal();
@@ -154,7 +155,7 @@ class ApiKeyCommandTest {
         "--spiffe-id", "spiffe://corp.example/client/bob", "--trust-domain", "corp.example");
     assertThat(otherDomain.exit()).as(otherDomain.err()).isZero();
     // A server whose trust domain is gatehouse.local refuses it all the same.
-    AuthResult outside = new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)), "gatehouse.local")
+    AuthResult outside = new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file)), "gatehouse.local")
         .authenticate(AuthRequest.builder().header("X-API-Key", otherDomain.out().strip()).build());
     assertThat(outside).isInstanceOf(AuthResult.Rejected.class);
     assertThat(((AuthResult.Rejected) outside).reason()).contains("outside trust domain gatehouse.local");
@@ -168,7 +169,7 @@ class ApiKeyCommandTest {
     assertThat(listed.get(2).has("spiffeId")).isFalse();
     // Unbound keys are written without the field: files without bound keys keep their shape.
     assertThat(Files.readString(Path.of(file)).split("spiffeId", -1)).hasSize(3);
-    assertThat(new ApiKeyAuthenticator(ApiKeyStore.open(Path.of(file)))
+    assertThat(new ApiKeyAuthenticator(ReloadingApiKeys.watch(Path.of(file)))
         .authenticate(AuthRequest.builder().header("X-API-Key", unbound.out().strip()).build()))
         .isInstanceOfSatisfying(AuthResult.Authenticated.class,
             a -> assertThat(a.principal().id()).isEqualTo(unbound.out().strip().substring(3, 19)));

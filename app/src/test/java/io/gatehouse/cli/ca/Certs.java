@@ -33,4 +33,54 @@ public final class Certs {
     parameters.setRevocationEnabled(false);
     CertPathValidator.getInstance("PKIX").validate(path, parameters);
   }
+
+  /**
+   * The JDK's TLS presenting {@code dir/clients/<name>.crt} and its key, trusting {@code
+   * dir/ca/root.crt}.
+   */
+  public static javax.net.ssl.SSLContext clientTls(Path dir, String name) throws Exception {
+    List<X509Certificate> chain = read(dir.resolve("clients/" + name + ".crt"));
+    java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("me", readKey(dir.resolve("clients/" + name + ".key")),
+        "pw".toCharArray(), chain.toArray(java.security.cert.Certificate[]::new));
+    javax.net.ssl.KeyManagerFactory keyManagers = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+    keyManagers.init(keys, "pw".toCharArray());
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("root", read(dir.resolve("ca/root.crt")).get(0));
+    javax.net.ssl.TrustManagerFactory trustManagers = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+    trustManagers.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
+    return context;
+  }
+
+  /** An unencrypted PKCS#8 PEM key ({@code PRIVATE KEY}), EC or RSA, read with the JDK. */
+  public static java.security.PrivateKey readKey(Path pem) throws Exception {
+    String text = Files.readString(pem);
+    String base64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    java.security.spec.PKCS8EncodedKeySpec spec =
+        new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(base64));
+    try {
+      return java.security.KeyFactory.getInstance("EC").generatePrivate(spec);
+    } catch (java.security.spec.InvalidKeySpecException notEc) {
+      return java.security.KeyFactory.getInstance("RSA").generatePrivate(spec);
+    }
+  }
+
+  /** Writes {@code chain} as PEM certificates and {@code key} as unencrypted PKCS#8 PEM (test files). */
+  public static void write(Path certificateFile, Path keyFile, List<X509Certificate> chain,
+      java.security.PrivateKey key) throws Exception {
+    StringBuilder pem = new StringBuilder();
+    java.util.Base64.Encoder base64 = java.util.Base64.getMimeEncoder(64, new byte[] {'\n'});
+    for (X509Certificate certificate : chain) {
+      pem.append("-----BEGIN CERTIFICATE-----\n").append(base64.encodeToString(certificate.getEncoded()))
+          .append("\n-----END CERTIFICATE-----\n");
+    }
+    Files.createDirectories(certificateFile.getParent());
+    Files.writeString(certificateFile, pem);
+    Files.writeString(keyFile, "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n");
+  }
 }

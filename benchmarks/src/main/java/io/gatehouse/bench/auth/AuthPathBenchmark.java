@@ -12,6 +12,7 @@ import io.gatehouse.transport.auth.Authenticator;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
 import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ReloadingApiKeys;
 import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
@@ -97,13 +98,14 @@ public class AuthPathBenchmark {
       dir = TempDirs.create("apikeys");
       ApiKeyStore store = ApiKeyStore.open(dir.resolve("apikeys.json"));
       String key = store.create("bench", List.of("viewer")).key();
-      authenticator = new ApiKeyAuthenticator(store);
+      authenticator = new ApiKeyAuthenticator(ReloadingApiKeys.watch(store.file()));
       request = AuthRequest.builder().header(ApiKeyAuthenticator.HEADER, key).build();
       expectAuthenticated(authenticator, request);
     }
 
     @TearDown
     public void tearDown() {
+      authenticator.close();
       TempDirs.delete(dir);
     }
   }

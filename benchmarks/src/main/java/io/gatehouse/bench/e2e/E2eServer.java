@@ -1,5 +1,8 @@
 package io.gatehouse.bench.e2e;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import io.gatehouse.bench.support.GatehouseTarget;
 import io.gatehouse.bench.support.PemSsl;
 import io.gatehouse.transport.config.AuthConfig;
@@ -98,8 +101,8 @@ public final class E2eServer {
    */
   static AuthConfig auth(Path policy, URI ocsp, Path auditLog) {
     return AuthConfig.defaults()
-        .withMethods(new AuthConfig.Certificate(true, "gatehouse.local", null), AuthConfig.Jwt.disabled(),
-            new AuthConfig.ApiKey(false, null))
+        .withMethods(new CertificateConfig(true, "gatehouse.local", null), JwtConfig.disabled(),
+            new ApiKeyConfig(false, null))
         .withRevocation(new AuthConfig.Revocation(AuthConfig.RevocationMode.FAIL_CLOSED, ocsp,
             null, null, null, null, null))
         .withPolicy(policy)

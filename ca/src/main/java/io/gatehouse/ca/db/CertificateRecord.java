@@ -45,6 +45,19 @@ public record CertificateRecord(
     return serial.toString(16);
   }
 
+  /**
+   * Parses a serial in hex as {@code ca list} prints it, tolerating colons, spaces and a 0x prefix
+   * as other tools print them (at most 160 bits, RFC 5280 4.1.2.2).
+   */
+  public static java.math.BigInteger parseSerial(String text) throws io.gatehouse.ca.InvalidRequestException {
+    String hex = text.trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^0x", "").replaceAll("[:\\s]", "");
+    if (hex.isEmpty() || hex.length() > 40 || !hex.matches("[0-9a-f]+")) {
+      throw new io.gatehouse.ca.InvalidRequestException("invalid serial '" + text.replaceAll("[^\\x20-\\x7e]", "?")
+          + "': give it in hex as 'ca list' prints it");
+    }
+    return new java.math.BigInteger(hex, 16);
+  }
+
   /** Status at {@code now}: revoked, else expired after notAfter, else valid. */
   public CertificateStatus status(Instant now) {
     if (revokedAt != null) {

@@ -1,23 +1,18 @@
 package io.gatehouse.ca.est;
 
 import io.gatehouse.ca.http.HttpsPeer;
+import io.gatehouse.ca.http.WorkerHttpHandler;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * on the HTTPS listener; the optional label names a provisioner. Answers run on the connection's
  * worker executor: enrolling reads and writes the store and signs.
  */
-public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
+public final class EstHttpHandler extends WorkerHttpHandler {
   /** Path prefix of every EST endpoint. */
   public static final String PREFIX = "/.well-known/est/";
 
@@ -35,33 +30,16 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
   private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
 
   private final EstService est;
-  private final EventExecutor worker;
 
   /** A handler answering from {@code est} on {@code worker}. */
   public EstHttpHandler(EstService est, EventExecutor worker) {
+    super(worker);
     this.est = est;
-    this.worker = worker;
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object message) {
-    if (!(message instanceof FullHttpRequest request)) {
-      ReferenceCountUtil.release(message);
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        try {
-          answer(ctx, request);
-        } finally {
-          request.release();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      request.release();
-      ctx.writeAndFlush(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later"))
-          .addListener(ChannelFutureListener.CLOSE);
-    }
+  protected FullHttpResponse busy() {
+    return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later");
   }
 
   @Override
@@ -70,7 +48,8 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
     ctx.close();
   }
 
-  private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+  @Override
+  protected void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
     FullHttpResponse response;
     try {
       response = request.decoderResult().isFailure()
@@ -82,17 +61,11 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
     }
     // One exchange per connection: enrollment is rare, and some EST clients (BouncyCastle's) read
     // the response until the connection closes rather than by its length.
-    HttpUtil.setKeepAlive(response, false);
-    HttpUtil.setContentLength(response, response.content().readableBytes());
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    sendAndClose(ctx, response);
   }
 
   private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest request) {
-    String path = request.uri();
-    int query = path.indexOf('?');
-    if (query >= 0) {
-      path = path.substring(0, query);
-    }
+    String path = path(request);
     if (!path.startsWith(PREFIX)) {
       return text(HttpResponseStatus.NOT_FOUND, "not found");
     }
@@ -150,20 +123,12 @@ public final class EstHttpHandler extends ChannelInboundHandlerAdapter {
     return response;
   }
 
-
   private static FullHttpResponse certsOnly(byte[] base64) {
     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
         Unpooled.wrappedBuffer(base64));
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, EstService.CERTS_ONLY);
     response.headers().set("Content-Transfer-Encoding", "base64");
     response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    return response;
-  }
-
-  private static FullHttpResponse text(HttpResponseStatus status, String line) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer((line + "\n").getBytes(StandardCharsets.UTF_8)));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     return response;
   }
 

@@ -42,6 +42,8 @@ public final class EstService {
   public static final int DEFAULT_PER_SOURCE_PER_MINUTE = 30;
   /** Enrollments per minute through one provisioner. */
   public static final int DEFAULT_PER_PROVISIONER_PER_MINUTE = 120;
+  /** Default window of {@link Limits#refusalAuditWindow()}. */
+  public static final Duration DEFAULT_REFUSAL_AUDIT_WINDOW = Duration.ofSeconds(10);
   /** The only CSR media type accepted (RFC 7030 4.2.1). */
   public static final String PKCS10 = "application/pkcs10";
   /** Response media type of enroll and cacerts (RFC 7030 4.1.3, 4.2.3). */
@@ -54,8 +56,15 @@ public final class EstService {
    *
    * @param perSourcePerMinute requests a minute from one source address
    * @param perProvisionerPerMinute enrollments a minute through one provisioner
+   * @param refusalAuditWindow how long repeats of one refusal are counted into one audit entry
+   *     ({@link RefusalAudit})
    */
-  public record Limits(int perSourcePerMinute, int perProvisionerPerMinute) {
+  public record Limits(int perSourcePerMinute, int perProvisionerPerMinute, Duration refusalAuditWindow) {
+    /** With the default refusal audit window. */
+    public Limits(int perSourcePerMinute, int perProvisionerPerMinute) {
+      this(perSourcePerMinute, perProvisionerPerMinute, DEFAULT_REFUSAL_AUDIT_WINDOW);
+    }
+
     /** The defaults above. */
     public static Limits defaults() {
       return new Limits(DEFAULT_PER_SOURCE_PER_MINUTE, DEFAULT_PER_PROVISIONER_PER_MINUTE);
@@ -70,6 +79,7 @@ public final class EstService {
   private final RateLimiter perProvisioner;
   private final byte[] cacerts;
   private final java.util.function.Supplier<String> storeNotReady;
+  private final RefusalAudit refusals;
 
   /** An EST service issuing through {@code issuer} and verifying tokens with {@code tokens}. */
   public EstService(CertificateAuthority ca, Issuer issuer, EnrollmentTokens tokens, Clock clock, Limits limits)
@@ -91,6 +101,7 @@ public final class EstService {
     this.perSource = new RateLimiter(limits.perSourcePerMinute(), System::nanoTime);
     this.perProvisioner = new RateLimiter(limits.perProvisionerPerMinute(), System::nanoTime);
     this.cacerts = certsOnly(ca.chain());
+    this.refusals = new RefusalAudit(limits.refusalAuditWindow(), System::nanoTime);
   }
 
   /** {@code GET cacerts}: the CA chain (issuing CA first, root last) as base64 certs-only CMS. */
@@ -323,13 +334,36 @@ public final class EstService {
       // and nothing is signed into a chain on top of a store that failed verification.
       return refusal;
     }
+    RefusalAudit.Entry entry = refusals.refused(operation, source, serial, refusal.status(), refusal.getMessage());
+    if (entry != null) {
+      write(entry);
+    }
+    return refusal;
+  }
+
+  /**
+   * Writes the counts of repeated refusals whose window has ended ({@code all}: every count, at
+   * shutdown). {@code ca serve}'s watcher calls it on its timer.
+   */
+  public void flushRefusals(boolean all) {
+    List<RefusalAudit.Entry> due = refusals.due(all);
+    if (due.isEmpty()) {
+      return;
+    }
+    if (storeNotReady.get() != null) {
+      // Nothing is signed on top of a store that failed verification: the counts go to the log.
+      due.forEach(entry -> LOG.error("EST refusals not audited (CA store not available): {}", entry.detail()));
+      return;
+    }
+    due.forEach(this::write);
+  }
+
+  private void write(RefusalAudit.Entry entry) {
     try {
-      ca.store().recordAuditEvent(clock.instant(), "est-refuse", serial,
-          operation + " from " + source + " status=" + refusal.status() + ": " + refusal.getMessage());
+      ca.store().recordAuditEvent(clock.instant(), "est-refuse", entry.serial(), entry.detail());
     } catch (StoreException e) {
       LOG.error("cannot audit an EST refusal: {}", e.getMessage());
     }
-    return refusal;
   }
 
   /** RFC 7030 4.1.3 / 4.2.3: a degenerate CMS SignedData holding certificates, base64. */

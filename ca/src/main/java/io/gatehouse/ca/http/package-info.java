@@ -1,2 +1,2 @@
-/** What the CA service's HTTPS handlers (EST, OAuth) need to know about the connection they serve. */
+/** What the CA service's HTTP handlers share: the worker hand-off, response writing, the TLS peer. */
 package io.gatehouse.ca.http;

@@ -42,6 +42,15 @@ public final class OAuthError extends Exception {
     return new OAuthError("unsupported_grant_type", 400, description);
   }
 
+  /**
+   * The CA store failed verification against its signed audit chain, or is unreachable: nothing
+   * is decided from it (docs/ca.md). RFC 6749 names this code for the authorization endpoint;
+   * here it is the token endpoint's 503.
+   */
+  static OAuthError temporarilyUnavailable() {
+    return new OAuthError("temporarily_unavailable", 503, "the CA store is not available; try again later");
+  }
+
   /** A CA-side failure (store, signing): the client learns only that it failed. */
   static OAuthError serverError() {
     return new OAuthError("server_error", 500, "the CA could not complete the request; try again later");

@@ -1,23 +1,17 @@
 package io.gatehouse.ca.oauth;
 
 import io.gatehouse.ca.http.HttpsPeer;
+import io.gatehouse.ca.http.WorkerHttpHandler;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -27,53 +21,39 @@ import tools.jackson.databind.json.JsonMapper;
  * /jwks.json} and {@code POST /token}. Every other request goes on down the pipeline (EST). The
  * token endpoint runs on the connection's worker executor, never on the event loop.
  */
-public final class OAuthHttpHandler extends ChannelInboundHandlerAdapter {
+public final class OAuthHttpHandler extends WorkerHttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(OAuthHttpHandler.class);
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final TokenEndpoint endpoint;
   private final byte[] jwks;
-  private final EventExecutor worker;
 
   /** A handler answering from {@code endpoint} on {@code worker}; {@code jwks} is the public JWK set. */
   public OAuthHttpHandler(TokenEndpoint endpoint, byte[] jwks, EventExecutor worker) {
+    super(worker);
     this.endpoint = endpoint;
     this.jwks = jwks;
-    this.worker = worker;
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object message) {
-    if (!(message instanceof FullHttpRequest request) || !ours(path(request))) {
-      ctx.fireChannelRead(message);
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        try {
-          send(ctx, answer(ctx, request));
-        } finally {
-          request.release();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      request.release();
-      send(ctx, error(HttpResponseStatus.SERVICE_UNAVAILABLE, "temporarily_unavailable", "busy, retry later"));
-    }
-  }
-
-  private boolean ours(String path) {
+  protected boolean handles(FullHttpRequest request) {
+    String path = path(request);
     return path.equals(TokenEndpoint.TOKEN_PATH) || path.equals(TokenEndpoint.JWKS_PATH)
         || endpoint.metadataPaths().contains(path);
   }
 
-  private static String path(FullHttpRequest request) {
-    String uri = request.uri();
-    int query = uri.indexOf('?');
-    return query >= 0 ? uri.substring(0, query) : uri;
+  @Override
+  protected FullHttpResponse busy() {
+    return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "temporarily_unavailable", "busy, retry later");
   }
 
-  private FullHttpResponse answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+  @Override
+  protected void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+    // One exchange per connection, as on the rest of this listener.
+    sendAndClose(ctx, respond(ctx, request));
+  }
+
+  private FullHttpResponse respond(ChannelHandlerContext ctx, FullHttpRequest request) {
     try {
       if (request.decoderResult().isFailure()) {
         return error(HttpResponseStatus.BAD_REQUEST, "invalid_request", "bad request");
@@ -114,13 +94,6 @@ public final class OAuthHttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static void send(ChannelHandlerContext ctx, FullHttpResponse response) {
-    // One exchange per connection, as on the rest of this listener.
-    HttpUtil.setKeepAlive(response, false);
-    HttpUtil.setContentLength(response, response.content().readableBytes());
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-  }
-
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     ctx.fireExceptionCaught(cause);
@@ -146,13 +119,6 @@ public final class OAuthHttpHandler extends ChannelInboundHandlerAdapter {
     FullHttpResponse response = error(HttpResponseStatus.METHOD_NOT_ALLOWED, "invalid_request",
         "method not allowed: use " + allow);
     response.headers().set(HttpHeaderNames.ALLOW, allow);
-    return response;
-  }
-
-  private static FullHttpResponse body(HttpResponseStatus status, String type, byte[] body) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(body));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
     return response;
   }
 }

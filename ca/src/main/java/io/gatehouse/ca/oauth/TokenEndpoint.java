@@ -57,6 +57,7 @@ public final class TokenEndpoint {
   private final Set<String> resources;
   private final Clock clock;
   private final byte[] metadata;
+  private final java.util.function.Supplier<String> storeNotReady;
 
   /** A token issued: the JWT, its lifetime in seconds and the roles it carries. */
   public record Issued(String accessToken, long expiresIn, List<String> roles) {
@@ -79,6 +80,17 @@ public final class TokenEndpoint {
    */
   public TokenEndpoint(CertificateAuthority ca, TokenMinter minter, List<String> resources, Clock clock)
       throws InvalidRequestException {
+    this(ca, minter, resources, clock, () -> null);
+  }
+
+  /**
+   * As above, refusing every token with 503 {@code temporarily_unavailable} while {@code
+   * storeNotReady} gives a reason: it verifies the store right before each decision, as EST does,
+   * since the client certificate is checked against the store's rows (docs/ca.md).
+   */
+  public TokenEndpoint(CertificateAuthority ca, TokenMinter minter, List<String> resources, Clock clock,
+      java.util.function.Supplier<String> storeNotReady) throws InvalidRequestException {
+    this.storeNotReady = storeNotReady;
     this.ca = ca;
     this.minter = minter;
     this.resources = Set.copyOf(checkResources(resources));
@@ -146,6 +158,9 @@ public final class TokenEndpoint {
    */
   public Issued token(X509Certificate[] peer, String contentType, byte[] body, String source) throws OAuthError {
     try {
+      if (storeNotReady.get() != null) {
+        throw OAuthError.temporarilyUnavailable();
+      }
       Instant now = clock.instant();
       CertificateIdentity identity = authenticate(peer, now);
       Map<String, List<String>> form = form(contentType, body);

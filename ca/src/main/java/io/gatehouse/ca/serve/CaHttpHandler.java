@@ -4,18 +4,15 @@ import io.gatehouse.ca.ocsp.OcspAnswer;
 import io.gatehouse.ca.ocsp.OcspResponder;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.gatehouse.ca.http.WorkerHttpHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +24,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,10 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Routes {@code /ocsp} (POST and GET), {@code /crl}, {@code /jwks.json} and {@code /readyz} (200
  * when the store verifies and is reachable, else 503 with the reason). Answering may read the
- * store or sign, so it runs on the connection's own worker executor, never on the event loop; one
- * single-threaded executor per connection keeps pipelined responses in request order.
+ * store or sign, so it runs on the connection's own worker executor ({@link WorkerHttpHandler}).
  */
-final class CaHttpHandler extends ChannelInboundHandlerAdapter {
+final class CaHttpHandler extends WorkerHttpHandler {
   private static final Logger LOG = LoggerFactory.getLogger(CaHttpHandler.class);
   private static final String OCSP_RESPONSE = "application/ocsp-response";
   private static final String OCSP_PREFIX = "/ocsp/";
@@ -49,58 +44,36 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
   private final Supplier<CrlPublisher.Snapshot> crl;
   private final byte[] jwks;
   private final Supplier<Instant> now;
-  private final EventExecutor worker;
   private final Supplier<String> notReady;
 
   CaHttpHandler(OcspResponder responder, Supplier<CrlPublisher.Snapshot> crl, byte[] jwks,
       Supplier<Instant> now, EventExecutor worker, Supplier<String> notReady) {
+    super(worker);
     this.notReady = notReady;
     this.responder = responder;
     this.crl = crl;
     this.jwks = jwks;
     this.now = now;
-    this.worker = worker;
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object message) {
-    if (!(message instanceof FullHttpRequest request)) {
-      ReferenceCountUtil.release(message);
-      return;
-    }
-    try {
-      worker.execute(() -> {
-        try {
-          answer(ctx, request);
-        } finally {
-          request.release();
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      request.release();
-      ctx.writeAndFlush(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later\n"))
-          .addListener(ChannelFutureListener.CLOSE);
-    }
+  protected FullHttpResponse busy() {
+    return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy, retry later");
   }
 
-  private void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
+  @Override
+  protected void answer(ChannelHandlerContext ctx, FullHttpRequest request) {
     FullHttpResponse response;
     try {
       response = request.decoderResult().isFailure()
-          ? text(HttpResponseStatus.BAD_REQUEST, "bad request\n")
+          ? text(HttpResponseStatus.BAD_REQUEST, "bad request")
           : route(request);
     } catch (RuntimeException e) {
       LOG.warn("internal error answering {}: {}", abbreviate(request.uri()), e.toString());
-      response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
+      response = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
     }
     LOG.debug("{} {} -> {}", request.method(), abbreviate(request.uri()), response.status().code());
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    HttpUtil.setKeepAlive(response, keepAlive);
-    HttpUtil.setContentLength(response, response.content().readableBytes());
-    var written = ctx.writeAndFlush(response);
-    if (!keepAlive) {
-      written.addListener(ChannelFutureListener.CLOSE);
-    }
+    send(ctx, request, response);
   }
 
   @Override
@@ -110,18 +83,14 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   private FullHttpResponse route(FullHttpRequest request) {
-    String path = request.uri();
-    int query = path.indexOf('?');
-    if (query >= 0) {
-      path = path.substring(0, query);
-    }
+    String path = path(request);
     HttpMethod method = request.method();
     if (path.equals("/ocsp") || path.equals("/ocsp/")) {
       if (!HttpMethod.POST.equals(method)) {
         return notAllowed("POST");
       }
       OcspAnswer answer = responder.respond(ByteBufUtil.getBytes(request.content()));
-      FullHttpResponse response = response(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der());
+      FullHttpResponse response = body(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der());
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       return response;
     }
@@ -131,14 +100,14 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       }
       byte[] der = decodeGetRequest(path.substring(OCSP_PREFIX.length()));
       OcspAnswer answer = der == null ? responder.respond(new byte[0]) : responder.respond(der);
-      return cacheable(request, response(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der()), answer);
+      return cacheable(request, body(HttpResponseStatus.OK, OCSP_RESPONSE, answer.der()), answer);
     }
     if (path.equals("/crl")) {
       if (!HttpMethod.GET.equals(method)) {
         return notAllowed("GET");
       }
       CrlPublisher.Snapshot snapshot = crl.get();
-      FullHttpResponse response = response(HttpResponseStatus.OK, "application/pkix-crl", snapshot.der());
+      FullHttpResponse response = body(HttpResponseStatus.OK, "application/pkix-crl", snapshot.der());
       // Revocations re-sign the CRL at once; make caches revalidate rather than keep a stale one.
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
       response.headers().set(HttpHeaderNames.LAST_MODIFIED, httpDate(snapshot.thisUpdate()));
@@ -151,8 +120,8 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       }
       String reason = notReady.get();
       FullHttpResponse response = reason == null
-          ? response(HttpResponseStatus.OK, "application/json", "{\"status\":\"ready\"}\n".getBytes(StandardCharsets.UTF_8))
-          : response(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
+          ? body(HttpResponseStatus.OK, "application/json", "{\"status\":\"ready\"}\n".getBytes(StandardCharsets.UTF_8))
+          : body(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
               JSON.writeValueAsBytes(java.util.Map.of("status", "not ready", "reason", reason)));
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       return response;
@@ -161,11 +130,11 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
       if (!HttpMethod.GET.equals(method)) {
         return notAllowed("GET");
       }
-      FullHttpResponse response = response(HttpResponseStatus.OK, "application/jwk-set+json", jwks);
+      FullHttpResponse response = body(HttpResponseStatus.OK, "application/jwk-set+json", jwks);
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "max-age=300");
       return response;
     }
-    return text(HttpResponseStatus.NOT_FOUND, "not found\n");
+    return text(HttpResponseStatus.NOT_FOUND, "not found");
   }
 
   /** RFC 5019 6.2 caching headers, and 304 when the client already holds this response. */
@@ -226,19 +195,8 @@ final class CaHttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private static FullHttpResponse response(HttpResponseStatus status, String type, byte[] body) {
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(body));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-    return response;
-  }
-
-  private static FullHttpResponse text(HttpResponseStatus status, String body) {
-    return response(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
-  }
-
   private static FullHttpResponse notAllowed(String allow) {
-    FullHttpResponse response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
+    FullHttpResponse response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed");
     response.headers().set(HttpHeaderNames.ALLOW, allow);
     return response;
   }

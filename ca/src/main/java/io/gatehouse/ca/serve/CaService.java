@@ -1,6 +1,8 @@
 package io.gatehouse.ca.serve;
 
 import io.gatehouse.ca.CaException;
+import io.gatehouse.ca.admin.AdminHttpHandler;
+import io.gatehouse.ca.admin.AdminRevocation;
 import io.gatehouse.ca.authority.CertificateAuthority;
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.db.ChangeListener;
@@ -120,6 +122,7 @@ public final class CaService implements AutoCloseable {
   private volatile Channel httpsChannel;
   private volatile HttpsIdentity httpsIdentity;
   private volatile TokenEndpoint tokenEndpoint;
+  private volatile EstService estService;
   private final AutoCloseable subscription;
 
   private CaService(EventLoopGroup loops, EventExecutorGroup workers, ScheduledExecutorService watcher,
@@ -208,17 +211,28 @@ public final class CaService implements AutoCloseable {
       CaService service = new CaService(loops, workers, watcher, channel, connections, ssl != null, subscription);
       if (options.https() != null) {
         try {
-          service.startHttps(ca, issuer, jwt, integrity, options, clock);
+          service.startHttps(ca, issuer, jwt, integrity, responder, watch, options, clock);
         } catch (Exception e) {
           service.close();
           throw e;
         }
       }
       HttpsIdentity https = service.httpsIdentity;
+      EstService est = service.estService;
       watcher.scheduleWithFixedDelay(() -> {
         watch.tick();
-        if (https != null && integrity.notReadyReason() == null) {
-          https.renewIfDue();
+        if (https != null) {
+          https.reloadIfChanged();
+          if (integrity.notReadyReason() == null) {
+            https.renewIfDue();
+          }
+        }
+        if (est != null) {
+          try {
+            est.flushRefusals(false);
+          } catch (RuntimeException e) { // an exception would cancel this timer for good
+            LOG.warn("CA watcher: cannot write EST refusal counts: {}", e.toString());
+          }
         }
       }, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
       return service;
@@ -235,11 +249,12 @@ public final class CaService implements AutoCloseable {
   }
 
   /**
-   * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, and the authorization server
-   * (RFC 8414 metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL.
+   * The HTTPS listener: EST under {@value EstHttpHandler#PREFIX}, the authorization server (RFC 8414
+   * metadata, {@code /jwks.json}, {@code POST /token}) whose issuer is this listener's URL, and
+   * {@value AdminRevocation#PATH} for CA administrators.
    */
   private void startHttps(CertificateAuthority ca, Issuer issuer, JwtSigningKey jwt, StoreIntegrity integrity,
-      Options options, Clock clock)
+      OcspResponder responder, Watcher watch, Options options, Clock clock)
       throws CaException, InterruptedException {
     Https https = options.https();
     if ((options.tlsCertificate() == null) != (options.tlsKey() == null)) {
@@ -248,24 +263,36 @@ public final class CaService implements AutoCloseable {
     HttpsIdentity identity = options.tlsCertificate() != null
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
-    // Every EST decision reads provisioners, spent tokens or enrollments: verify the store (new
-    // entries, then every row) right before it, so a row edited by hand is never acted on, even
-    // in the 200 ms before the watcher notices. Runs on a worker, after the per-source rate limit.
+    // Every EST, token and admin decision reads the store (provisioners, spent tokens, enrollments,
+    // the presented certificate's row): verify it (new entries, then every row) right before, so a
+    // row edited by hand is never acted on, even in the 200 ms before the watcher notices. Runs on
+    // a worker (after EST's per-source rate limit).
+    java.util.function.Supplier<String> verifiedNow = () -> {
+      try {
+        integrity.refresh();
+      } catch (io.gatehouse.ca.db.StoreException e) {
+        return "store unreachable: " + e.getMessage();
+      }
+      return integrity.notReadyReason();
+    };
     EstService est = new EstService(ca, issuer, new EnrollmentTokens(jwt, ca.config()), clock, https.limits(),
-        () -> {
-          try {
-            integrity.refresh();
-          } catch (io.gatehouse.ca.db.StoreException e) {
-            return "store unreachable: " + e.getMessage();
-          }
-          return integrity.notReadyReason();
-        });
+        verifiedNow);
+    estService = est;
+    // A revocation drops cached OCSP answers at once; the watcher then re-signs the CRL.
+    AdminRevocation admin = new AdminRevocation(ca, clock, verifiedNow, () -> {
+      responder.invalidate();
+      try {
+        watcher.execute(watch::storeChanged);
+      } catch (java.util.concurrent.RejectedExecutionException stopping) {
+        // shutting down: the revocation is committed; the next start reads it
+      }
+    });
     TokenEndpoint.checkResources(https.resources());
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
     httpsIdentity = identity;
     if (https.port() != 0) { // the URL is known before binding: no connection is ever without the endpoint
       tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
-          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock);
+          tokenIssuer(ca.config().issuer(), https, https.port())), https.resources(), clock, verifiedNow);
     }
     httpsChannel = new ServerBootstrap()
         .group(loops)
@@ -284,6 +311,7 @@ public final class CaService implements AutoCloseable {
             if (oauth != null) { // null only while binding port 0, before the URL is known
               pipeline.addLast("oauth", new OAuthHttpHandler(oauth, jwks, worker));
             }
+            pipeline.addLast("admin", new AdminHttpHandler(admin, worker));
             pipeline.addLast("est", new EstHttpHandler(est, worker));
           }
         })
@@ -292,7 +320,7 @@ public final class CaService implements AutoCloseable {
         .channel();
     if (tokenEndpoint == null) {
       tokenEndpoint = new TokenEndpoint(ca, new TokenMinter(jwt, ca.config(),
-          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock);
+          tokenIssuer(ca.config().issuer(), https, httpsPort())), https.resources(), clock, verifiedNow);
     }
     String tokenIssuer = tokenEndpoint.issuer();
     if (https.resources().isEmpty()) {
@@ -338,6 +366,11 @@ public final class CaService implements AutoCloseable {
   public String httpsUrl() {
     Channel https = httpsChannel;
     return https == null ? null : url("https://", (InetSocketAddress) https.localAddress());
+  }
+
+  /** The HTTPS listener's certificate source (tests: refused reloads). */
+  HttpsIdentity httpsIdentity() {
+    return httpsIdentity;
   }
 
   /** The HTTPS listener's current certificate, or null without it. */
@@ -467,5 +500,9 @@ public final class CaService implements AutoCloseable {
     connections.close().awaitUninterruptibly();
     workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    EstService est = estService;
+    if (est != null) {
+      est.flushRefusals(true); // repeats counted in the last window are not lost at shutdown
+    }
   }
 }

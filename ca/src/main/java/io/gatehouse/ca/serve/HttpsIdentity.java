@@ -2,6 +2,7 @@ package io.gatehouse.ca.serve;
 
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.CertificateAuthority;
+import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.authority.KeyType;
 import io.gatehouse.ca.authority.PemFiles;
 import io.gatehouse.ca.issue.Issuer;
@@ -9,7 +10,11 @@ import io.gatehouse.ca.issue.Renewer;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -20,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -27,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTPS listener's certificate: the operator's ({@code --tls-cert}/{@code --tls-key}), or one
- * the CA issues to itself for the listener's DNS names and IPs, kept in memory only and re-issued
- * at two thirds of its lifetime. New connections take the current context; open ones keep theirs.
+ * The HTTPS listener's certificate: the operator's ({@code --tls-cert}/{@code --tls-key}, re-read
+ * when the files change), or one the CA issues to itself for the listener's DNS names and IPs,
+ * kept in memory only and re-issued at two thirds of its lifetime. New connections take the
+ * current context; open ones keep theirs.
  */
 final class HttpsIdentity {
   /** Lifetime of the self-issued certificate: short, since it renews itself. */
@@ -45,6 +52,10 @@ final class HttpsIdentity {
   private volatile SslContext context;
   private volatile X509Certificate certificate;
   private volatile Instant renewAt;
+  private Path certificateFile;
+  private Path keyFile;
+  private FileState seen;
+  private final AtomicInteger refusedReloads = new AtomicInteger();
 
   private HttpsIdentity(CertificateAuthority ca, Issuer issuer, List<String> dnsNames, List<String> ipAddresses,
       Clock clock) {
@@ -55,12 +66,84 @@ final class HttpsIdentity {
     this.clock = clock;
   }
 
-  /** The operator's certificate and key; never renewed here. */
+  /**
+   * The operator's certificate and key; never renewed here, but re-read by {@link
+   * #reloadIfChanged()} when either file changes (the operator's tooling renews them).
+   */
   static HttpsIdentity fromFiles(CertificateAuthority ca, Path certificateFile, Path keyFile) throws CaException {
     HttpsIdentity identity = new HttpsIdentity(ca, null, List.of(), List.of(), Clock.systemUTC());
-    List<X509Certificate> chain = PemFiles.readCertificates(certificateFile);
-    identity.install(PemFiles.readKey(keyFile), chain);
+    identity.certificateFile = certificateFile;
+    identity.keyFile = keyFile;
+    identity.seen = FileState.of(certificateFile, keyFile);
+    identity.load(Clock.systemUTC().instant());
     return identity;
+  }
+
+  /** Size, modification time and file identity of both files, following symlinks: what a change is. */
+  private record FileState(List<Object> parts) {
+    static FileState of(Path... files) {
+      List<Object> parts = new ArrayList<>();
+      for (Path file : files) {
+        try {
+          BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+          parts.add(attributes.size());
+          parts.add(attributes.lastModifiedTime());
+          parts.add(String.valueOf(attributes.fileKey()));
+        } catch (IOException e) {
+          parts.add("missing");
+        }
+      }
+      return new FileState(parts);
+    }
+  }
+
+  /**
+   * Re-reads {@code --tls-cert}/{@code --tls-key} once either changed: new connections get the new
+   * certificate, open ones keep theirs. A pair that does not load, does not belong together or is
+   * not valid now is refused with one WARN line (once per change) and the current one stays.
+   * Called from the watcher every {@link CaService#WATCH_MILLIS} ms: a stat of two files.
+   */
+  void reloadIfChanged() {
+    if (certificateFile == null) {
+      return;
+    }
+    FileState now = FileState.of(certificateFile, keyFile);
+    if (now.equals(seen)) {
+      return;
+    }
+    seen = now;
+    BigInteger before = certificate.getSerialNumber();
+    try {
+      load(clock.instant());
+      if (!certificate.getSerialNumber().equals(before)) {
+        LOG.info("reloaded the HTTPS certificate from {}: serial {} (was {})", certificateFile,
+            certificate.getSerialNumber().toString(16), before.toString(16));
+      }
+    } catch (CaException e) {
+      refusedReloads.incrementAndGet();
+      LOG.warn("HTTPS certificate reload refused, still serving serial {}: {}", before.toString(16), e.getMessage());
+    }
+  }
+
+  /** Reloads refused so far (each logged once). */
+  int refusedReloads() {
+    return refusedReloads.get();
+  }
+
+  private void load(Instant now) throws CaException {
+    List<X509Certificate> chain = PemFiles.readCertificates(certificateFile);
+    PrivateKey key = PemFiles.readKey(keyFile);
+    X509Certificate leaf = chain.get(0);
+    if (!IssuerKey.belongTogether(key, leaf.getPublicKey())) {
+      throw new CaException(keyFile + " does not match the public key of " + certificateFile + " (serial "
+          + leaf.getSerialNumber().toString(16) + ")");
+    }
+    if (now.isAfter(leaf.getNotAfter().toInstant()) || now.isBefore(leaf.getNotBefore().toInstant())) {
+      throw new CaException(certificateFile + " (serial " + leaf.getSerialNumber().toString(16)
+          + ") is not valid now: notBefore " + leaf.getNotBefore().toInstant() + ", notAfter "
+          + leaf.getNotAfter().toInstant());
+    }
+    install(key, chain);
   }
 
   /** A certificate issued now by the CA itself, renewed by {@link #renewIfDue()}. */

@@ -1,12 +1,12 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.setting.Setting;
 import com.fasterxml.jackson.annotation.JsonCreator;
-import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
 import io.gatehouse.transport.auth.audit.AuditLog;
-import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
-import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
-import io.gatehouse.transport.auth.jwt.JwtKeys;
-import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
+import io.gatehouse.transport.auth.AuthenticationThreads;
 import io.gatehouse.transport.auth.ratelimit.AuthFailureLockout;
 import io.gatehouse.transport.auth.ratelimit.RateLimiter;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
@@ -44,9 +44,9 @@ public record AuthConfig(
     URI resource,
     List<String> authorizationServers,
     List<String> scopesSupported,
-    Certificate certificate,
-    Jwt jwt,
-    ApiKey apiKey,
+    CertificateConfig certificate,
+    JwtConfig jwt,
+    ApiKeyConfig apiKey,
     Revocation revocation,
     PolicyFile policy,
     RateLimits rateLimits,
@@ -61,9 +61,9 @@ public record AuthConfig(
     }
     authorizationServers = authorizationServers == null ? null : List.copyOf(authorizationServers);
     scopesSupported = scopesSupported == null ? List.of() : List.copyOf(scopesSupported);
-    certificate = certificate == null ? Certificate.defaults() : certificate;
-    jwt = jwt == null ? Jwt.disabled() : jwt;
-    apiKey = apiKey == null ? new ApiKey(null, null) : apiKey;
+    certificate = certificate == null ? CertificateConfig.defaults() : certificate;
+    jwt = jwt == null ? JwtConfig.disabled() : jwt;
+    apiKey = apiKey == null ? new ApiKeyConfig(null, null) : apiKey;
     revocation = revocation == null ? Revocation.defaults() : revocation;
     policy = policy == null ? new PolicyFile(null) : policy;
     rateLimits = rateLimits == null ? new RateLimits(null) : rateLimits;
@@ -92,7 +92,7 @@ public record AuthConfig(
   }
 
   /** This config with other authentication methods. */
-  public AuthConfig withMethods(Certificate certificate, Jwt jwt, ApiKey apiKey) {
+  public AuthConfig withMethods(CertificateConfig certificate, JwtConfig jwt, ApiKeyConfig apiKey) {
     return toBuilder().certificate(certificate).jwt(jwt).apiKey(apiKey).build();
   }
 
@@ -134,9 +134,9 @@ public record AuthConfig(
     private URI resource;
     private List<String> authorizationServers;
     private List<String> scopesSupported;
-    private Certificate certificate;
-    private Jwt jwt;
-    private ApiKey apiKey;
+    private CertificateConfig certificate;
+    private JwtConfig jwt;
+    private ApiKeyConfig apiKey;
     private Revocation revocation;
     private PolicyFile policy;
     private RateLimits rateLimits;
@@ -161,17 +161,17 @@ public record AuthConfig(
       return this;
     }
 
-    public Builder certificate(Certificate certificate) {
+    public Builder certificate(CertificateConfig certificate) {
       this.certificate = certificate;
       return this;
     }
 
-    public Builder jwt(Jwt jwt) {
+    public Builder jwt(JwtConfig jwt) {
       this.jwt = jwt;
       return this;
     }
 
-    public Builder apiKey(ApiKey apiKey) {
+    public Builder apiKey(ApiKeyConfig apiKey) {
       this.apiKey = apiKey;
       return this;
     }
@@ -209,371 +209,6 @@ public record AuthConfig(
     public AuthConfig build() {
       return new AuthConfig(resource, authorizationServers, scopesSupported, certificate, jwt,
           apiKey, revocation, policy, rateLimits, lockout, audit, executor);
-    }
-  }
-
-  /**
-   * Client certificates (chain checked at the TLS handshake against {@code tls.trustBundle}).
-   *
-   * @param enabled default true
-   * @param trustDomain accept only SPIFFE IDs in this trust domain; default any
-   * @param clockSkew tolerance on validity
-   */
-  public record Certificate(Boolean enabled, String trustDomain, Duration clockSkew) {
-    public Certificate {
-      enabled = enabled == null || enabled;
-      clockSkew = ClientCertificateAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
-    }
-
-    /** On, any trust domain, 60 s skew. */
-    public static Certificate defaults() {
-      return new Certificate(null, null, null);
-    }
-
-    /** Off. */
-    public static Certificate disabled() {
-      return new Certificate(false, null, null);
-    }
-  }
-
-  /**
-   * Bearer JWTs. With {@code enabled}, {@code issuers} or {@code issuer} is required; {@code
-   * issuer} needs exactly one of {@code keyFile} / {@code jwksUrl}.
-   *
-   * @param enabled default false
-   * @param issuer exact {@code iss}
-   * @param audience what {@code aud} must contain; default {@code auth.resource}
-   * @param algorithms JWS allow-list; default {@code [ES256]}
-   * @param keyFile PEM, JWK or JWK set file
-   * @param jwksUrl JWK set URL; HTTPS (the JVM's trust store)
-   * @param jwksCacheTtl see the owning component's {@link Setting}
-   * @param jwksRefreshAhead see the owning component's {@link Setting}
-   * @param jwksMinRefetchInterval see the owning component's {@link Setting}
-   * @param jwksConnectTimeout see the owning component's {@link Setting}
-   * @param jwksFetchDeadline see the owning component's {@link Setting}
-   * @param clockSkew see the owning component's {@link Setting}
-   * @param tokenCacheTtl see the owning component's {@link Setting}
-   * @param tokenCacheSize see the owning component's {@link Setting}
-   * @param insecurePlainHttpJwks allow an {@code http://} {@code jwksUrl} to a loopback address;
-   *     default false. Insecure (any local process that binds the port can mint tokens); warned
-   *     about at every start
-   * @param issuers external identity providers, found by discovery (see {@link Issuer})
-   * @param localCaTrustDomain declares {@code issuer} to be the Gatehouse CA of this trust domain
-   *     ({@code ca serve}'s token endpoint, {@code gatehouse token}): its tokens whose {@code sub}
-   *     is a SPIFFE ID of the trust domain are that identity itself, the same principal as the
-   *     certificate; default unset (every principal {@code <iss>#<sub>}). Never for another issuer
-   * @param localCaAuthorizationServer {@code issuer} is the URL of {@code ca serve}'s HTTPS
-   *     listener, which serves RFC 8414 metadata: list it in the protected-resource metadata's
-   *     {@code authorization_servers}; default false. Needs {@code localCaTrustDomain}
-   */
-  public record Jwt(Boolean enabled, String issuer, String audience, List<String> algorithms,
-      Path keyFile, URI jwksUrl, Duration jwksCacheTtl, Duration jwksRefreshAhead,
-      Duration jwksMinRefetchInterval, Duration jwksConnectTimeout, Duration jwksFetchDeadline,
-      Duration clockSkew, Duration tokenCacheTtl, Integer tokenCacheSize,
-      Boolean insecurePlainHttpJwks, List<Issuer> issuers, String localCaTrustDomain,
-      Boolean localCaAuthorizationServer) {
-    public Jwt {
-      issuers = issuers == null ? List.of() : List.copyOf(issuers);
-      localCaAuthorizationServer = localCaAuthorizationServer != null && localCaAuthorizationServer;
-      if (localCaTrustDomain != null
-          && !io.gatehouse.pki.identity.SpiffeId.isValidTrustDomain(localCaTrustDomain)) {
-        throw new IllegalArgumentException(
-            "auth.jwt.localCaTrustDomain is not a valid trust domain: " + localCaTrustDomain);
-      }
-      enabled = enabled != null && enabled;
-      insecurePlainHttpJwks = insecurePlainHttpJwks != null && insecurePlainHttpJwks;
-      algorithms = algorithms == null || algorithms.isEmpty() ? List.of("ES256") : List.copyOf(algorithms);
-      jwksCacheTtl = JwtKeys.CACHE_TTL.orDefault(jwksCacheTtl);
-      jwksRefreshAhead = JwtKeys.REFRESH_AHEAD.orDefault(jwksRefreshAhead);
-      jwksMinRefetchInterval = JwtKeys.MIN_REFETCH_INTERVAL.orDefault(jwksMinRefetchInterval);
-      jwksConnectTimeout = JwtKeys.CONNECT_TIMEOUT.orDefault(jwksConnectTimeout);
-      jwksFetchDeadline = JwtKeys.FETCH_DEADLINE.orDefault(jwksFetchDeadline);
-      clockSkew = JwtAuthenticator.CLOCK_SKEW.orDefault(clockSkew);
-      tokenCacheTtl = JwtAuthenticator.TOKEN_CACHE_TTL.orDefault(tokenCacheTtl);
-      tokenCacheSize = JwtAuthenticator.TOKEN_CACHE_SIZE.orDefault(tokenCacheSize);
-      if (enabled) {
-        if ((issuer == null || issuer.isBlank()) && issuers.isEmpty()) {
-          throw new IllegalArgumentException(
-              "auth.jwt.issuer is required when jwt is enabled (or set auth.jwt.issuers)");
-        }
-        if (issuer != null && issuers.stream().anyMatch(i -> i.issuer().equals(issuer))) {
-          throw new IllegalArgumentException(
-              "auth.jwt.issuers repeats auth.jwt.issuer " + issuer);
-        }
-        if (issuers.stream().map(Issuer::issuer).distinct().count() != issuers.size()) {
-          throw new IllegalArgumentException("auth.jwt.issuers names an issuer twice");
-        }
-        if (issuer == null && (keyFile != null || jwksUrl != null)) {
-          throw new IllegalArgumentException(
-              "auth.jwt.issuer is required with auth.jwt.keyFile or auth.jwt.jwksUrl");
-        }
-        if (issuer != null && (keyFile == null) == (jwksUrl == null)) {
-          throw new IllegalArgumentException(
-              "auth.jwt: set exactly one of keyFile and jwksUrl");
-        }
-        if (localCaTrustDomain != null && issuer == null) {
-          throw new IllegalArgumentException("auth.jwt.localCaTrustDomain declares auth.jwt.issuer"
-              + " the local CA: set auth.jwt.issuer (and its keyFile or jwksUrl)");
-        }
-        if (localCaAuthorizationServer && localCaTrustDomain == null) {
-          throw new IllegalArgumentException(
-              "auth.jwt.localCaAuthorizationServer needs auth.jwt.localCaTrustDomain");
-        }
-        if (localCaAuthorizationServer && !isHttpsIssuer(issuer)) {
-          throw new IllegalArgumentException("auth.jwt.localCaAuthorizationServer: auth.jwt.issuer"
-              + " must be the CA service's https URL (no query or fragment), got " + issuer);
-        }
-      }
-    }
-
-    private static boolean isHttpsIssuer(String issuer) {
-      try {
-        URI uri = new URI(issuer);
-        return "https".equals(uri.getScheme()) && uri.getHost() != null
-            && uri.getRawQuery() == null && uri.getRawFragment() == null;
-      } catch (java.net.URISyntaxException e) {
-        return false;
-      }
-    }
-
-    /** A builder starting from this config: set what changes, keep the rest. */
-    public Builder toBuilder() {
-      return new Builder().enabled(enabled).issuer(issuer).audience(audience)
-          .algorithms(algorithms).keyFile(keyFile).jwksUrl(jwksUrl).jwksCacheTtl(jwksCacheTtl)
-          .jwksRefreshAhead(jwksRefreshAhead).jwksMinRefetchInterval(jwksMinRefetchInterval)
-          .jwksConnectTimeout(jwksConnectTimeout).jwksFetchDeadline(jwksFetchDeadline)
-          .clockSkew(clockSkew).tokenCacheTtl(tokenCacheTtl).tokenCacheSize(tokenCacheSize)
-          .insecurePlainHttpJwks(insecurePlainHttpJwks)
-          .issuers(issuers).localCaTrustDomain(localCaTrustDomain)
-          .localCaAuthorizationServer(localCaAuthorizationServer);
-    }
-
-    /**
-     * Every issuer whose tokens are accepted, {@code auth.jwt.issuer} first; empty when off. (The
-     * protected-resource metadata lists the external ones, found by discovery, and {@code
-     * auth.jwt.issuer} only with {@code localCaAuthorizationServer}.)
-     */
-    public List<String> acceptedIssuers() {
-      if (!enabled) {
-        return List.of();
-      }
-      List<String> all = new java.util.ArrayList<>();
-      if (issuer != null) {
-        all.add(issuer);
-      }
-      issuers.forEach(i -> all.add(i.issuer()));
-      return List.copyOf(all);
-    }
-
-    /** A builder with every key unset (its default). */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** Builds a {@link Jwt}; unset keys take their defaults, checked in the record. */
-    public static final class Builder {
-      private Boolean enabled;
-      private String issuer;
-      private String audience;
-      private List<String> algorithms;
-      private Path keyFile;
-      private URI jwksUrl;
-      private Duration jwksCacheTtl;
-      private Duration jwksRefreshAhead;
-      private Duration jwksMinRefetchInterval;
-      private Duration jwksConnectTimeout;
-      private Duration jwksFetchDeadline;
-      private Duration clockSkew;
-      private Duration tokenCacheTtl;
-      private Integer tokenCacheSize;
-      private Boolean insecurePlainHttpJwks;
-      private List<Issuer> issuers;
-      private String localCaTrustDomain;
-      private Boolean localCaAuthorizationServer;
-
-      private Builder() {}
-
-      /** Declares {@code issuer} the Gatehouse CA of {@code trustDomain} (see the record). */
-      public Builder localCaTrustDomain(String trustDomain) {
-        this.localCaTrustDomain = trustDomain;
-        return this;
-      }
-
-      /** Lists {@code issuer}, the CA service's URL, as an authorization server (see the record). */
-      public Builder localCaAuthorizationServer(Boolean listed) {
-        this.localCaAuthorizationServer = listed;
-        return this;
-      }
-
-      public Builder issuers(List<Issuer> issuers) {
-        this.issuers = issuers;
-        return this;
-      }
-
-      public Builder enabled(Boolean enabled) {
-        this.enabled = enabled;
-        return this;
-      }
-
-      public Builder issuer(String issuer) {
-        this.issuer = issuer;
-        return this;
-      }
-
-      public Builder audience(String audience) {
-        this.audience = audience;
-        return this;
-      }
-
-      public Builder algorithms(List<String> algorithms) {
-        this.algorithms = algorithms;
-        return this;
-      }
-
-      public Builder keyFile(Path keyFile) {
-        this.keyFile = keyFile;
-        return this;
-      }
-
-      public Builder jwksUrl(URI jwksUrl) {
-        this.jwksUrl = jwksUrl;
-        return this;
-      }
-
-      public Builder jwksCacheTtl(Duration jwksCacheTtl) {
-        this.jwksCacheTtl = jwksCacheTtl;
-        return this;
-      }
-
-      public Builder jwksRefreshAhead(Duration jwksRefreshAhead) {
-        this.jwksRefreshAhead = jwksRefreshAhead;
-        return this;
-      }
-
-      public Builder jwksMinRefetchInterval(Duration jwksMinRefetchInterval) {
-        this.jwksMinRefetchInterval = jwksMinRefetchInterval;
-        return this;
-      }
-
-      public Builder jwksConnectTimeout(Duration jwksConnectTimeout) {
-        this.jwksConnectTimeout = jwksConnectTimeout;
-        return this;
-      }
-
-      public Builder jwksFetchDeadline(Duration jwksFetchDeadline) {
-        this.jwksFetchDeadline = jwksFetchDeadline;
-        return this;
-      }
-
-      public Builder clockSkew(Duration clockSkew) {
-        this.clockSkew = clockSkew;
-        return this;
-      }
-
-      public Builder tokenCacheTtl(Duration tokenCacheTtl) {
-        this.tokenCacheTtl = tokenCacheTtl;
-        return this;
-      }
-
-      public Builder tokenCacheSize(Integer tokenCacheSize) {
-        this.tokenCacheSize = tokenCacheSize;
-        return this;
-      }
-
-      /** Insecure: allow an {@code http://} JWKS URL to a loopback address. */
-      public Builder insecurePlainHttpJwks(Boolean insecurePlainHttpJwks) {
-        this.insecurePlainHttpJwks = insecurePlainHttpJwks;
-        return this;
-      }
-
-      public Jwt build() {
-        return new Jwt(enabled, issuer, audience, algorithms, keyFile, jwksUrl, jwksCacheTtl,
-            jwksRefreshAhead, jwksMinRefetchInterval, jwksConnectTimeout, jwksFetchDeadline,
-            clockSkew, tokenCacheTtl, tokenCacheSize, insecurePlainHttpJwks, issuers,
-            localCaTrustDomain, localCaAuthorizationServer);
-      }
-    }
-
-    /** Off. */
-    public static Jwt disabled() {
-      return builder().enabled(false).build();
-    }
-
-    /** On, with a key file (PEM, JWK or JWK set) and the default algorithm ES256. */
-    public static Jwt withKeyFile(String issuer, Path keyFile) {
-      return builder().enabled(true).issuer(issuer).keyFile(keyFile).build();
-    }
-
-    /** On, with a JWK set URL and the default algorithm ES256. */
-    public static Jwt withJwksUrl(String issuer, URI jwksUrl) {
-      return builder().enabled(true).issuer(issuer).jwksUrl(jwksUrl).build();
-    }
-
-    /** This config with plain-http JWKS to loopback allowed or not (insecure; see the field). */
-    public Jwt withInsecurePlainHttpJwks(boolean allow) {
-      return toBuilder().insecurePlainHttpJwks(allow).build();
-    }
-  }
-
-  /**
-   * An external identity provider ({@code auth.jwt.issuers[]}): its JWK set is found by RFC 8414
-   * or OpenID discovery over HTTPS. Principals are {@code <issuer>#<sub>}, never a bare local
-   * identity.
-   *
-   * @param issuer exact {@code iss}, an {@code https} URL; required
-   * @param audience what {@code aud} must contain; default {@code auth.resource}
-   * @param rolesClaim dotted claim path to an array of names ({@code realm_access.roles}, {@code
-   *     groups}) or {@code scope} (a space-separated string); default {@code roles}
-   * @param roleMapping IdP name → Gatehouse role; when set, unmapped names are dropped; unset:
-   *     names are taken as they are (and must be valid role names)
-   * @param requireCnf refuse tokens without {@code cnf.x5t#S256}; default false
-   * @param algorithms JWS allow-list; default {@code [RS256, ES256]}
-   * @param trustBundle PEM CA certificates for the IdP's HTTPS; default the JDK trust store
-   */
-  public record Issuer(String issuer, String audience, String rolesClaim,
-      java.util.Map<String, String> roleMapping, Boolean requireCnf, List<String> algorithms,
-      Path trustBundle) {
-    public Issuer {
-      URI parsed;
-      try {
-        parsed = issuer == null ? null : new URI(issuer);
-      } catch (java.net.URISyntaxException e) {
-        parsed = null;
-      }
-      if (parsed == null || !"https".equals(parsed.getScheme()) || parsed.getHost() == null
-          || parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
-        throw new IllegalArgumentException("auth.jwt.issuers[].issuer must be an https URL"
-            + " without query or fragment (RFC 8414 §2), got " + issuer);
-      }
-      rolesClaim = rolesClaim == null || rolesClaim.isBlank()
-          ? io.gatehouse.transport.auth.idp.ClaimRoles.DEFAULT_CLAIM : rolesClaim;
-      roleMapping = roleMapping == null ? null : java.util.Map.copyOf(roleMapping);
-      requireCnf = requireCnf != null && requireCnf;
-      algorithms = algorithms == null || algorithms.isEmpty()
-          ? io.gatehouse.transport.auth.idp.ExternalIssuers.DEFAULT_ALGORITHMS
-          : List.copyOf(algorithms);
-    }
-
-    /**
-     * An issuer with every other key at its default; also how a plain string in the list (and
-     * {@code GATEHOUSE_AUTH_JWT_ISSUERS=https://a,https://b}) is read.
-     */
-    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
-    public static Issuer of(String issuer) {
-      return new Issuer(issuer, null, null, null, null, null, null);
-    }
-  }
-
-  /**
-   * API keys ({@code X-API-Key}).
-   *
-   * @param enabled default false
-   * @param file the key file {@code gatehouse apikey} writes; default {@code certs/apikeys.json}
-   */
-  public record ApiKey(Boolean enabled, Path file) {
-    public ApiKey {
-      enabled = enabled != null && enabled;
-      file = file == null ? Path.of(ApiKeyStore.DEFAULT_PATH) : file;
     }
   }
 
@@ -793,8 +428,8 @@ public record AuthConfig(
    */
   public record Executor(Integer threads, Integer queue) {
     public Executor {
-      threads = GatehouseAuth.THREADS.orDefault(threads);
-      queue = GatehouseAuth.QUEUE.orDefault(queue);
+      threads = AuthenticationThreads.THREADS.orDefault(threads);
+      queue = AuthenticationThreads.QUEUE.orDefault(queue);
     }
   }
 }

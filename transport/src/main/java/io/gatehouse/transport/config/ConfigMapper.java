@@ -1,5 +1,6 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.setting.Setting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.setting.Setting;
+
 /**
  * The whole configuration of a Gatehouse server, as one file has it: {@code server} (listening,
  * TLS, limits), {@code auth} (authentication, revocation, policy, rate limits, lockout, audit) and

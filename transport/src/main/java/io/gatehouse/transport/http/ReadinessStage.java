@@ -1,20 +1,18 @@
 package io.gatehouse.transport.http;
 
-import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 /**
  * Answers {@code GET /readyz} before authentication: 200 {@code {"status":"ready"}}, or 503
  * {@code {"status":"not_ready","reasons":[...]}} with reason categories only (never hosts, URLs or
  * errors). {@code /healthz} stays liveness; this says whether requests can be served correctly.
  */
-public final class ReadinessStage implements RequestStage {
+public final class ReadinessStage extends ProbeStage {
   /** The readiness path. */
   public static final String PATH = "/readyz";
 
@@ -24,32 +22,23 @@ public final class ReadinessStage implements RequestStage {
 
   /** A stage asking each of {@code checks} on every request (they answer from memory). */
   public ReadinessStage(List<ReadinessCheck> checks) {
+    super(PATH);
     this.checks = List.copyOf(checks);
   }
 
   @Override
-  public CompletionStage<StageResult> apply(GatehouseRequest request) {
-    if (!request.path().equals(PATH)) {
-      return StageResult.proceedNow();
-    }
-    if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
-      var response = HttpResponses.error(HttpResponseStatus.METHOD_NOT_ALLOWED,
-          "method_not_allowed", "use GET");
-      response.headers().set("Allow", "GET, HEAD");
-      return CompletableFuture.completedStage(StageResult.respond(response));
-    }
+  FullHttpResponse answer() {
     Set<String> reasons = new LinkedHashSet<>();
     for (ReadinessCheck check : checks) {
       reasons.addAll(check.notReadyReasons());
     }
     if (reasons.isEmpty()) {
-      return CompletableFuture.completedStage(
-          StageResult.respond(HttpResponses.json(HttpResponseStatus.OK, READY)));
+      return HttpResponses.json(HttpResponseStatus.OK, READY);
     }
     // Reason categories are fixed identifiers ([a-z_]); written as JSON strings without escaping.
     String body = "{\"status\":\"not_ready\",\"reasons\":[\""
         + String.join("\",\"", reasons) + "\"]}";
-    return CompletableFuture.completedStage(StageResult.respond(HttpResponses.json(
-        HttpResponseStatus.SERVICE_UNAVAILABLE, body.getBytes(StandardCharsets.US_ASCII))));
+    return HttpResponses.json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+        body.getBytes(StandardCharsets.US_ASCII));
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.X509Certificate;
+import io.gatehouse.transport.watch.FileWatcher;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
 import io.gatehouse.transport.auth.apikey.ApiKeyStore;
+import io.gatehouse.transport.auth.apikey.ReloadingApiKeys;
 import io.gatehouse.transport.auth.cert.ClientCertificateAuthenticator;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -24,7 +25,7 @@ class AuthenticationChainTest {
   void ordersMethodsAndNeverFallsThroughOnABadCredential() throws Exception {
     ApiKeyStore store = ApiKeyStore.open(dir.resolve("apikeys.json"));
     String key = store.create("tool", List.of("viewer")).key();
-    ApiKeyAuthenticator apiKeys = new ApiKeyAuthenticator(store);
+    ApiKeyAuthenticator apiKeys = new ApiKeyAuthenticator(ReloadingApiKeys.watch(store.file()));
     ClientCertificateAuthenticator certs = ClientCertificateAuthenticator.builder().build();
     AuthenticationChain chain = AuthenticationChain.of(apiKeys, certs);
     assertThat(chain.methods()).containsExactly(AuthMethod.CERTIFICATE, AuthMethod.API_KEY);

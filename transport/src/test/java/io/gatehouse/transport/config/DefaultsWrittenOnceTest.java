@@ -1,5 +1,6 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.setting.Setting;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

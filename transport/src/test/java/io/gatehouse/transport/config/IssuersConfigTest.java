@@ -1,5 +1,6 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class IssuersConfigTest {
   @Test
   void issuersAreObjectsWithDefaults() {
-    AuthConfig.Jwt jwt = TransportConfigLoader.parse("""
+    JwtConfig jwt = TransportConfigLoader.parse("""
         auth:
           jwt:
             enabled: true
@@ -26,17 +27,17 @@ class IssuersConfigTest {
                 trustBundle: certs/idp-ca.pem
               - https://login.example.com/tenant/v2.0
         """).auth().jwt();
-    AuthConfig.Issuer keycloak = jwt.issuers().get(0);
+    JwtConfig.Issuer keycloak = jwt.issuers().get(0);
     assertThat(keycloak.audience()).isEqualTo("mcp-gatehouse");
     assertThat(keycloak.roleMapping()).isEqualTo(Map.of("mcp-reader", "viewer"));
     assertThat(keycloak.requireCnf()).isTrue();
     assertThat(keycloak.trustBundle()).isEqualTo(Path.of("certs/idp-ca.pem"));
-    AuthConfig.Issuer plain = jwt.issuers().get(1);
+    JwtConfig.Issuer plain = jwt.issuers().get(1);
     assertThat(plain.rolesClaim()).isEqualTo("roles");
     assertThat(plain.roleMapping()).isNull();
     assertThat(plain.requireCnf()).isFalse();
-    assertThat(plain.algorithms()).isEqualTo(ExternalIssuers.DEFAULT_ALGORITHMS);
-    assertThat(jwt.acceptedIssuers())
+    assertThat(plain.algorithms()).isEqualTo(JwtConfig.Issuer.DEFAULT_ALGORITHMS);
+    assertThat(jwt.issuers()).extracting(JwtConfig.Issuer::issuer)
         .containsExactly("https://kc.example/realms/mcp", "https://login.example.com/tenant/v2.0");
   }
 
@@ -45,17 +46,18 @@ class IssuersConfigTest {
     GatehouseConfig config = GatehouseConfigLoader.withModelDefaults().load(null, Map.of(
         "GATEHOUSE_AUTH_JWT_ENABLED", "true",
         "GATEHOUSE_AUTH_JWT_ISSUERS", "https://a.example,https://b.example/x")).config();
-    assertThat(config.auth().jwt().acceptedIssuers())
+    assertThat(config.auth().jwt().issuers()).extracting(JwtConfig.Issuer::issuer)
         .containsExactly("https://a.example", "https://b.example/x");
   }
 
   @Test
   void localAndExternalIssuersAreListedTogether() {
-    AuthConfig.Jwt jwt = AuthConfig.Jwt.builder().enabled(true).issuer("https://gatehouse.local")
-        .keyFile(Path.of("k.json")).issuers(List.of(AuthConfig.Issuer.of("https://idp.example")))
+    JwtConfig jwt = JwtConfig.builder().enabled(true).issuer("https://gatehouse.local")
+        .keyFile(Path.of("k.json")).issuers(List.of(JwtConfig.Issuer.of("https://idp.example")))
         .build();
-    assertThat(jwt.acceptedIssuers()).containsExactly("https://gatehouse.local", "https://idp.example");
-    assertThat(AuthConfig.Jwt.disabled().acceptedIssuers()).isEmpty();
+    assertThat(jwt.issuer()).isEqualTo("https://gatehouse.local");
+    assertThat(jwt.issuers()).extracting(JwtConfig.Issuer::issuer).containsExactly("https://idp.example");
+    assertThat(JwtConfig.disabled().issuers()).isEmpty();
   }
 
   @Test

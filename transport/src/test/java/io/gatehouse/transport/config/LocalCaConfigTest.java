@@ -1,5 +1,6 @@
 package io.gatehouse.transport.config;
 
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,16 +24,16 @@ class LocalCaConfigTest {
           localCaAuthorizationServer: %s
       """;
 
-  private static AuthConfig.Jwt parse(String issuer, String trustDomain, String listed) {
+  private static JwtConfig parse(String issuer, String trustDomain, String listed) {
     return TransportConfigLoader.parse(LOCAL_CA.formatted(issuer, trustDomain, listed)).auth().jwt();
   }
 
   @Test
   void theKeysAreReadFromYamlAndTheEnvironment() {
-    AuthConfig.Jwt jwt = parse("https://ca.internal:8090", "gatehouse.local", "true");
+    JwtConfig jwt = parse("https://ca.internal:8090", "gatehouse.local", "true");
     assertThat(jwt.localCaTrustDomain()).isEqualTo("gatehouse.local");
     assertThat(jwt.localCaAuthorizationServer()).isTrue();
-    AuthConfig.Jwt fromEnv = GatehouseConfigLoader.withModelDefaults().load(null, Map.of(
+    JwtConfig fromEnv = GatehouseConfigLoader.withModelDefaults().load(null, Map.of(
         "GATEHOUSE_AUTH_JWT_ENABLED", "true",
         "GATEHOUSE_AUTH_JWT_ISSUER", "https://ca.internal:8090",
         "GATEHOUSE_AUTH_JWT_KEY_FILE", "certs/ca/jwks.json",
@@ -40,7 +41,7 @@ class LocalCaConfigTest {
         "GATEHOUSE_AUTH_JWT_LOCAL_CA_AUTHORIZATION_SERVER", "true")).config().auth().jwt();
     assertThat(fromEnv.localCaTrustDomain()).isEqualTo("corp.example");
     assertThat(fromEnv.localCaAuthorizationServer()).isTrue();
-    AuthConfig.Jwt unset = AuthConfig.Jwt.withKeyFile("https://ca.internal:8090",
+    JwtConfig unset = JwtConfig.withKeyFile("https://ca.internal:8090",
         java.nio.file.Path.of("k.json"));
     assertThat(unset.localCaTrustDomain()).isNull();
     assertThat(unset.localCaAuthorizationServer()).isFalse();
@@ -53,11 +54,11 @@ class LocalCaConfigTest {
     assertThatThrownBy(() -> parse("http://ca.internal:8090", "gatehouse.local", "true"))
         .hasMessageContaining("auth.jwt.localCaAuthorizationServer")
         .hasMessageContaining("https URL");
-    assertThatThrownBy(() -> AuthConfig.Jwt.builder().enabled(true)
-        .issuers(java.util.List.of(AuthConfig.Issuer.of("https://idp.example")))
+    assertThatThrownBy(() -> JwtConfig.builder().enabled(true)
+        .issuers(java.util.List.of(JwtConfig.Issuer.of("https://idp.example")))
         .localCaTrustDomain("gatehouse.local").build())
         .hasMessageContaining("set auth.jwt.issuer");
-    assertThatThrownBy(() -> AuthConfig.Jwt.builder().enabled(true).issuer("https://ca.internal")
+    assertThatThrownBy(() -> JwtConfig.builder().enabled(true).issuer("https://ca.internal")
         .keyFile(java.nio.file.Path.of("k.json")).localCaAuthorizationServer(true).build())
         .hasMessageContaining("needs auth.jwt.localCaTrustDomain");
     assertThatThrownBy(() -> TransportConfigLoader.parse("""

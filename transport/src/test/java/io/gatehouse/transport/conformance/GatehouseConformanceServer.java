@@ -1,5 +1,8 @@
 package io.gatehouse.transport.conformance;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
@@ -48,9 +51,9 @@ final class GatehouseConformanceServer implements AutoCloseable {
       Path policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
       AuthConfig authConfig = AuthConfig.defaults()
           .withPolicy(policy)
-          .withMethods(AuthConfig.Certificate.defaults(),
-              AuthConfig.Jwt.withKeyFile(ca.tokenIssuer(), ca.jwksFile()),
-              new AuthConfig.ApiKey(null, null))
+          .withMethods(CertificateConfig.defaults(),
+              JwtConfig.withKeyFile(ca.tokenIssuer(), ca.jwksFile()),
+              new ApiKeyConfig(null, null))
           .withAudit(AuthConfig.Audit.toFile(dir.resolve("audit.log")))
           .withResource(URI.create(RESOURCE));
       TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0)

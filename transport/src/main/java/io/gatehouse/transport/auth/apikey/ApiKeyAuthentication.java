@@ -1,6 +1,5 @@
 package io.gatehouse.transport.auth.apikey;
 
-import io.gatehouse.transport.config.AuthConfig;
 import java.io.IOException;
 
 /** API-key authentication from its {@code auth.apiKey} section. */
@@ -13,17 +12,17 @@ public final class ApiKeyAuthentication {
    *
    * @throws IllegalArgumentException naming the key when the file cannot be read
    */
-  public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config) {
+  public static ApiKeyAuthenticator fromConfig(ApiKeyConfig config) {
     return fromConfig(config, null);
   }
 
   /**
-   * As {@link #fromConfig(AuthConfig.ApiKey)}; keys naming a SPIFFE ID must name one of {@code
+   * As {@link #fromConfig(ApiKeyConfig)}; keys naming a SPIFFE ID must name one of {@code
    * localTrustDomain} (null: any).
    */
-  public static ApiKeyAuthenticator fromConfig(AuthConfig.ApiKey config, String localTrustDomain) {
+  public static ApiKeyAuthenticator fromConfig(ApiKeyConfig config, String localTrustDomain) {
     try {
-      return new ApiKeyAuthenticator(ApiKeyStore.open(config.file()), localTrustDomain);
+      return new ApiKeyAuthenticator(ReloadingApiKeys.watch(config.file()), localTrustDomain);
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "auth.apiKey.file " + config.file() + ": " + e.getMessage(), e);

@@ -13,7 +13,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Authenticates {@code X-API-Key: gh_<id>_<secret>} against an {@link ApiKeyStore}.
+ * Authenticates {@code X-API-Key: gh_<id>_<secret>} against the keys in force ({@link
+ * ReloadingApiKeys}, the hot-reloaded key file).
  *
  * <p>Timing-safe by construction: the key is found by its public id, then the SHA-256 of the
  * presented key is compared with the stored hash using {@link MessageDigest#isEqual}, which takes
@@ -25,27 +26,33 @@ import java.util.concurrent.CompletableFuture;
  * with that ID), else the key id; credentialId = the key id; roles from the key's record. With a
  * local trust domain, a key naming a SPIFFE ID of another trust domain is refused.
  */
-public final class ApiKeyAuthenticator implements Authenticator {
+public final class ApiKeyAuthenticator implements Authenticator, AutoCloseable {
   /** The request header carrying the key. */
   public static final String HEADER = "X-API-Key";
 
   private static final byte[] DUMMY_HASH = new byte[32];
 
-  private final ApiKeyStore store;
+  private final ReloadingApiKeys store;
   private final String localTrustDomain;
 
-  /** Keys of {@code store}; a key naming a SPIFFE ID may name any trust domain. */
-  public ApiKeyAuthenticator(ApiKeyStore store) {
-    this(store, null);
+  /** The keys in force; a key naming a SPIFFE ID may name any trust domain. */
+  public ApiKeyAuthenticator(ReloadingApiKeys keys) {
+    this(keys, null);
   }
 
   /**
-   * Keys of {@code store}; a key naming a SPIFFE ID must name one of {@code localTrustDomain}
-   * (null: any).
+   * The keys in force; a key naming a SPIFFE ID must name one of {@code localTrustDomain} (null:
+   * any).
    */
-  public ApiKeyAuthenticator(ApiKeyStore store, String localTrustDomain) {
-    this.store = Objects.requireNonNull(store, "store");
+  public ApiKeyAuthenticator(ReloadingApiKeys keys, String localTrustDomain) {
+    this.store = Objects.requireNonNull(keys, "keys");
     this.localTrustDomain = localTrustDomain;
+  }
+
+  /** Stops watching the key file. */
+  @Override
+  public void close() {
+    store.close();
   }
 
   /**
@@ -99,7 +106,7 @@ public final class ApiKeyAuthenticator implements Authenticator {
 
   /**
    * True while key {@code id} is in the store, not revoked and still the key that was
-   * authenticated (same hash). Reads the store's snapshot, reloaded at most once a second.
+   * authenticated (same hash). Reads the keys in force (reloaded when the file changes).
    */
   private boolean stillValid(String id, byte[] authenticatedHash) {
     ApiKeyRecord record = store.find(id);

@@ -2,28 +2,20 @@ package io.gatehouse.transport.auth.apikey;
 
 import io.gatehouse.pki.PkiException;
 import io.gatehouse.pki.files.SecureFiles;
-
-import io.gatehouse.pki.identity.IdentityFormatException;
-import io.gatehouse.pki.identity.RoleNames;
-import io.gatehouse.pki.identity.SpiffeId;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,23 +23,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The API-key file ({@code certs/apikeys.json} by default; format in docs/authentication.md):
- * create, list and revoke keys, and look them up for {@link ApiKeyAuthenticator}.
+ * The admin side of the API-key file ({@code certs/apikeys.json} by default; format in
+ * docs/authentication.md): create, list and revoke keys, as {@code gatehouse apikey} does. The
+ * request path reads the same file through {@link ReloadingApiKeys}.
  *
  * <p>Writes are atomic (a 0600 temporary file in the same directory, fsync, rename over the old
  * file) and serialized across processes by a lock file next to it, so the CLI can change keys
- * while a server reads them. Lookups poll the file's identity (inode, size, mtime) at most once
- * per second and reload it when it changed; a file that does not parse keeps the previous keys
- * and logs why. A missing file means no keys.
+ * while a server reads them.
  */
 public final class ApiKeyStore {
   /** The default location, relative to the working directory. */
@@ -56,36 +40,15 @@ public final class ApiKeyStore {
   /** {@link #DEFAULT_PATH} as a path. */
   public static final Path DEFAULT_FILE = Path.of(DEFAULT_PATH);
 
-  private static final Logger log = LoggerFactory.getLogger(ApiKeyStore.class);
-  private static final int VERSION = 1;
-  private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
-  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final ReentrantLock WRITE_LOCK = new ReentrantLock(); // FileLock is per JVM
-  private static final JsonMapper JSON =
-      JsonMapper.builder()
-          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .build();
-
-  /** The file as stored. */
-  record KeyFile(int version, List<ApiKeyRecord> keys) {}
-
-  /** The keys in force and the file identity they were read from. */
-  private record Snapshot(Map<String, ApiKeyRecord> byId, Object stamp) {}
 
   private final Path file;
   private final Clock clock;
-  private final ReentrantLock reloadLock = new ReentrantLock();
-  private volatile Snapshot snapshot;
-  private volatile Instant lastPoll;
 
   private ApiKeyStore(Path file, Clock clock) throws IOException {
     this.file = file;
     this.clock = clock;
-    this.lastPoll = clock.instant();
-    this.snapshot = read();
+    ApiKeyFile.read(file); // refuse an invalid file now, not at the first write
   }
 
   /**
@@ -97,7 +60,7 @@ public final class ApiKeyStore {
     return open(file, Clock.systemUTC());
   }
 
-  /** As {@link #open(Path)}, with the clock used for timestamps and the reload poll (tests). */
+  /** As {@link #open(Path)}, with the clock used for timestamps (tests). */
   public static ApiKeyStore open(Path file, Clock clock) throws IOException {
     return new ApiKeyStore(Objects.requireNonNull(file, "file"), clock);
   }
@@ -109,8 +72,7 @@ public final class ApiKeyStore {
 
   /** Every key (revoked ones too), oldest first, as currently on disk. */
   public List<ApiKeyRecord> list() throws IOException {
-    snapshot = read();
-    return List.copyOf(snapshot.byId().values());
+    return List.copyOf(ApiKeyFile.read(file).values());
   }
 
   /**
@@ -132,16 +94,16 @@ public final class ApiKeyStore {
   public CreatedKey create(String name, Collection<String> roles, String spiffeId)
       throws IOException {
     if (spiffeId != null) {
-      spiffeIdProblem(spiffeId).ifPresent(p -> {
+      ApiKeyFile.spiffeIdProblem(spiffeId).ifPresent(p -> {
         throw new IllegalArgumentException(p);
       });
     }
-    if (name == null || !NAME.matcher(name).matches()) {
+    if (name == null || !ApiKeyFile.NAME.matcher(name).matches()) {
       throw new IllegalArgumentException(
           "invalid key name: use 1-64 letters, digits, '.', '_', '@' or '-', starting with a"
               + " letter or digit");
     }
-    List<String> validRoles = validRoles(roles);
+    List<String> validRoles = ApiKeyFile.validRoles(roles);
     String key = ApiKeyFormat.generate();
     ApiKeyRecord record =
         new ApiKeyRecord(
@@ -185,126 +147,6 @@ public final class ApiKeyStore {
     return after.get(id);
   }
 
-  /** The record for {@code id}, or null; reloads the file first if it changed (≤ once a second). */
-  ApiKeyRecord find(String id) {
-    pollForChanges();
-    return snapshot.byId().get(id);
-  }
-
-  private void pollForChanges() {
-    Instant now = clock.instant();
-    if (now.isBefore(lastPoll.plus(POLL_INTERVAL)) || !reloadLock.tryLock()) {
-      return;
-    }
-    try {
-      lastPoll = now;
-      Object stamp = stamp();
-      if (Objects.equals(stamp, snapshot.stamp())) {
-        return;
-      }
-      try {
-        snapshot = read();
-        log.info("reloaded {} API keys from {}", snapshot.byId().size(), file);
-      } catch (IOException | RuntimeException e) {
-        log.warn("keeping the previous API keys: {}", e.getMessage());
-        snapshot = new Snapshot(snapshot.byId(), stamp); // do not re-read until it changes again
-      }
-    } finally {
-      reloadLock.unlock();
-    }
-  }
-
-  /** Identity of the file's current version: atomic replacement changes the inode. */
-  private Object stamp() {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return List.of(String.valueOf(a.fileKey()), a.size(), a.lastModifiedTime());
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private Snapshot read() throws IOException {
-    Object stamp = stamp();
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return new Snapshot(Map.of(), null);
-    }
-    return new Snapshot(parse(bytes), stamp);
-  }
-
-  private Map<String, ApiKeyRecord> parse(byte[] bytes) throws IOException {
-    KeyFile parsed;
-    try {
-      parsed = JSON.readValue(bytes, KeyFile.class);
-    } catch (JacksonException e) {
-      throw new IOException(file + " is not a valid API-key file: " + e.getOriginalMessage());
-    }
-    if (parsed == null || parsed.version() != VERSION || parsed.keys() == null) {
-      throw new IOException(file + ": expected {\"version\": 1, \"keys\": [...]}");
-    }
-    Map<String, ApiKeyRecord> byId = new LinkedHashMap<>();
-    for (ApiKeyRecord r : parsed.keys()) {
-      String problem = problem(r);
-      if (problem != null) {
-        throw new IOException(file + ": " + problem);
-      }
-      if (byId.put(r.id(), r) != null) {
-        throw new IOException(file + ": key id " + r.id() + " appears twice");
-      }
-    }
-    return byId;
-  }
-
-  private static String problem(ApiKeyRecord r) {
-    if (r == null || r.id() == null || !ApiKeyFormat.ID.matcher(r.id()).matches()) {
-      return "a key has a missing or malformed id (16 lowercase hex characters)";
-    }
-    if (r.name() == null || !NAME.matcher(r.name()).matches()) {
-      return "key " + r.id() + " has a missing or malformed name";
-    }
-    if (r.sha256() == null || !SHA256_HEX.matcher(r.sha256()).matches()) {
-      return "key " + r.id() + " has a malformed sha256 (64 lowercase hex characters)";
-    }
-    if (r.created() == null) {
-      return "key " + r.id() + " has no created time";
-    }
-    try {
-      validRoles(r.roles());
-    } catch (IllegalArgumentException e) {
-      return "key " + r.id() + ": " + e.getMessage();
-    }
-    if (r.spiffeId() != null) {
-      return spiffeIdProblem(r.spiffeId()).map(p -> "key " + r.id() + ": " + p).orElse(null);
-    }
-    return null;
-  }
-
-  /** Why {@code spiffeId} cannot name a key's principal, if it cannot (canonical form only). */
-  static java.util.Optional<String> spiffeIdProblem(String spiffeId) {
-    try {
-      if (!SpiffeId.parse(spiffeId).toUri().equals(spiffeId)) {
-        return java.util.Optional.of("SPIFFE ID " + spiffeId + " is not in canonical form");
-      }
-      return java.util.Optional.empty();
-    } catch (IdentityFormatException e) {
-      return java.util.Optional.of("invalid SPIFFE ID: " + e.getMessage());
-    }
-  }
-
-  private static List<String> validRoles(Collection<String> roles) {
-    if (roles == null || roles.isEmpty()) {
-      throw new IllegalArgumentException("at least one role is required");
-    }
-    try {
-      return RoleNames.validate(roles);
-    } catch (IdentityFormatException e) {
-      throw new IllegalArgumentException(e.getMessage());
-    }
-  }
-
   /** Read-modify-write under the cross-process lock; returns the keys written. */
   private Map<String, ApiKeyRecord> update(UnaryOperator<Map<String, ApiKeyRecord>> change)
       throws IOException {
@@ -318,11 +160,9 @@ public final class ApiKeyStore {
     WRITE_LOCK.lock();
     try (FileChannel lockChannel = openPrivate(lockFile);
         FileLock ignored = lockChannel.lock()) {
-      Map<String, ApiKeyRecord> keys = new LinkedHashMap<>(read().byId());
+      Map<String, ApiKeyRecord> keys = new LinkedHashMap<>(ApiKeyFile.read(file));
       keys = change.apply(keys);
-      byte[] bytes = JSON.writeValueAsBytes(new KeyFile(VERSION, new ArrayList<>(keys.values())));
-      writeAtomically(dir, bytes);
-      snapshot = read();
+      writeAtomically(dir, ApiKeyFile.serialize(keys.values()));
       return keys;
     } finally {
       WRITE_LOCK.unlock();

@@ -1,23 +1,11 @@
 package io.gatehouse.transport.auth.audit;
 
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -74,8 +60,6 @@ public final class AuditLog implements AutoCloseable {
     static final Logger INSTANCE = LoggerFactory.getLogger(LOGGER);
   }
   private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
-  private static final int MAX_TEXT = 256;
-  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final String OVERFLOW_SOURCE = "*";
   /** Events the writer takes from the queue at once (one file write). */
   private static final int MAX_BATCH = 512;
@@ -86,7 +70,7 @@ public final class AuditLog implements AutoCloseable {
   private static final long BATCH_PAUSE_MILLIS = 5;
 
   private final Clock clock;
-  private final BlockingQueue<Event> queue;
+  private final BlockingQueue<AuditEvent> queue;
   /** Distinct (second, source, reason) aggregates held before new keys fold into source "*". */
   private final int maxPendingRefusals;
   private final AtomicLong dropped = new AtomicLong();
@@ -192,7 +176,7 @@ public final class AuditLog implements AutoCloseable {
     }
     RefusalKey key = new RefusalKey(clock.instant().getEpochSecond(), kind, method,
         identified == null ? null : identified.id(),
-        identified == null ? "" : identified.credentialId(), Event.remote(remote),
+        identified == null ? "" : identified.credentialId(), AuditEvent.remote(remote),
         reason == null ? "" : reason);
     if (refusals.size() >= maxPendingRefusals && !refusals.containsKey(key)) {
       key = key.overflow();
@@ -242,8 +226,8 @@ public final class AuditLog implements AutoCloseable {
       SocketAddress remote,
       String reason,
       String warning) {
-    Event event =
-        new Event(clock.instant(), kind, decision, principal, method, tool, resource, remote, reason, warning);
+    AuditEvent event =
+        new AuditEvent(clock.instant(), kind, decision, principal, method, tool, resource, remote, reason, warning);
     if (!running || !queue.offer(event)) {
       dropped.incrementAndGet();
     }
@@ -251,11 +235,11 @@ public final class AuditLog implements AutoCloseable {
 
   private void drain() {
     long reportedDrops = 0;
-    List<Event> batch = new ArrayList<>(MAX_BATCH);
+    List<AuditEvent> batch = new ArrayList<>(MAX_BATCH);
     while (running || !queue.isEmpty()) {
       reportedDrops = reportDrops(reportedDrops);
       try {
-        Event first = queue.poll(100, TimeUnit.MILLISECONDS);
+        AuditEvent first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, MAX_BATCH - 1);
@@ -278,9 +262,9 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /** One line per event to the logger; to the file in one write (rolling where it must). */
-  private void write(List<Event> batch) {
+  private void write(List<AuditEvent> batch) {
     List<String> lines = new ArrayList<>(batch.size());
-    for (Event event : batch) {
+    for (AuditEvent event : batch) {
       String line = event.toJson();
       AuditLogger.INSTANCE.info(line);
       lines.add(line);
@@ -298,7 +282,7 @@ public final class AuditLog implements AutoCloseable {
   private long reportDrops(long reported) {
     long drops = dropped.get();
     if (drops > reported) {
-      write(JSON.createObjectNode().put("time", clock.instant().toString()).put("event", "audit_dropped")
+      write(AuditEvent.JSON.createObjectNode().put("time", clock.instant().toString()).put("event", "audit_dropped")
           .put("count", drops - reported).toString());
     }
     return drops;
@@ -349,19 +333,19 @@ public final class AuditLog implements AutoCloseable {
     }
 
     String toJson(long count) {
-      ObjectNode line = JSON.createObjectNode();
+      ObjectNode line = AuditEvent.JSON.createObjectNode();
       line.put("time", Instant.ofEpochSecond(second).toString());
       line.put("event", kind);
       line.put("decision", "deny");
       if (principal != null) {
-        line.put("principal", Event.text(principal));
+        line.put("principal", AuditEvent.text(principal));
       }
       line.put("method", method.name().toLowerCase(Locale.ROOT));
       if (principal != null && !credentialId.isEmpty()) {
-        line.put(Event.credentialField(method), Event.text(credentialId));
+        line.put(AuditEvent.credentialField(method), AuditEvent.text(credentialId));
       }
       if (!reason.isEmpty()) {
-        line.put("reason", Event.text(reason));
+        line.put("reason", AuditEvent.text(reason));
       }
       line.put("remote", source);
       line.put("count", count);
@@ -372,190 +356,6 @@ public final class AuditLog implements AutoCloseable {
   /** A refusal count; touched only inside the map's compute() and after its remove(). */
   private static final class RefusalCount {
     long count;
-  }
-
-  private record Event(
-      Instant time,
-      String kind,
-      Decision decision,
-      Principal principal, // null when refused before an identity was established
-      AuthMethod method,
-      String tool,
-      String resource,
-      SocketAddress remote,
-      String reason,
-      String warning) {
-    /** The event as one JSON line, written straight out (no tree of nodes first). */
-    String toJson() {
-      StringWriter out = new StringWriter(256);
-      try (JsonGenerator line = JSON.createGenerator(out)) {
-        line.writeStartObject();
-        line.writeStringProperty("time", time.toString());
-        line.writeStringProperty("event", kind);
-        line.writeStringProperty("decision", decision == Decision.ALLOW ? "allow" : "deny");
-        if (principal != null) {
-          line.writeStringProperty("principal", text(principal.id()));
-        }
-        line.writeStringProperty("method", method.name().toLowerCase(Locale.ROOT));
-        if (principal != null) {
-          line.writeArrayPropertyStart("roles");
-          for (String role : principal.roles().stream().sorted().toList()) {
-            line.writeString(role);
-          }
-          line.writeEndArray();
-          if (!principal.credentialId().isEmpty()) {
-            line.writeStringProperty(credentialField(method), text(principal.credentialId()));
-          }
-        }
-        if (tool != null) {
-          line.writeStringProperty("tool", text(tool));
-        }
-        if (resource != null) {
-          line.writeStringProperty("resource", text(resource));
-        }
-        if (reason != null && !reason.isEmpty()) {
-          line.writeStringProperty("reason", text(reason));
-        }
-        if (warning != null && !warning.isEmpty()) {
-          line.writeStringProperty("warning", text(warning));
-        }
-        line.writeStringProperty("remote", remote(remote));
-        line.writeEndObject();
-      }
-      return out.toString();
-    }
-
-    static String credentialField(AuthMethod method) {
-      switch (method) {
-        case CERTIFICATE:
-          return "cert_serial";
-        case JWT:
-          return "jti";
-        case API_KEY:
-          return "api_key_id";
-        default:
-          return "credential_id";
-      }
-    }
-
-    static String remote(SocketAddress remote) {
-      if (remote instanceof InetSocketAddress) {
-        InetSocketAddress inet = (InetSocketAddress) remote;
-        // No DNS lookup: the literal address, or the unresolved host string.
-        return inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
-      }
-      return remote == null ? "" : text(remote.toString());
-    }
-
-    /** Bounded and free of control characters, so one event is always one short line. */
-    static String text(String s) {
-      StringBuilder out = new StringBuilder(Math.min(s.length(), MAX_TEXT));
-      for (int i = 0; i < s.length() && i < MAX_TEXT; i++) {
-        char c = s.charAt(i);
-        out.append(Character.isISOControl(c) ? '?' : c);
-      }
-      return s.length() > MAX_TEXT ? out.append("...").toString() : out.toString();
-    }
-  }
-
-  /** Append-only file, mode 0600 from creation, rolled by size into {@code name.1 … name.N}. */
-  private static final class RollingFile {
-    private final Path path;
-    private final long maxBytes;
-    private final int backups;
-    private FileChannel channel;
-    private long size;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream(16 * 1024);
-
-    RollingFile(Path path, long maxBytes, int backups) throws IOException {
-      Path parent = path.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      this.path = path;
-      this.maxBytes = maxBytes;
-      this.backups = backups;
-      open();
-    }
-
-    private void open() throws IOException {
-      boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-      FileAttribute<?>[] attrs =
-          posix
-              ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-              : new FileAttribute<?>[0];
-      channel =
-          FileChannel.open(
-              path,
-              java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE),
-              attrs);
-      size = channel.size();
-    }
-
-    void append(String line) throws IOException {
-      append(List.of(line));
-    }
-
-    /** Appends {@code lines}, one write per run of lines between rolls. */
-    void append(List<String> lines) throws IOException {
-      if (channel == null) {
-        open(); // a previous roll failed half-way; try again
-      }
-      pending.reset();
-      for (String line : lines) {
-        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-        long written = size + pending.size();
-        if (written > 0 && written + bytes.length > maxBytes) {
-          writePending();
-          roll();
-        }
-        pending.write(bytes, 0, bytes.length);
-      }
-      writePending();
-    }
-
-    private void writePending() throws IOException {
-      if (pending.size() == 0) {
-        return;
-      }
-      ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
-      pending.reset();
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
-      size += buffer.limit();
-    }
-
-    private void roll() throws IOException {
-      channel.close();
-      channel = null;
-      if (backups == 0) {
-        Files.delete(path);
-      } else {
-        Files.deleteIfExists(backup(backups));
-        for (int i = backups - 1; i >= 1; i--) {
-          if (Files.exists(backup(i))) {
-            Files.move(backup(i), backup(i + 1), StandardCopyOption.REPLACE_EXISTING);
-          }
-        }
-        Files.move(path, backup(1), StandardCopyOption.REPLACE_EXISTING);
-      }
-      open();
-    }
-
-    private Path backup(int i) {
-      return path.resolveSibling(path.getFileName() + "." + i);
-    }
-
-    void close() {
-      try {
-        if (channel != null) {
-          channel.close();
-        }
-      } catch (IOException e) {
-        log.warn("cannot close the audit file: {}", e.toString());
-      }
-    }
   }
 
   /** Roll the file when it would grow past this size. */
@@ -592,7 +392,7 @@ public final class AuditLog implements AutoCloseable {
       return this;
     }
 
-    /** Rolled files kept ({@code audit.log.1} newest); 0 to 100. Default 5. */
+    /** Rolled files kept ({@code audit.log.1} newest); 1 to 100. Default 5. */
     public Builder backups(int backups) {
       this.backups = BACKUPS.check(backups);
       return this;

@@ -1,13 +1,12 @@
 package io.gatehouse.transport.auth.cert;
 
-import io.gatehouse.transport.config.AuthConfig;
 
 /** Client-certificate authentication from its {@code auth.certificate} section. */
 public final class CertificateAuthentication {
   private CertificateAuthentication() {}
 
   /** The authenticator {@code config} describes (which must be enabled). */
-  public static ClientCertificateAuthenticator fromConfig(AuthConfig.Certificate config) {
+  public static ClientCertificateAuthenticator fromConfig(CertificateConfig config) {
     ClientCertificateAuthenticator.Builder b =
         ClientCertificateAuthenticator.builder().clockSkew(config.clockSkew());
     if (config.trustDomain() != null) {

@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.cert;
 
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import io.gatehouse.pki.identity.CertificateIdentity;
 import io.gatehouse.pki.identity.IdentityFormatException;
 import io.gatehouse.pki.identity.SpiffeId;

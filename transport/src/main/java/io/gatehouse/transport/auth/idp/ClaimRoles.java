@@ -20,8 +20,6 @@ import java.util.Set;
  * must be a valid role name or the token is refused.
  */
 public final class ClaimRoles implements JwtAuthenticator.RoleClaims {
-  /** Where roles are read from when {@code rolesClaim} is unset. */
-  public static final String DEFAULT_CLAIM = "roles";
   private final String claim;
   private final List<String> path;
   private final Map<String, String> mapping;

@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.idp;
 
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import com.nimbusds.jose.JWSObject;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
@@ -9,7 +10,6 @@ import io.gatehouse.transport.auth.jwt.JwsVerifier;
 import io.gatehouse.transport.auth.jwt.JwtAuthentication;
 import io.gatehouse.transport.auth.jwt.JwtAuthenticator;
 import io.gatehouse.transport.auth.jwt.JwtKeys;
-import io.gatehouse.transport.config.AuthConfig;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -33,8 +33,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExternalIssuers implements Authenticator, Closeable {
   private static final Logger log = LoggerFactory.getLogger(ExternalIssuers.class);
-  /** JWS algorithms accepted from an external issuer unless configured (what IdPs sign with). */
-  public static final List<String> DEFAULT_ALGORITHMS = List.of("RS256", "ES256");
 
   private final Map<String, JwtAuthenticator> byIssuer;
 
@@ -49,13 +47,13 @@ public final class ExternalIssuers implements Authenticator, Closeable {
    * @param resource this server's resource URL, the audience of issuers that set none
    * @throws IllegalArgumentException naming the issuer and what went wrong
    */
-  public static ExternalIssuers fromConfig(AuthConfig.Jwt config, String resource) {
+  public static ExternalIssuers fromConfig(JwtConfig config, String resource) {
     Map<String, JwtAuthenticator> byIssuer = new LinkedHashMap<>();
     try {
       if (config.issuer() != null) {
         byIssuer.put(config.issuer(), JwtAuthentication.fromConfig(config, resource));
       }
-      for (AuthConfig.Issuer issuer : config.issuers()) {
+      for (JwtConfig.Issuer issuer : config.issuers()) {
         byIssuer.put(issuer.issuer(), external(config, issuer, resource));
       }
     } catch (RuntimeException e) {
@@ -65,7 +63,7 @@ public final class ExternalIssuers implements Authenticator, Closeable {
     return new ExternalIssuers(byIssuer);
   }
 
-  private static JwtAuthenticator external(AuthConfig.Jwt jwt, AuthConfig.Issuer issuer,
+  private static JwtAuthenticator external(JwtConfig jwt, JwtConfig.Issuer issuer,
       String resource) {
     String key = "auth.jwt.issuers[" + issuer.issuer() + "]";
     URI jwksUri;
@@ -78,27 +76,13 @@ public final class ExternalIssuers implements Authenticator, Closeable {
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
     log.info("issuer {}: JWK set {}", issuer.issuer(), jwksUri);
-    JwtKeys keys = JwtKeys.jwksUrl(jwksUri).sslContext(tls).cacheTtl(jwt.jwksCacheTtl())
-        .refreshAhead(jwt.jwksRefreshAhead()).minRefetchInterval(jwt.jwksMinRefetchInterval())
-        .connectTimeout(jwt.jwksConnectTimeout()).fetchDeadline(jwt.jwksFetchDeadline()).build();
+    JwtKeys keys = JwtAuthentication.jwksKeys(jwt, jwksUri).sslContext(tls).build();
     try {
-      return JwtAuthenticator.builder()
-          .issuer(issuer.issuer())
-          .audience(issuer.audience() != null ? issuer.audience() : resource)
-          .keys(keys)
-          .algorithms(issuer.algorithms())
-          .clockSkew(jwt.clockSkew())
-          .cacheTtl(jwt.tokenCacheTtl())
-          .cacheSize(jwt.tokenCacheSize())
-          .roleClaims(new ClaimRoles(issuer.rolesClaim(), issuer.roleMapping()))
-          .requireCertificateBinding(issuer.requireCnf())
-          .build();
+      return JwtAuthentication.authenticator(jwt, keys, issuer.issuer(),
+          issuer.audience() != null ? issuer.audience() : resource, issuer.algorithms(),
+          b -> b.roleClaims(new ClaimRoles(issuer.rolesClaim(), issuer.roleMapping()))
+              .requireCertificateBinding(issuer.requireCnf()));
     } catch (RuntimeException e) {
-      try {
-        keys.close();
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
       throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
     }
   }

@@ -1,12 +1,9 @@
 package io.gatehouse.transport.auth.idp;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.gatehouse.transport.fetch.BoundedFetcher;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Duration;
@@ -26,18 +23,12 @@ public final class IssuerDiscovery {
   /** Largest metadata document read. */
   static final int MAX_BYTES = 64 * 1024;
 
-  private final HttpClient client;
-  private final Duration deadline;
+  private final BoundedFetcher fetcher;
 
   /** Discovery with the given TLS trust (null: the JDK trust store) and time bounds. */
   public IssuerDiscovery(SSLContext tls, Duration connectTimeout, Duration deadline) {
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER);
-    if (tls != null) {
-      b.sslContext(tls);
-    }
-    this.client = b.build();
-    this.deadline = deadline;
+    this.fetcher = BoundedFetcher.builder("metadata", MAX_BYTES, connectTimeout, deadline)
+        .sslContext(tls).build();
   }
 
   /** The two metadata URLs of {@code issuer}, RFC 8414 first. */
@@ -71,24 +62,13 @@ public final class IssuerDiscovery {
   }
 
   private Map<String, Object> fetch(URI url) throws IOException {
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(deadline)
-        .header("Accept", "application/json").GET().build();
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
+    BoundedFetcher.Response response =
+        fetcher.sendBlocking(fetcher.request(url).header("Accept", "application/json").GET().build());
+    if (response.status() != 200) {
+      throw new IOException("HTTP " + response.status());
     }
-    try (InputStream body = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("HTTP " + response.statusCode());
-      }
-      byte[] bytes = body.readNBytes(MAX_BYTES + 1);
-      if (bytes.length > MAX_BYTES) {
-        throw new IOException("metadata larger than " + MAX_BYTES + " bytes");
-      }
-      return JSONObjectUtils.parse(new String(bytes, StandardCharsets.UTF_8));
+    try {
+      return JSONObjectUtils.parse(new String(response.body(), StandardCharsets.UTF_8));
     } catch (ParseException e) {
       throw new IOException("metadata is not a JSON object");
     }

@@ -1,7 +1,9 @@
 package io.gatehouse.transport.auth.jwt;
 
-import io.gatehouse.transport.config.AuthConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** Bearer-JWT authentication from its {@code auth.jwt} section. */
 public final class JwtAuthentication {
@@ -15,22 +17,44 @@ public final class JwtAuthentication {
    *     unset
    * @throws IllegalArgumentException naming the key for unreadable key files or bad URLs
    */
-  public static JwtAuthenticator fromConfig(AuthConfig.Jwt config, String resource) {
-    JwtKeys keys = keys(config);
+  public static JwtAuthenticator fromConfig(JwtConfig config, String resource) {
+    // Only this issuer (verified iss, its own keys) may name local SPIFFE identities.
+    return authenticator(config, keys(config), config.issuer(),
+        config.audience() != null ? config.audience() : resource, config.algorithms(),
+        b -> config.localCaTrustDomain() == null ? b : b.localCaTrustDomain(config.localCaTrustDomain()));
+  }
+
+  /**
+   * A JWK-set source at {@code url} with the cache and timing keys of {@code jwt}; the caller adds
+   * TLS trust or the plain-http opt-in. Used for {@code auth.jwt.jwksUrl} and for each external
+   * issuer's discovered {@code jwks_uri}.
+   */
+  public static JwtKeys.JwksUrlBuilder jwksKeys(JwtConfig jwt, URI url) {
+    return JwtKeys.jwksUrl(url)
+        .cacheTtl(jwt.jwksCacheTtl())
+        .refreshAhead(jwt.jwksRefreshAhead())
+        .minRefetchInterval(jwt.jwksMinRefetchInterval())
+        .connectTimeout(jwt.jwksConnectTimeout())
+        .fetchDeadline(jwt.jwksFetchDeadline());
+  }
+
+  /**
+   * An authenticator for tokens of {@code issuer} for {@code audience}, verified with {@code keys},
+   * with the skew and token-cache keys of {@code jwt}; {@code more} adds per-issuer options. When
+   * the build fails, {@code keys} is closed.
+   */
+  public static JwtAuthenticator authenticator(JwtConfig jwt, JwtKeys keys, String issuer,
+      String audience, List<String> algorithms, UnaryOperator<JwtAuthenticator.Builder> more) {
     try {
-      JwtAuthenticator.Builder builder = JwtAuthenticator.builder()
-          .issuer(config.issuer())
-          .audience(config.audience() != null ? config.audience() : resource)
-          .keys(keys)
-          .algorithms(config.algorithms())
-          .clockSkew(config.clockSkew())
-          .cacheTtl(config.tokenCacheTtl())
-          .cacheSize(config.tokenCacheSize());
-      if (config.localCaTrustDomain() != null) {
-        // Only this issuer (verified iss, its own keys) may name local SPIFFE identities.
-        builder.localCaTrustDomain(config.localCaTrustDomain());
-      }
-      return builder.build();
+      return more.apply(JwtAuthenticator.builder()
+              .issuer(issuer)
+              .audience(audience)
+              .keys(keys)
+              .algorithms(algorithms)
+              .clockSkew(jwt.clockSkew())
+              .cacheTtl(jwt.tokenCacheTtl())
+              .cacheSize(jwt.tokenCacheSize()))
+          .build();
     } catch (RuntimeException e) {
       try {
         keys.close();
@@ -41,7 +65,7 @@ public final class JwtAuthentication {
     }
   }
 
-  private static JwtKeys keys(AuthConfig.Jwt jwt) {
+  private static JwtKeys keys(JwtConfig jwt) {
     if (jwt.keyFile() != null) {
       try {
         return JwtKeys.fromFile(jwt.keyFile());
@@ -51,14 +75,7 @@ public final class JwtAuthentication {
       }
     }
     try {
-      return JwtKeys.jwksUrl(jwt.jwksUrl())
-          .cacheTtl(jwt.jwksCacheTtl())
-          .refreshAhead(jwt.jwksRefreshAhead())
-          .minRefetchInterval(jwt.jwksMinRefetchInterval())
-          .connectTimeout(jwt.jwksConnectTimeout())
-          .fetchDeadline(jwt.jwksFetchDeadline())
-          .insecurePlainHttp(jwt.insecurePlainHttpJwks())
-          .build();
+      return jwksKeys(jwt, jwt.jwksUrl()).insecurePlainHttp(jwt.insecurePlainHttpJwks()).build();
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("auth.jwt.jwksUrl: " + e.getMessage(), e);
     }

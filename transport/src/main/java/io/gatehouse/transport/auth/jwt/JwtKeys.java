@@ -1,6 +1,6 @@
 package io.gatehouse.transport.auth.jwt;
 
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;

@@ -1,9 +1,12 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.cert.CertificateConfig;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.gatehouse.transport.auth.AuthenticationChain;
 import io.gatehouse.transport.auth.Authenticator;
+import io.gatehouse.transport.auth.AuthenticationThreads;
 import io.gatehouse.transport.auth.apikey.ApiKeyAuthentication;
+import io.gatehouse.transport.auth.apikey.ApiKeyAuthenticator;
 import io.gatehouse.transport.auth.audit.AuditLog;
 import io.gatehouse.transport.auth.cert.CertificateAuthentication;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
@@ -20,7 +23,6 @@ import io.gatehouse.transport.auth.ratelimit.RateLimiter;
 import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationPolicy;
 import io.gatehouse.transport.config.AuthConfig;
-import io.gatehouse.transport.config.Setting;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.GatehouseServer;
 import io.gatehouse.transport.server.PipelineSlot;
@@ -37,10 +39,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -64,12 +64,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatehouseAuth implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatehouseAuth.class);
-  /** Threads authentication runs on (never the event loop); unset: processors, at least 2. */
-  public static final Setting<Integer> THREADS =
-      Setting.integer("auth.executor.threads", null, 1, null);
-  /** Requests waiting for an authentication thread before new ones get 503. */
-  public static final Setting<Integer> QUEUE =
-      Setting.integer("auth.executor.queue", 1024, 1, null);
 
   private final AuthConfig config;
   private final Path trustBundle; // null: certificates off
@@ -113,7 +107,7 @@ public final class GatehouseAuth implements AutoCloseable {
     this.executor = executor(config.executor());
     resources.add(executor::shutdownNow);
     try {
-      AuthConfig.Certificate cert = config.certificate();
+      CertificateConfig cert = config.certificate();
       if (cert.enabled()) {
         if (transport.plainHttp()) {
           throw new IllegalArgumentException(
@@ -316,7 +310,9 @@ public final class GatehouseAuth implements AutoCloseable {
       }
     }
     if (config.apiKey().enabled()) {
-      list.add(ApiKeyAuthentication.fromConfig(config.apiKey(), localTrustDomain()));
+      ApiKeyAuthenticator apiKeys = ApiKeyAuthentication.fromConfig(config.apiKey(), localTrustDomain());
+      resources.add(apiKeys);
+      list.add(apiKeys);
     }
     return list;
   }
@@ -406,16 +402,6 @@ public final class GatehouseAuth implements AutoCloseable {
   }
 
   private static ThreadPoolExecutor executor(AuthConfig.Executor e) {
-    AtomicInteger n = new AtomicInteger();
-    int threads = e.threads() != null ? e.threads()
-        : Math.max(2, Runtime.getRuntime().availableProcessors());
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 60,
-        TimeUnit.SECONDS, new ArrayBlockingQueue<>(e.queue()), r -> {
-          Thread t = new Thread(r, "gatehouse-auth-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
+    return AuthenticationThreads.create(e.threads(), e.queue());
   }
 }

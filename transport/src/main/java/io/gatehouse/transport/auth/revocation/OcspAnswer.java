@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a timeout each nor the responder a request each.
  */
 final class OcspAnswer {
+  /** How long a failed exchange is remembered before the responder is asked again. */
+  static final Duration FAILURE_MEMORY = Duration.ofSeconds(5);
   /** How long to wait before trying again after a refresh was started (and possibly failed). */
   static final long REFRESH_RETRY_NANOS = 10_000_000_000L;
 

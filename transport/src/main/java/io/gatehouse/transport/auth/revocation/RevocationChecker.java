@@ -1,7 +1,6 @@
 package io.gatehouse.transport.auth.revocation;
 
-import io.gatehouse.pki.BouncyCastle;
-import io.gatehouse.transport.config.Setting;
+import io.gatehouse.transport.setting.Setting;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
@@ -15,12 +14,15 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Checks client certificates against their issuer's OCSP responder, with answers cached in a
- * bounded Caffeine cache keyed by (issuer key hash, serial).
+ * bounded Caffeine cache keyed by (issuer key hash, serial). {@link OcspClient} fetches and
+ * verifies; this class owns what follows from an answer: how long it is cached, when it is
+ * refreshed, and whether a failure admits (soft-fail) or refuses (fail-closed).
  *
  * <p>Typical use by the pipeline: {@link #target} once per connection (after the TLS handshake),
  * then per request {@link #cachedDecision} (a hash lookup, no allocation, no I/O) and only on a miss
@@ -42,6 +44,8 @@ public final class RevocationChecker implements AutoCloseable {
   private final ExecutorService executor;
   private final OcspClient ocsp;
   private final Ticker ticker;
+  private final Clock clock;
+  private final long maxTtlMillis;
   private final AsyncLoadingCache<RevocationTarget, OcspAnswer> cache;
   private volatile RevocationTarget lastTarget; // what the readiness probe asks about
 
@@ -55,17 +59,45 @@ public final class RevocationChecker implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.ocsp =
-        new OcspClient(
-            BouncyCastle.PROVIDER, b.policy, executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock, b.maxCacheTtl);
-    Clock clock = b.clock;
-    this.ticker = () -> OcspClient.nanos(clock.millis());
+    this.ocsp = new OcspClient(executor, b.connectTimeout, b.requestTimeout, b.useNonce, b.clock);
+    this.clock = b.clock;
+    this.maxTtlMillis = b.maxCacheTtl.toMillis();
+    this.ticker = () -> nanos(clock.millis());
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.maxEntries)
             .ticker(ticker)
             .expireAfter(new AnswerExpiry())
-            .buildAsync((target, unused) -> ocsp.fetch(target));
+            .buildAsync((target, unused) -> fetch(target));
+  }
+
+  /** The cache's ticker: wall-clock, because expiry follows the responder's wall-clock nextUpdate. */
+  private static long nanos(long epochMillis) {
+    return TimeUnit.MILLISECONDS.toNanos(epochMillis);
+  }
+
+  /** One exchange turned into a cache entry. Never completes exceptionally. */
+  private CompletableFuture<OcspAnswer> fetch(RevocationTarget target) {
+    return ocsp.query(target).thenApply(this::answer);
+  }
+
+  /**
+   * Expiry and policy: a verified answer lives until min(nextUpdate, now + maxCacheTtl) and is
+   * refreshed after two thirds of that; a failure is remembered for {@link OcspAnswer#FAILURE_MEMORY} and
+   * admitted or refused by the policy.
+   */
+  private OcspAnswer answer(OcspResult result) {
+    long nowMillis = clock.millis();
+    long nowNanos = nanos(nowMillis);
+    if (result instanceof OcspResult.Verified verified) {
+      long lifetimeMillis =
+          Math.max(0, Math.min(verified.validUntil().toEpochMilli() - nowMillis, maxTtlMillis));
+      long lifetimeNanos = nanos(lifetimeMillis);
+      return OcspAnswer.verified(verified.decision(), nowNanos + lifetimeNanos, nowNanos + lifetimeNanos * 2 / 3);
+    }
+    OcspResult.Failed failed = (OcspResult.Failed) result;
+    return OcspAnswer.failed(
+        RevocationDecision.unavailable(failed.detail(), policy), nowNanos + OcspAnswer.FAILURE_MEMORY.toNanos());
   }
 
   /** A builder with the defaults: fail-closed, 5 min max cache TTL, 2 s connect, 5 s request. */
@@ -84,7 +116,7 @@ public final class RevocationChecker implements AutoCloseable {
    */
   public RevocationTarget target(X509Certificate leaf, X509Certificate issuer) {
     RevocationTarget target =
-        ocsp.target(Objects.requireNonNull(leaf), Objects.requireNonNull(issuer), responderOverride);
+        RevocationTarget.prepare(Objects.requireNonNull(leaf), Objects.requireNonNull(issuer), responderOverride);
     if (target.responder != null) {
       lastTarget = target;
     }
@@ -101,7 +133,7 @@ public final class RevocationChecker implements AutoCloseable {
   public CompletableFuture<Boolean> probe() {
     RevocationTarget target = lastTarget;
     if (target != null) {
-      return ocsp.fetch(target).thenApply(answer -> answer.verified);
+      return ocsp.query(target).thenApply(result -> result instanceof OcspResult.Verified);
     }
     if (responderOverride != null) {
       return ocsp.reachable(responderOverride);
@@ -142,7 +174,8 @@ public final class RevocationChecker implements AutoCloseable {
             (answer, error) ->
                 answer != null
                     ? answer.decision.get()
-                    : RevocationDecision.unavailable(OcspClient.describe(error), policy));
+                    : RevocationDecision.unavailable(
+                        "OCSP check failed (" + error.getClass().getSimpleName() + ")", policy));
   }
 
   /** Shorthand for {@code check(target(leaf, issuer))}. */
@@ -156,7 +189,7 @@ public final class RevocationChecker implements AutoCloseable {
   }
 
   private void refresh(RevocationTarget target) {
-    ocsp.fetch(target)
+    fetch(target)
         .thenAccept(
             answer -> {
               if (answer.verified) {

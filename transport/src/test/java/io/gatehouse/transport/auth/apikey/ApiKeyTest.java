@@ -7,12 +7,9 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.AuthRequest;
 import io.gatehouse.transport.auth.AuthResult;
 import io.gatehouse.transport.auth.Principal;
-import io.gatehouse.testing.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +29,7 @@ class ApiKeyTest {
     assertThat(stored).doesNotContain(created.key().substring(20)).contains(created.record().sha256());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
 
-    Principal p = authenticated(new ApiKeyAuthenticator(store), created.key());
+    Principal p = authenticated(new ApiKeyAuthenticator(ReloadingApiKeys.watch(file)), created.key());
     assertThat(p.id()).isEqualTo(created.record().id());
     assertThat(p.credentialId()).isEqualTo(created.record().id());
     assertThat(p.roles()).containsExactlyInAnyOrder("viewer", "metrics");
@@ -44,8 +41,10 @@ class ApiKeyTest {
   @Test
   void refusesBadTruncatedUnknownDuplicateAndRevokedKeys() throws Exception {
     ApiKeyStore store = ApiKeyStore.open(dir.resolve("apikeys.json"));
-    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(store);
+    ReloadingApiKeys keys = ReloadingApiKeys.manual(store.file());
+    ApiKeyAuthenticator auth = new ApiKeyAuthenticator(keys);
     String key = store.create("alice", List.of("viewer")).key();
+    keys.refresh();
     String id = key.substring(3, 19);
 
     assertThat(auth.authenticate(AuthRequest.builder().build())).isInstanceOf(AuthResult.NotPresent.class);
@@ -60,6 +59,7 @@ class ApiKeyTest {
     assertThat(((AuthResult.Rejected) dup).reason()).contains("duplicate");
 
     ApiKeyRecord revoked = store.revoke(id);
+    keys.refresh();
     assertThat(revoked.revoked()).isTrue();
     assertThat(revoked.revokedAt()).isNotNull();
     assertRejected(auth, key, "revoked");
@@ -70,22 +70,21 @@ class ApiKeyTest {
   @Test
   void runningServerPicksUpRevocationByAnotherProcessWithinOnePoll() throws Exception {
     Path file = dir.resolve("apikeys.json");
-    MutableClock clock = new MutableClock(Instant.now());
-    ApiKeyStore server = ApiKeyStore.open(file, clock);
+    ReloadingApiKeys server = ReloadingApiKeys.manual(file); // this test decides when it polls
     ApiKeyAuthenticator auth = new ApiKeyAuthenticator(server);
     CreatedKey created = ApiKeyStore.open(file).create("bot", List.of("viewer"));
     assertRejected(auth, created.key(), "unknown"); // file changed, but no poll yet
-    clock.advance(Duration.ofSeconds(1));
+    server.refresh();
     authenticated(auth, created.key());
 
     ApiKeyStore.open(file).revoke(created.record().id()); // as `gatehouse apikey revoke` would
-    authenticated(auth, created.key()); // polled less than a second ago
-    clock.advance(Duration.ofSeconds(1));
+    authenticated(auth, created.key()); // not polled since
+    server.refresh();
     assertRejected(auth, created.key(), "revoked");
 
     // A broken file keeps the previous keys (and the revocation).
     Files.writeString(file, "{ broken");
-    clock.advance(Duration.ofSeconds(1));
+    server.refresh();
     assertRejected(auth, created.key(), "revoked");
   }
 

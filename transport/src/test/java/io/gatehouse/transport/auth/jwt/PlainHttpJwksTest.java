@@ -1,5 +1,7 @@
 package io.gatehouse.transport.auth.jwt;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -166,13 +168,13 @@ class PlainHttpJwksTest {
     Path policy = Files.writeString(dir.resolve("policy.yaml"),
         "roles:\n  viewer:\n    tools: [\"echo\"]\n");
     // Fast refetches (1 s) so the test sees each endpoint the attacker puts up.
-    AuthConfig.Jwt jwt = AuthConfig.Jwt.builder().enabled(true).issuer(Tokens.ISSUER)
-        .audience(Tokens.AUDIENCE).jwksUrl(jwksUrl).jwksMinRefetchInterval(Duration.ofSeconds(1))
+    JwtConfig jwt = JwtConfig.builder().enabled(true).issuer(Tokens.ISSUER).audience(Tokens.AUDIENCE)
+        .jwksUrl(jwksUrl).jwksMinRefetchInterval(Duration.ofSeconds(1))
         .jwksConnectTimeout(Duration.ofMillis(500)).jwksFetchDeadline(Duration.ofSeconds(1))
         .tokenCacheTtl(Duration.ZERO).insecurePlainHttpJwks(insecurePlainHttp).build();
     return TestServer.tlsConfig(serverPki)
         .withAuth(AuthConfig.defaults().withPolicy(policy)
-            .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null))
+            .withMethods(CertificateConfig.disabled(), jwt, new ApiKeyConfig(false, null))
             .withResource(URI.create(Tokens.AUDIENCE)));
   }
 

@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import io.gatehouse.transport.auth.apikey.ApiKeyStore;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
@@ -75,10 +78,10 @@ final class AuthFixture {
   static AuthConfig allMethods(Path dir, RealCa ca, ApiKeyStore keys, Path audit) throws IOException {
     return AuthConfig.defaults()
         .withPolicy(writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(),
+        .withMethods(CertificateConfig.defaults(),
             // The CA's public keys from its local file: JWKS only over https (docs/security.md).
-            AuthConfig.Jwt.withKeyFile(ca.tokenIssuer(), ca.jwksFile()),
-            new AuthConfig.ApiKey(true, keys.file()))
+            JwtConfig.withKeyFile(ca.tokenIssuer(), ca.jwksFile()),
+            new ApiKeyConfig(true, keys.file()))
         .withLockout(lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(audit));
   }

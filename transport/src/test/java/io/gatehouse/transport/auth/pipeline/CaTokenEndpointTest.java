@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.RESOURCE;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.call;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.client;
@@ -63,9 +66,9 @@ class CaTokenEndpointTest {
     bob = ca.client("bob", "viewer");
     AuthConfig jwtOnly = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.disabled(),
-            AuthConfig.Jwt.withKeyFile(authorizationServer.tokenIssuer(), ca.jwksFile()),
-            new AuthConfig.ApiKey(false, null))
+        .withMethods(CertificateConfig.disabled(),
+            JwtConfig.withKeyFile(authorizationServer.tokenIssuer(), ca.jwksFile()),
+            new ApiKeyConfig(false, null))
         .withLockout(AuthFixture.lenientLockout());
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0)
         .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())

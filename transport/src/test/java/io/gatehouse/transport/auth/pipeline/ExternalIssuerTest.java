@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.RESOURCE;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.auditContaining;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.call;
@@ -61,11 +64,11 @@ class ExternalIssuerTest {
     audit = dir.resolve("audit.log");
     AuthConfig auth = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(), jwt(issuer(idp.issuer(), false))
+        .withMethods(CertificateConfig.defaults(), jwt(issuer(idp.issuer(), false))
                 // The local CA declared beside the IdP: only its tokens may name local identities.
                 .toBuilder().issuer(ca.tokenIssuer()).keyFile(ca.jwksFile())
                 .localCaTrustDomain("gatehouse.local").build(),
-            new AuthConfig.ApiKey(false, null))
+            new ApiKeyConfig(false, null))
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(audit));
     TransportConfig config = AuthFixture.config(ca, auth);
@@ -73,14 +76,14 @@ class ExternalIssuerTest {
     noCertificate = ca.clientContext(null);
   }
 
-  static AuthConfig.Issuer issuer(String url, boolean requireCnf) {
-    return new AuthConfig.Issuer(url, null, "realm_access.roles", Map.of("mcp-reader", "viewer"),
+  static JwtConfig.Issuer issuer(String url, boolean requireCnf) {
+    return new JwtConfig.Issuer(url, null, "realm_access.roles", Map.of("mcp-reader", "viewer"),
         requireCnf, List.of("ES256"), idpPki.rootPem());
   }
 
   /** No token cache and a 1 s refetch interval, so each case reaches the keys again. */
-  static AuthConfig.Jwt jwt(AuthConfig.Issuer... issuers) {
-    return AuthConfig.Jwt.builder().enabled(true).clockSkew(Duration.ZERO)
+  static JwtConfig jwt(JwtConfig.Issuer... issuers) {
+    return JwtConfig.builder().enabled(true).clockSkew(Duration.ZERO)
         .tokenCacheTtl(Duration.ZERO).jwksMinRefetchInterval(Duration.ofSeconds(1))
         .issuers(List.of(issuers)).build();
   }
@@ -187,11 +190,11 @@ class ExternalIssuerTest {
     // oidc-provider's metadata names https://127.0.0.1:<port>, without the trailing slash.
     assertThatThrownBy(() -> ExternalIssuers.fromConfig(jwt(issuer(idp.issuer() + "/", false)),
         RESOURCE)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("§3.3");
-    AuthConfig.Issuer jdkTrust = new AuthConfig.Issuer(idp.issuer(), null, null, null, null,
+    JwtConfig.Issuer jdkTrust = new JwtConfig.Issuer(idp.issuer(), null, null, null, null,
         null, null);
     assertThatThrownBy(() -> ExternalIssuers.fromConfig(jwt(jdkTrust), RESOURCE))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("discovery of");
-    assertThatThrownBy(() -> AuthConfig.Issuer.of("http://127.0.0.1:1"))
+    assertThatThrownBy(() -> JwtConfig.Issuer.of("http://127.0.0.1:1"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("https");
   }
 

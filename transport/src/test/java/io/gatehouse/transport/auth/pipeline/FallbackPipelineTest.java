@@ -1,5 +1,7 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.METADATA_URL;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.RESOURCE;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.assertRefused;
@@ -285,7 +287,7 @@ class FallbackPipelineTest {
   @Test
   void jwtOnlyServerAsksForNoCertificateAndChecksNoRevocation() throws Exception {
     TransportConfig jwtOnly = config.withAuth(config.auth().withMethods(
-        AuthConfig.Certificate.disabled(), config.auth().jwt(), new AuthConfig.ApiKey(false, null)));
+        CertificateConfig.disabled(), config.auth().jwt(), new ApiKeyConfig(false, null)));
     try (TestServer jwtServer = TestServer.startSecure(jwtOnly)) {
       GatehouseAuth jwtAuth = jwtServer.auth;
       assertThat(jwtAuth.clientAuthMode()).isEqualTo(TransportConfig.ClientAuthMode.NONE);
@@ -309,8 +311,8 @@ class FallbackPipelineTest {
     // here, the token is, and its cnf must match the connection's certificate.
     TransportConfig bound = config.withTls(config.tls().withClientAuth(
             TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem()))
-        .withAuth(config.auth().withMethods(AuthConfig.Certificate.disabled(), config.auth().jwt(),
-            new AuthConfig.ApiKey(false, null)));
+        .withAuth(config.auth().withMethods(CertificateConfig.disabled(), config.auth().jwt(),
+            new ApiKeyConfig(false, null)));
     RealCa.Identity holder = ca.client("holder", "viewer");
     RealCa.Identity thief = ca.client("thief", "viewer");
     CaConfig caConfig = ca.authority().config();

@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -33,15 +36,15 @@ class GatehouseAuthConfigTest {
             .withAuth(AuthConfig.defaults().withPolicy(policy)), "auth.certificate needs tls.trustBundle",
         tls.withPlainHttp().withAuth(AuthConfig.defaults().withPolicy(policy)), "needs TLS",
         tls.withAuth(AuthConfig.defaults().withPolicy(policy).withMethods(
-            AuthConfig.Certificate.defaults(),
-            AuthConfig.Jwt.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
-            new AuthConfig.ApiKey(false, null))
+            CertificateConfig.defaults(),
+            JwtConfig.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
+            new ApiKeyConfig(false, null))
             .withResource(java.net.URI.create("https://mcp.example.com/mcp"))), "auth.jwt.keyFile",
         // JWT on without auth.resource: no shared default audience (issue 11, finding 7).
         tls.withAuth(AuthConfig.defaults().withPolicy(policy).withMethods(
-            AuthConfig.Certificate.defaults(),
-            AuthConfig.Jwt.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
-            new AuthConfig.ApiKey(false, null))), "auth.resource is required when auth.jwt is enabled");
+            CertificateConfig.defaults(),
+            JwtConfig.withKeyFile("https://issuer.example", dir.resolve("nokey.pem")),
+            new ApiKeyConfig(false, null))), "auth.resource is required when auth.jwt is enabled");
     cases.forEach((config, message) -> assertThatThrownBy(() -> GatehouseAuth.fromConfig(config))
         .as(message)
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.gatehouse.ca.est.EstService;
@@ -58,11 +61,11 @@ class McpRemoteDiscoveryTest {
             new CaService.Https(0, List.of("localhost"), List.of("127.0.0.1"),
                 EstService.Limits.defaults(), List.of(url))),
         Clock.systemUTC());
-    AuthConfig.Jwt localCa = AuthConfig.Jwt.builder().enabled(true).issuer(caService.tokenIssuer())
+    JwtConfig localCa = JwtConfig.builder().enabled(true).issuer(caService.tokenIssuer())
         .keyFile(ca.jwksFile()).localCaTrustDomain("gatehouse.local")
         .localCaAuthorizationServer(true).build();
     AuthConfig auth = AuthConfig.defaults().withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.defaults(), localCa, new AuthConfig.ApiKey(false, null))
+        .withMethods(CertificateConfig.defaults(), localCa, new ApiKeyConfig(false, null))
         .withLockout(AuthFixture.lenientLockout());
     server = TestServer.startSecure(TransportConfig.defaults().withAddress("127.0.0.1", port)
         .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())

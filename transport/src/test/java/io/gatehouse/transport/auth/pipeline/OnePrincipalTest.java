@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.RESOURCE;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.call;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.client;
@@ -84,21 +87,21 @@ class OnePrincipalTest {
         "spiffe://evil.example/client/alice").key();
 
     // The CA service's issuer is its HTTPS URL; its keys from the CA's public JWK set file.
-    AuthConfig.Jwt localCa = AuthConfig.Jwt.builder().enabled(true).issuer(caService.tokenIssuer())
+    JwtConfig localCa = JwtConfig.builder().enabled(true).issuer(caService.tokenIssuer())
         .keyFile(ca.jwksFile()).localCaTrustDomain("gatehouse.local")
         .localCaAuthorizationServer(true).build();
     directAudit = dir.resolve("direct-audit.log");
     AuthConfig all = AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(new AuthConfig.Certificate(true, "gatehouse.local", null), localCa,
-            new AuthConfig.ApiKey(true, keys))
+        .withMethods(new CertificateConfig(true, "gatehouse.local", null), localCa,
+            new ApiKeyConfig(true, keys))
         .withLockout(AuthFixture.lenientLockout())
         .withAudit(AuthConfig.Audit.toFile(directAudit));
     direct = TestServer.startSecure(AuthFixture.config(ca, all));
 
     proxyAudit = dir.resolve("proxy-audit.log");
-    AuthConfig jwtOnly = all.withMethods(AuthConfig.Certificate.disabled(), localCa,
-        new AuthConfig.ApiKey(false, null)).withAudit(AuthConfig.Audit.toFile(proxyAudit));
+    AuthConfig jwtOnly = all.withMethods(CertificateConfig.disabled(), localCa,
+        new ApiKeyConfig(false, null)).withAudit(AuthConfig.Audit.toFile(proxyAudit));
     behindProxy = TestServer.startSecure(TransportConfig.defaults().withAddress("127.0.0.1", 0)
         .withTls(TransportConfig.Tls.of(ca.serverCertificate(), ca.serverKey())
             .withClientAuth(TransportConfig.ClientAuthMode.OPTIONAL, ca.chainPem()))

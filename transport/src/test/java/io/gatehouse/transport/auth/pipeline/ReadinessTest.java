@@ -1,5 +1,8 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
+import io.gatehouse.transport.auth.jwt.JwtConfig;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.exchange;
 import static io.gatehouse.transport.auth.pipeline.AuthFixture.get;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,13 +67,13 @@ class ReadinessTest {
   private void jwtKeysThatCannotBeLoadedAreNotReadyUntilTheJwksIsBack(RealCa ca) throws Exception {
     String jwks = ca.baseUrl() + "/jwks.json";
     ca.stopResponder(); // ca serve also serves the JWKS: down before the server starts
-    AuthConfig.Jwt jwt = AuthConfig.Jwt.builder().enabled(true).issuer(ca.tokenIssuer())
+    JwtConfig jwt = JwtConfig.builder().enabled(true).issuer(ca.tokenIssuer())
         .jwksUrl(URI.create(jwks)).jwksMinRefetchInterval(Duration.ofSeconds(1))
         .insecurePlainHttpJwks(true) // ca serve's plain-http JWKS on loopback: the named test-only opt-in
         .build();
     TransportConfig config = AuthFixture.config(ca, AuthConfig.defaults()
         .withPolicy(AuthFixture.writePolicy(dir))
-        .withMethods(AuthConfig.Certificate.disabled(), jwt, new AuthConfig.ApiKey(false, null)));
+        .withMethods(CertificateConfig.disabled(), jwt, new ApiKeyConfig(false, null)));
     try (TestServer server = TestServer.startSecure(config)) {
       GatehouseAuth auth = server.auth;
       SSLContext anonymous = ca.clientContext(null);

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.auth.pipeline;
 
+import io.gatehouse.transport.auth.apikey.ApiKeyConfig;
+import io.gatehouse.transport.auth.cert.CertificateConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -40,8 +42,8 @@ class ResourceMetadataTest {
       wrongKey = key.substring(0, key.length() - 1) + (key.endsWith("A") ? "B" : "A");
     }
     AuthConfig auth = new AuthConfig(URI.create("https://mcp.example.com/mcp"),
-        authorizationServers, scopes, AuthConfig.Certificate.defaults(), null,
-        new AuthConfig.ApiKey(true, keys.file()), null, null, null,
+        authorizationServers, scopes, CertificateConfig.defaults(), null,
+        new ApiKeyConfig(true, keys.file()), null, null, null,
         AuthFixture.lenientLockout(), AuthConfig.Audit.toFile(dir.resolve("audit.log")), null)
         .withPolicy(AuthFixture.writePolicy(dir));
     return TransportConfig.defaults().withAddress("127.0.0.1", 0)

@@ -24,7 +24,7 @@ class ReloadingPolicyTest {
   @Test
   void aChangedFileTakesEffectWithoutRestart() throws Exception {
     Path file = Files.writeString(dir.resolve("policy.yaml"), "roles: {viewer: {tools: [crm.read]}}");
-    try (ReloadingPolicy policy = ReloadingPolicy.watch(file, Duration.ofMillis(50))) {
+    try (ReloadingPolicy policy = ReloadingPolicy.watch(file)) {
       assertThat(policy.current().mayCall(VIEWER, "crm.read")).isTrue();
       assertThat(policy.current().mayCall(VIEWER, "hr.list")).isFalse();
 
@@ -39,7 +39,7 @@ class ReloadingPolicyTest {
   @Test
   void reloadListenersRunOnlyWhenANewPolicyTakesEffect() throws Exception {
     Path file = Files.writeString(dir.resolve("policy.yaml"), "roles: {viewer: {tools: [crm.read]}}");
-    try (ReloadingPolicy policy = ReloadingPolicy.watch(file, Duration.ofHours(1))) {
+    try (ReloadingPolicy policy = ReloadingPolicy.manual(file)) {
       java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
       policy.onReload(() -> {
         throw new IllegalStateException("a failing listener does not stop the others");
@@ -61,7 +61,7 @@ class ReloadingPolicyTest {
   void aBadNewFileKeepsThePreviousPolicy() throws Exception {
     Path file = Files.writeString(dir.resolve("policy.yaml"), "roles: {viewer: {tools: [crm.read]}}");
     // A long interval: this test drives the polls itself.
-    try (ReloadingPolicy policy = ReloadingPolicy.watch(file, Duration.ofHours(1))) {
+    try (ReloadingPolicy policy = ReloadingPolicy.manual(file)) {
       Policy good = policy.current();
       Files.writeString(file, "roles: {viewer: {includes: [nobody], tools: [hr.list]}}");
       policy.poll();

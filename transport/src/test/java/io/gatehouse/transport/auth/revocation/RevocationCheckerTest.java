@@ -120,7 +120,7 @@ class RevocationCheckerTest {
     assertThat(responder.hits.get()).isEqualTo(1);
 
     // Then the responder is asked again and, behaving now, admits.
-    clock.advance(OcspClient.FAILURE_MEMORY.plusSeconds(1));
+    clock.advance(OcspAnswer.FAILURE_MEMORY.plusSeconds(1));
     assertThat(c.cachedDecision(target)).isEmpty();
     assertThat(c.check(target).get(10, TimeUnit.SECONDS).status()).isEqualTo(Status.GOOD);
     assertThat(responder.hits.get()).isEqualTo(2);
@@ -139,7 +139,7 @@ class RevocationCheckerTest {
 
   private String reasonFor(RevocationChecker c, Mode mode) throws Exception {
     responder.mode = mode;
-    clock.advance(OcspClient.FAILURE_MEMORY.plusSeconds(1)); // forget the previous failure
+    clock.advance(OcspAnswer.FAILURE_MEMORY.plusSeconds(1)); // forget the previous failure
     return check(c, leaf).detail();
   }
 

@@ -1,4 +1,4 @@
-package io.gatehouse.transport.server;
+package io.gatehouse.transport.watch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,14 +35,14 @@ class FileWatcherTest {
 
       Path tmp = Files.writeString(dir.resolve("server.crt.tmp"), "two");
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
 
       Files.writeString(file, "three, part 1");
       for (int i = 2; i <= 4; i++) {
         Thread.sleep(40);
         Files.writeString(file, ", part " + i, StandardOpenOption.APPEND);
       }
-      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 2)).isTrue();
+      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 2)).isTrue();
       Thread.sleep(600);
       assertThat(calls.get()).as("one call per settled change").isEqualTo(2);
     }
@@ -63,10 +63,51 @@ class FileWatcherTest {
         Duration.ofMillis(300), calls::incrementAndGet)) {
       Path next = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
       Files.move(next, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      assertThat(TlsReloadTest.eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
       assertThat(Files.readString(file)).isEqualTo("two");
       Thread.sleep(800);
       assertThat(calls.get()).isEqualTo(1);
     }
+  }
+
+  @Test
+  void checkNowAndTheWatcherThreadHandOverEachVersionOnce() throws Exception {
+    Path file = Files.writeString(dir.resolve("apikeys.json"), "one");
+    AtomicInteger calls = new AtomicInteger();
+    try (FileWatcher watcher = FileWatcher.start("test", List.of(file), DEBOUNCE,
+        Duration.ofMillis(300), calls::incrementAndGet)) {
+      assertThat(watcher.checkNow()).as("unchanged since start").isFalse();
+      Files.writeString(file, "two");
+      assertThat(watcher.checkNow()).isTrue();
+      assertThat(calls.get()).isEqualTo(1);
+      Thread.sleep(1_000); // the thread saw the event and polled: nothing new to hand over
+      assertThat(calls.get()).isEqualTo(1);
+      assertThat(watcher.checkNow()).isFalse();
+    }
+  }
+
+  @Test
+  void aManualWatcherChangesOnlyWhenAsked() throws Exception {
+    Path file = Files.writeString(dir.resolve("policy.yaml"), "one");
+    AtomicInteger calls = new AtomicInteger();
+    try (FileWatcher watcher = FileWatcher.manual("test", List.of(file), calls::incrementAndGet)) {
+      Files.writeString(file, "two");
+      Thread.sleep(3 * FileWatcher.DEBOUNCE.toMillis());
+      assertThat(calls.get()).isZero();
+      assertThat(watcher.checkNow()).isTrue();
+      assertThat(calls.get()).isEqualTo(1);
+    }
+  }
+
+  static boolean eventually(Duration within, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return condition.getAsBoolean();
   }
 }

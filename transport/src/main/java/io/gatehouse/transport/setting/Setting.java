@@ -1,4 +1,4 @@
-package io.gatehouse.transport.config;
+package io.gatehouse.transport.setting;
 
 import java.time.Duration;
 import java.util.Locale;

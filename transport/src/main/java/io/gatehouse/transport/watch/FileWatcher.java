@@ -1,4 +1,4 @@
-package io.gatehouse.transport.server;
+package io.gatehouse.transport.watch;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -31,10 +31,18 @@ import org.slf4j.LoggerFactory;
  * the same for one debounce period and differ from what was last handed over, so a rename-replace,
  * an in-place write in several chunks, or a key-then-certificate pair of writes gives one call,
  * and an unchanged file never gives a second one. One daemon thread per watcher; the callback runs
- * on it, never on an event loop.
+ * on it, never on an event loop. {@link #checkNow} runs the same comparison on the caller's
+ * thread; the two never hand the same version over twice.
+ *
+ * <p>Serves the TLS material ({@code ReloadingSslContext}), the policy ({@code ReloadingPolicy})
+ * and the API-key file ({@code ReloadingApiKeys}).
  */
 public final class FileWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
+  /** How long watched files must stay unchanged before a change is handed over. */
+  public static final Duration DEBOUNCE = Duration.ofMillis(200);
+  /** How often files are also polled, for changes no file-system event reports. */
+  public static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
   private final List<Path> files;
   private final Set<String> watchedNames = new LinkedHashSet<>();
@@ -42,21 +50,66 @@ public final class FileWatcher implements AutoCloseable {
   private final Duration pollInterval;
   private final Runnable onChange;
   private final WatchService watchService; // null: polling only
-  private final Thread thread;
+  private final Thread thread; // null: driven by checkNow() only
   private volatile boolean closed;
-  private List<String> handled; // fingerprints last handed to onChange (or seen at start)
+  private List<String> handled; // fingerprints last handed to onChange (or seen at start); guarded by this
 
   private FileWatcher(String name, List<Path> files, Duration debounce, Duration pollInterval,
-      Runnable onChange) {
+      Runnable onChange, boolean background) {
     this.files = files.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     this.debounce = debounce;
     this.pollInterval = pollInterval;
     this.onChange = onChange;
     this.handled = fingerprints();
-    this.watchService = register();
-    this.thread = new Thread(this::run, "gatehouse-watch-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    if (background) {
+      this.watchService = register();
+      this.thread = new Thread(this::run, "gatehouse-watch-" + name);
+      thread.setDaemon(true);
+      thread.start();
+    } else {
+      this.watchService = null;
+      this.thread = null;
+    }
+  }
+
+  /** Watches {@code files} with the default {@link #DEBOUNCE} and {@link #POLL_INTERVAL}. */
+  public static FileWatcher start(String name, List<Path> files, Runnable onChange) {
+    return start(name, files, DEBOUNCE, POLL_INTERVAL, onChange);
+  }
+
+  /**
+   * A watcher without a thread: {@code onChange} runs only from {@link #checkNow}, for tests
+   * that decide when a change is seen.
+   */
+  public static FileWatcher manual(String name, List<Path> files, Runnable onChange) {
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("nothing to watch");
+    }
+    return new FileWatcher(name, List.copyOf(files), DEBOUNCE, POLL_INTERVAL, Objects.requireNonNull(onChange), false);
+  }
+
+  /**
+   * Looks at the files now, on the caller's thread, and runs {@code onChange} (also on it) if they
+   * differ from the version last handed over. No debounce: for callers that know a write is done.
+   *
+   * @return whether {@code onChange} ran
+   */
+  public boolean checkNow() {
+    return handOver(fingerprints());
+  }
+
+  /** Runs onChange once per new version, whichever thread saw it first. */
+  private synchronized boolean handOver(List<String> current) {
+    if (closed || current.equals(handled)) {
+      return false;
+    }
+    handled = current;
+    fire();
+    return true;
+  }
+
+  private synchronized boolean alreadyHandled(List<String> current) {
+    return current.equals(handled);
   }
 
   /**
@@ -73,7 +126,7 @@ public final class FileWatcher implements AutoCloseable {
       throw new IllegalArgumentException("nothing to watch");
     }
     return new FileWatcher(name, List.copyOf(files), Objects.requireNonNull(debounce),
-        Objects.requireNonNull(pollInterval), Objects.requireNonNull(onChange));
+        Objects.requireNonNull(pollInterval), Objects.requireNonNull(onChange), true);
   }
 
   private WatchService register() {
@@ -132,20 +185,19 @@ public final class FileWatcher implements AutoCloseable {
         // Quiet for a debounce period: look; hand over only what stayed the same for one more.
         eventSeen = false;
         List<String> current = fingerprints();
-        if (current.equals(handled)) {
+        if (alreadyHandled(current)) {
           pending = null;
         } else if (!current.equals(pending)) {
           pending = current;
           quietSince = now;
         } else {
           pending = null;
-          handled = current;
-          fire();
+          handOver(current);
         }
       } else if (now >= nextPoll) {
         nextPoll = now + pollInterval.toNanos();
         List<String> current = fingerprints();
-        if (!current.equals(handled)) {
+        if (!alreadyHandled(current)) {
           pending = current;
           quietSince = now;
         }
@@ -205,7 +257,9 @@ public final class FileWatcher implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    thread.interrupt();
+    if (thread != null) {
+      thread.interrupt();
+    }
     if (watchService != null) {
       try {
         watchService.close();
