@@ -83,11 +83,12 @@ public final class EverythingServer {
   /**
    * The tools that need no server-to-client request (sampling, elicitation, logging, progress) on
    * the MCP 2026-07-28 path: each legacy handler's result converted to the modern schema through
-   * JSON, so both paths answer the same. The others are not ported yet (docs/conformance.md).
+   * JSON, so both paths answer the same; plus the 0.2.0 everything-server's SEP-2322 tools
+   * ({@link InputRequiredTools}). The others are not ported yet (docs/conformance.md).
    */
   public static List<McpSyncTool> modernTools() {
     McpJsonMapper json = McpJsonDefaults.getMapper();
-    return tools().stream()
+    List<McpSyncTool> tools = tools().stream()
         .filter(spec -> !NEEDS_EXCHANGE.contains(spec.tool().name()))
         .map(spec -> {
           var tool = io.modelcontextprotocol.modern.McpSchema.Tool
@@ -101,7 +102,9 @@ public final class EverythingServer {
                 io.modelcontextprotocol.modern.McpSchema.CallToolResult.class));
           });
         })
-        .toList();
+        .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
+    tools.addAll(InputRequiredTools.tools());
+    return List.copyOf(tools);
   }
 
   /**
@@ -111,18 +114,26 @@ public final class EverythingServer {
   public static io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts() {
     McpJsonMapper json = McpJsonDefaults.getMapper();
     List<SyncPromptSpecification> prompts = prompts();
+    var inputRequired = InputRequiredTools.prompt();
     return new io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository() {
       @Override
       public io.modelcontextprotocol.modern.server.feature.PromptsPage list(
           io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
         return io.modelcontextprotocol.modern.server.feature.PromptsPage.of(prompts.stream()
             .map(p -> json.convertValue(p.prompt(), io.modelcontextprotocol.modern.McpSchema.Prompt.class))
-            .toList());
+            .collect(java.util.stream.Collectors.collectingAndThen(
+                java.util.stream.Collectors.toCollection(java.util.ArrayList::new), all -> {
+                  all.add(inputRequired.definition());
+                  return all;
+                })));
       }
 
       @Override
       public io.modelcontextprotocol.modern.server.feature.McpSyncPrompt find(
           io.modelcontextprotocol.modern.server.McpRequestContext context, String name) {
+        if (inputRequired.definition().name().equals(name)) {
+          return inputRequired;
+        }
         return prompts.stream().filter(p -> p.prompt().name().equals(name)).findFirst()
             .map(p -> io.modelcontextprotocol.modern.server.feature.McpSyncPrompt.of(
                 json.convertValue(p.prompt(), io.modelcontextprotocol.modern.McpSchema.Prompt.class),
