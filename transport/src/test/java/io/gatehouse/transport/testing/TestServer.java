@@ -9,7 +9,7 @@ import io.gatehouse.transport.mcp.McpContextKeys;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
-import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.server.extension.PipelineSlot;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.gatehouse.transport.mcp.modern.PermittedToolRepository;
 import io.modelcontextprotocol.common.McpTransportContext;

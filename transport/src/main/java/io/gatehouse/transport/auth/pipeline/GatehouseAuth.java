@@ -24,8 +24,8 @@ import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationPolicy;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
-import io.gatehouse.transport.server.GatehouseServer;
-import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.server.extension.PipelineSlot;
+import io.gatehouse.transport.server.extension.ServerExtensionPoints;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.modelcontextprotocol.server.McpSyncListFilter;
@@ -220,7 +220,7 @@ public final class GatehouseAuth implements AutoCloseable {
    *     io.modelcontextprotocol.server.McpSyncServer)})
    * @return {@code server}, to call {@code start()} on
    */
-  public GatehouseServer.Builder install(GatehouseServer.Builder server, RegisteredTools tools) {
+  public <S extends ServerExtensionPoints> S install(S server, RegisteredTools tools) {
     if (installed) {
       throw new IllegalStateException("the auth pipeline is installed in one server only");
     }
