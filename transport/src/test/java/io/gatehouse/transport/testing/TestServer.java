@@ -5,7 +5,7 @@ import io.gatehouse.testing.TestPki;
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.RequestStage;
-import io.gatehouse.transport.mcp.McpContextKeys;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
 import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;

@@ -190,14 +190,14 @@ public final class GatehouseAuth implements AutoCloseable {
    */
   public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
       promptVisibility() {
-    return (context, name) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+    return (context, name) -> context != null && io.gatehouse.transport.mcp.context.McpContextKeys
         .principal(context).map(p -> policy.current().mayGetPrompt(p, name)).orElse(false);
   }
 
   /** Like {@link #promptVisibility()} for MCP resource URIs ({@code resource_uris}). */
   public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
       resourceVisibility() {
-    return (context, uri) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+    return (context, uri) -> context != null && io.gatehouse.transport.mcp.context.McpContextKeys
         .principal(context).map(p -> policy.current().mayReadResource(p, uri)).orElse(false);
   }
 
