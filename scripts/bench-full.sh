@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates benchmarks/RESULTS.md and its charts with the full, steady-state method
 # (docs/benchmarks.md, "Regenerating RESULTS.md"), then profiles the auth-on and auth-off targets
-# under steady load with JFR and prints where their CPU goes.
+# and the 2026-07-28 auth-on target under steady load with JFR and prints where their CPU goes.
 #
 #   scripts/bench-full.sh                 every JMH suite (both JDKs) + e2e at 8 and 64 connections
 #   BENCH_CONNECTIONS=8,64,256 scripts/bench-full.sh   also 256 connections (~5 min more)
@@ -9,7 +9,7 @@
 #   BENCH_NO_PROFILE=1 scripts/bench-full.sh           skip the JFR profile at the end
 #   BENCH_FORCE=1 scripts/bench-full.sh   run even though the machine is busy
 #
-# About 45-50 minutes on 2 cores (JMH ~23 min, e2e ~20 min, profiles ~5 min). The machine must be
+# About 60-65 minutes on 2 cores (JMH ~23 min, e2e ~32 min for the seven targets, profiles ~7 min). The machine must be
 # otherwise idle: a busy machine gives numbers that mean nothing, so the script refuses to start
 # when the 1-minute load average is above half the core count (BENCH_FORCE=1 overrides; RESULTS.md
 # records the load average either way). The profiles go to benchmarks/target/jfr/.
@@ -30,12 +30,12 @@ jar=benchmarks/target/benchmarks.jar
 GATEHOUSE_NO_BUILD=1 ./gatehouse bench --connections "${BENCH_CONNECTIONS:-8,64}" --rounds "${BENCH_ROUNDS:-2}"
 
 if [ "${BENCH_NO_PROFILE:-0}" != 1 ]; then
-  # One more steady-state visit of the auth-on target (at least 40 s of load first); JFR records
-  # its measured window at 64 connections inside the target JVM.
+  # One more steady-state visit of the auth-on, auth-off and 2026-07-28 auth-on targets (at least
+  # 40 s of load first each); JFR records the measured window at 64 connections inside the target JVM.
   profiles="$PWD/benchmarks/target/jfr"
   rm -rf "$profiles"
   java "-Dgatehouse.bench.profileDir=$profiles" -cp "$jar" io.gatehouse.bench.e2e.LoadHarness \
-    --rounds 1 --connections 64 GATEHOUSE_AUTH GATEHOUSE_PLAIN
+    --rounds 1 --connections 64 GATEHOUSE_AUTH GATEHOUSE_PLAIN GATEHOUSE_MODERN_AUTH
   for f in "$profiles"/*.jfr; do
     echo "== $f"
     java -cp "$jar" io.gatehouse.bench.report.JfrSplit "$f"

@@ -22,7 +22,8 @@ import org.openjdk.jmh.results.RunResult;
 
 /**
  * CI smoke: one tiny in-process iteration of every JMH benchmark, a few seconds of e2e load per
- * target (smoke settings: one round, 2 and 4 connections), and the report written from what came out. Catches breakage (a benchmark whose
+ * target (smoke settings: one round, 2 and 4 connections; the 2026-07-28 targets included, whose
+ * calls must come back as JSON responses), and the report written from what came out. Catches breakage (a benchmark whose
  * setup or path fails, a target that does not start or answers wrongly); asserts nothing about
  * speed.
  */
@@ -72,7 +73,11 @@ class BenchSmokeTest {
     String md = Files.readString(out.resolve("RESULTS.md"));
     assertThat(md).contains("## 1. Auth paths vs raw primitives", "## 6. End to end", "## 7. Goals",
         "JWT ES256, full verification (uncached)", Target.SDK_JETTY.label(), "Where Gatehouse loses",
-        "| server CPU per call, auth on ÷ auth off (4 connections) |");
+        "| server CPU per call, auth on ÷ auth off (4 connections) |", Target.SDK_JETTY_MODERN.label(),
+        "| the same for the 2026-07-28 stateless path (JSON responses), Gatehouse auth on ÷ SDK 2026-07-28 "
+            + "servlet transport on Jetty (4 connections) |");
+    // the 2026-07-28 targets are compared with the SDK's 2026-07-28 servlet transport, not the legacy one
+    assertThat(md).contains("| " + Target.GATEHOUSE_MODERN_AUTH.label() + " | 4 |");
     // smoke settings are not the steady-state method: the e2e table itself must say so, on every row
     String e2eTable = md.substring(md.indexOf("## 6. End to end"), md.indexOf("## 7. Goals"));
     assertThat(e2eTable).contains("| target | connections | req/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/call");

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 
@@ -40,15 +41,16 @@ public final class E2eServer {
     AutoCloseable server;
     int port;
     switch (target) {
-      case SDK_JETTY -> {
-        SdkJettyTarget jetty = new SdkJettyTarget(PemSslContexts.fromPem(trust, cert, key));
+      case SDK_JETTY, SDK_JETTY_MODERN -> {
+        SSLContext tls = PemSslContexts.fromPem(trust, cert, key);
+        SdkJettyTarget jetty = target == Target.SDK_JETTY ? SdkJettyTarget.legacy(tls) : SdkJettyTarget.modern(tls);
         server = jetty;
         port = jetty.port();
       }
-      case GATEHOUSE_AUTH -> {
+      case GATEHOUSE_AUTH, GATEHOUSE_MODERN_AUTH -> {
         GatehouseTarget gatehouse = GatehouseTarget.withAuth(benchLimits(
             GatehouseTarget.config(cert, key, trust, TransportConfig.TlsProvider.JDK))
-            .withAuth(auth(Path.of(args[4]), URI.create(args[5]), Path.of(args[6]))));
+            .withAuth(auth(Path.of(args[4]), URI.create(args[5]), Path.of(args[6]))), target.modern());
         server = gatehouse;
         port = gatehouse.port();
       }
@@ -56,7 +58,7 @@ public final class E2eServer {
         TransportConfig.TlsProvider provider = target == Target.GATEHOUSE_PLAIN_OPENSSL
             ? TransportConfig.TlsProvider.OPENSSL : TransportConfig.TlsProvider.JDK;
         GatehouseTarget gatehouse = GatehouseTarget.withoutAuth(benchLimits(
-            GatehouseTarget.config(cert, key, trust, provider)));
+            GatehouseTarget.config(cert, key, trust, provider)), target.modern());
         server = gatehouse;
         port = gatehouse.port();
       }

@@ -147,6 +147,12 @@ public final class LoadHarness implements AutoCloseable {
    */
   public static final String PROFILE_DIR = "gatehouse.bench.profileDir";
 
+  /**
+   * System property with the target JVMs' class path (default: the harness's own): to measure
+   * another build of the server (e.g. before and after a change) with the same client.
+   */
+  public static final String SERVER_CLASSPATH = "gatehouse.bench.serverClasspath";
+
   /** How often a client's connection and session setup is tried before the visit fails. */
   static final int SETUP_ATTEMPTS = 5;
 
@@ -247,7 +253,7 @@ public final class LoadHarness implements AutoCloseable {
       String tls = "";
       String profileDir = System.getProperty(PROFILE_DIR);
       for (int connections : settings.connections()) {
-        try (Load load = new Load(connections, process.port)) {
+        try (Load load = new Load(connections, process)) {
           tls = load.tls;
           Path profile = profileDir == null ? null
               : Path.of(profileDir).toAbsolutePath().resolve(target + "-round" + round + "-" + connections + "c.jfr");
@@ -255,6 +261,11 @@ public final class LoadHarness implements AutoCloseable {
         }
       }
       long heapAfterLoad = process.heapAfterGc();
+      if (target.modern()) {
+        // Stateless: no sessions or listening streams to hold, so no memory step.
+        return new Visit(target, round, preload.seconds, preload.settled, preload.windows, measurements,
+            heapAfterLoad, 0, 0, 0, tls, null);
+      }
       return memory(new Visit(target, round, preload.seconds, preload.settled, preload.windows, measurements,
           heapAfterLoad, 0, 0, 0, tls, null), process, settings);
     } catch (Exception e) {
@@ -269,7 +280,7 @@ public final class LoadHarness implements AutoCloseable {
    * throughput over the last two windows differs by less than the tolerance, or {@code maxPreload}.
    */
   private Preload preload(ServerProcess process, Settings s) throws Exception {
-    try (Load load = new Load(s.preloadClients(), process.port)) {
+    try (Load load = new Load(s.preloadClients(), process)) {
       List<Double> windows = new ArrayList<>();
       long start = System.nanoTime();
       long windowStart = start;
@@ -372,6 +383,7 @@ public final class LoadHarness implements AutoCloseable {
     final AtomicLong errors = new AtomicLong();
     final String tls;
     private final int port;
+    private final boolean modern;
     private final McpHttpClient[] clients;
     private final Thread[] workers;
     private final long[][] latencies;
@@ -380,15 +392,16 @@ public final class LoadHarness implements AutoCloseable {
     private volatile long from = Long.MAX_VALUE;
     private volatile long until = Long.MAX_VALUE;
 
-    Load(int n, int port) throws IOException {
-      this.port = port;
+    Load(int n, ServerProcess process) throws IOException {
+      this.port = process.port;
+      this.modern = process.target.modern();
       clients = new McpHttpClient[n];
       workers = new Thread[n];
       latencies = new long[n][];
       counts = new int[n];
       try {
         for (int i = 0; i < n; i++) {
-          clients[i] = connect(port);
+          clients[i] = connect(port, modern);
         }
       } catch (IOException | RuntimeException e) {
         closeClients();
@@ -443,7 +456,7 @@ public final class LoadHarness implements AutoCloseable {
           ok = client.callEcho(text);
         } catch (IOException e) {
           ok = false;
-          client = reconnect(client, port);
+          client = reconnect(client, port, modern);
         }
         long end = System.nanoTime();
         if (ok) {
@@ -492,13 +505,16 @@ public final class LoadHarness implements AutoCloseable {
    * the certificate's revocation on the first requests (fail-closed, so a slow OCSP answer on a
    * busy machine is a 401), and setup is not what is measured.
    */
-  private McpHttpClient connect(int port) throws IOException {
+  private McpHttpClient connect(int port, boolean modern) throws IOException {
     IOException last = null;
     for (int attempt = 0; attempt < SETUP_ATTEMPTS; attempt++) {
       McpHttpClient client = null;
       try {
-        client = new McpHttpClient(clientTls, port);
+        client = new McpHttpClient(clientTls, port, modern);
         client.initialize();
+        if (modern && !client.callEcho("setup")) {
+          throw new IOException("the first 2026-07-28 tools/call was not answered with a JSON result");
+        }
         return client;
       } catch (IOException e) {
         last = e;
@@ -511,10 +527,10 @@ public final class LoadHarness implements AutoCloseable {
     throw last;
   }
 
-  private McpHttpClient reconnect(McpHttpClient broken, int port) {
+  private McpHttpClient reconnect(McpHttpClient broken, int port, boolean modern) {
     broken.close();
     try {
-      McpHttpClient fresh = new McpHttpClient(clientTls, port);
+      McpHttpClient fresh = new McpHttpClient(clientTls, port, modern);
       fresh.initialize();
       return fresh;
     } catch (IOException e) {
@@ -558,12 +574,14 @@ public final class LoadHarness implements AutoCloseable {
 
 /** The target's JVM and its command channel. */
   private final class ServerProcess implements AutoCloseable {
+    final Target target;
     final Process process;
     final BufferedReader out;
     final PrintWriter in;
     final int port;
 
     ServerProcess(Target target) throws IOException {
+      this.target = target;
       process = start(target);
       out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -583,7 +601,8 @@ public final class LoadHarness implements AutoCloseable {
       if (!extra.isEmpty()) {
         command.addAll(List.of(extra.split("\\s+")));
       }
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), E2eServer.class.getName(), target.name(),
+      command.addAll(List.of("-cp", System.getProperty(SERVER_CLASSPATH, System.getProperty("java.class.path")),
+          E2eServer.class.getName(), target.name(),
           server.certificatePem().toString(), server.keyPem().toString(), pki.chainPem().toString(),
           policy.toString(), ca.ocspUrl(), dir.resolve("audit-" + target.name().toLowerCase() + ".log").toString()));
       return new ProcessBuilder(command)

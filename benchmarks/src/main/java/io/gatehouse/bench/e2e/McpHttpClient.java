@@ -17,13 +17,21 @@ import javax.net.ssl.SSLSocket;
 /**
  * A minimal MCP Streamable HTTP client over one keep-alive mTLS connection (a blocking
  * {@link SSLSocket}, HTTP/1.1): {@code initialize}, {@code notifications/initialized},
- * {@code tools/call}, and {@code GET /mcp} for a listening SSE stream. It sends exactly the
+ * {@code tools/call}, and {@code GET /mcp} for a listening SSE stream. In {@linkplain #modern
+ * modern} mode it speaks MCP 2026-07-28 instead: no session, each {@code tools/call} a
+ * self-contained POST with the {@code Mcp-Method}/{@code Mcp-Name} headers and the client's
+ * {@code _meta}, as the SDK's modern client sends it. It sends exactly the
  * requests an MCP client sends and reads each response completely (Content-Length or chunked),
  * so every server under test does the same work; it does no more than that, so the load
  * generator leaves as much of the machine as possible to the server.
  */
 final class McpHttpClient implements AutoCloseable {
   static final String PROTOCOL_VERSION = "2025-06-18";
+  static final String MODERN_PROTOCOL_VERSION = "2026-07-28";
+  /** What a modern client puts in every request's {@code _meta}. */
+  private static final String MODERN_META = "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\""
+      + MODERN_PROTOCOL_VERSION + "\",\"io.modelcontextprotocol/clientCapabilities\":{},"
+      + "\"io.modelcontextprotocol/clientInfo\":{\"name\":\"gatehouse-bench\",\"version\":\"1.0\"}}";
 
   /** A complete response. */
   record Response(int status, Map<String, String> headers, String body) {
@@ -36,10 +44,17 @@ final class McpHttpClient implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private final String host;
+  private final boolean modern;
   private String sessionId;
   private int nextId = 1;
 
   McpHttpClient(SSLContext tls, int port) throws IOException {
+    this(tls, port, false);
+  }
+
+  /** {@code modern}: speak MCP 2026-07-28 (stateless) instead of the session-based revisions. */
+  McpHttpClient(SSLContext tls, int port, boolean modern) throws IOException {
+    this.modern = modern;
     socket = (SSLSocket) tls.getSocketFactory().createSocket("localhost", port);
     SSLParameters parameters = socket.getSSLParameters();
     parameters.setApplicationProtocols(new String[] {"http/1.1"});
@@ -65,6 +80,9 @@ final class McpHttpClient implements AutoCloseable {
   /** {@code initialize} then {@code notifications/initialized}: a new MCP session. */
   void initialize() throws IOException {
     sessionId = null;
+    if (modern) {
+      return; // stateless: nothing to set up
+    }
     Response init = post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"initialize\",\"params\":"
         + "{\"protocolVersion\":\"" + PROTOCOL_VERSION + "\",\"capabilities\":{},"
         + "\"clientInfo\":{\"name\":\"gatehouse-bench\",\"version\":\"1.0\"}}}");
@@ -80,8 +98,14 @@ final class McpHttpClient implements AutoCloseable {
 
   /** Calls the echo tool; true when the answer is a successful result carrying {@code text}. */
   boolean callEcho(String text) throws IOException {
-    Response r = post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
+    Response r = modern
+        ? post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
+            + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}," + MODERN_META + "}}")
+        : post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
         + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}}}");
+    if (modern && !String.valueOf(r.header("Content-Type")).startsWith("application/json")) {
+      return false; // the stateless path answers a plain result as one JSON response
+    }
     return r.status() == 200 && r.body().contains("\"result\"") && r.body().contains(text)
         && !r.body().contains("\"isError\":true");
   }
@@ -124,7 +148,11 @@ final class McpHttpClient implements AutoCloseable {
     StringBuilder head = new StringBuilder(320)
         .append(method).append(" /mcp HTTP/1.1\r\nHost: ").append(host)
         .append("\r\nAccept: ").append(accept)
-        .append("\r\nMCP-Protocol-Version: ").append(PROTOCOL_VERSION).append("\r\n");
+        .append("\r\nMCP-Protocol-Version: ").append(modern ? MODERN_PROTOCOL_VERSION : PROTOCOL_VERSION)
+        .append("\r\n");
+    if (modern && body != null) {
+      head.append("Mcp-Method: tools/call\r\nMcp-Name: echo\r\n");
+    }
     if (sessionId != null) {
       head.append("Mcp-Session-Id: ").append(sessionId).append("\r\n");
     }

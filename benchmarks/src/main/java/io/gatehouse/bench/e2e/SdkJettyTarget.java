@@ -5,6 +5,13 @@ import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.modern.server.transport.HttpServletMcpTransport;
+import io.modelcontextprotocol.modern.server.feature.McpSyncToolRepository;
+import io.modelcontextprotocol.modern.server.feature.ToolsFeature;
+import io.modelcontextprotocol.modern.server.feature.ToolsPage;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
+import jakarta.servlet.http.HttpServlet;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -18,22 +25,54 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The transport users would pick today: the MCP SDK's {@link
- * HttpServletStreamableServerTransportProvider} on Jetty 12 (ee10), TLS with
- * {@code needClientAuth}, Jetty's defaults otherwise. Same tool, same TLS material as Gatehouse.
+ * HttpServletStreamableServerTransportProvider} on Jetty 12 (ee10) for the 2025-xx revisions, or
+ * its 2026-07-28 {@link HttpServletMcpTransport} ({@link #modern}); TLS with {@code
+ * needClientAuth}, Jetty's defaults otherwise. Same tool, same TLS material as Gatehouse.
  */
 final class SdkJettyTarget implements AutoCloseable {
   private final Server jetty;
-  private final McpSyncServer mcp;
+  private final AutoCloseable mcp;
   private final ServerConnector connector;
 
-  SdkJettyTarget(SSLContext tls) throws Exception {
+  /** The legacy (Streamable HTTP with sessions) transport. */
+  static SdkJettyTarget legacy(SSLContext tls) throws Exception {
     HttpServletStreamableServerTransportProvider transport =
         HttpServletStreamableServerTransportProvider.builder().mcpEndpoint("/mcp").build();
-    mcp = McpServer.sync(transport)
+    McpSyncServer mcp = McpServer.sync(transport)
         .serverInfo("sdk-jetty-bench", "1.0")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
         .tools(EchoTool.spec())
         .build();
+    return new SdkJettyTarget(tls, transport, mcp::close);
+  }
+
+  /** The 2026-07-28 (stateless) transport, JSON responses for plain results. */
+  static SdkJettyTarget modern(SSLContext tls) throws Exception {
+    McpSyncTool echo = EchoTool.modernSpec();
+    McpSyncToolRepository tools = new McpSyncToolRepository() {
+      @Override
+      public ToolsPage list(io.modelcontextprotocol.modern.server.McpRequestContext context, String cursor) {
+        return ToolsPage.of(List.of(echo.definition()));
+      }
+
+      @Override
+      public McpSyncTool find(io.modelcontextprotocol.modern.server.McpRequestContext context, String name) {
+        return EchoTool.NAME.equals(name) ? echo : null;
+      }
+    };
+    io.modelcontextprotocol.modern.server.McpServer mcp = io.modelcontextprotocol.modern.server.McpServer.builder()
+        .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation.builder("sdk-jetty-bench", "1.0").build())
+        .feature(ToolsFeature.ofSync(tools))
+        .build();
+    HttpServletMcpTransport transport = HttpServletMcpTransport.builder(mcp).endpoint("/mcp").build();
+    return new SdkJettyTarget(tls, transport, () -> {
+      transport.closeGracefully();
+      mcp.closeGracefully();
+    });
+  }
+
+  private SdkJettyTarget(SSLContext tls, HttpServlet transport, AutoCloseable mcp) throws Exception {
+    this.mcp = mcp;
 
     SslContextFactory.Server ssl = new SslContextFactory.Server();
     ssl.setSslContext(tls);

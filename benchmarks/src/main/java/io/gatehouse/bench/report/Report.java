@@ -313,16 +313,17 @@ public final class Report {
           .append(v.failure().replace('|', '/')).append(" |||||||||\n");
     }
     md.append('\n');
-    e2e.visits(Target.SDK_JETTY).stream().findFirst().ifPresent(any -> {
-      md.append("Relative to the SDK servlet transport on Jetty (ratio of medians):\n\n"
+    if (e2e.targets().stream().anyMatch(t -> !t.isBaseline() && !e2e.visits(t.baseline()).isEmpty())) {
+      md.append("Relative to the SDK's servlet transport of the same protocol generation on Jetty (ratio of medians; "
+          + "2026-07-28 targets against the SDK's 2026-07-28 servlet transport):\n\n"
           + "| target | connections | req/s | p99 | server CPU per call |\n|---|---:|---:|---:|---:|\n");
       for (Target t : e2e.targets()) {
-        if (t == Target.SDK_JETTY) {
+        if (t.isBaseline()) {
           continue;
         }
         for (int c : e2e.connections()) {
           Optional<E2eSummary.Row> r = e2e.row(t, c);
-          Optional<E2eSummary.Row> j = e2e.row(Target.SDK_JETTY, c);
+          Optional<E2eSummary.Row> j = e2e.row(t.baseline(), c);
           if (r.isPresent() && j.isPresent()) {
             md.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", t.label(), c,
                 times(E2eSummary.ratio(r, j, x -> x.requestsPerSecond().median())),
@@ -332,14 +333,14 @@ public final class Report {
         }
       }
       md.append('\n');
-    });
+    }
     md.append(String.format(Locale.ROOT, "Memory, per visit after the load: heap after a full GC with %,d extra idle sessions, "
         + "then with %,d open listening SSE streams (`GET /mcp`, each on its own connection; the per-stream figure excludes "
         + "its session). Median (min–max) over the rounds.%n%n", s.idleSessions(), s.sseStreams()))
         .append("| target | bytes / idle session | bytes / SSE stream | heap after load MiB | TLS |\n|---|---:|---:|---:|---|\n");
     boolean withheld = false;
     for (Target t : e2e.targets()) {
-      Optional<E2eSummary.Memory> m = e2e.memory(t);
+      Optional<E2eSummary.Memory> m = t.modern() ? Optional.empty() : e2e.memory(t); // stateless: nothing held
       if (m.isEmpty()) {
         continue;
       }
@@ -387,7 +388,11 @@ public final class Report {
           E2eSummary.ratio(e2e.row(Target.GATEHOUSE_AUTH, c), e2e.row(Target.SDK_JETTY, c),
               r -> r.serverCpuMicrosPerRequest().median()), 0.5, true);
     }
-    md.append("| the same for the 2026-07-28 stateless path (JSON responses) | — | ≤ 0.50× | not measured: no stateless target in the harness yet |\n");
+    for (int c : e2e.connections()) {
+      goal(md, "the same for the 2026-07-28 stateless path (JSON responses), Gatehouse auth on ÷ SDK 2026-07-28 "
+          + "servlet transport on Jetty (" + c + " connections)", E2eSummary.ratio(e2e.row(Target.GATEHOUSE_MODERN_AUTH, c),
+          e2e.row(Target.SDK_JETTY_MODERN, c), r -> r.serverCpuMicrosPerRequest().median()), 0.5, true);
+    }
     for (int c : e2e.connections()) {
       goal(md, "p99, Gatehouse auth on ÷ SDK on Jetty (" + c + " connections)", E2eSummary.ratio(
           e2e.row(Target.GATEHOUSE_AUTH, c), e2e.row(Target.SDK_JETTY, c), r -> r.p99().median()), 1.0, true);

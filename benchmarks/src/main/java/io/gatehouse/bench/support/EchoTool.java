@@ -1,5 +1,7 @@
 package io.gatehouse.bench.support;
 
+import io.modelcontextprotocol.modern.server.McpSyncResponse;
+import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.Map;
@@ -9,15 +11,27 @@ public final class EchoTool {
   /** The tool name. */
   public static final String NAME = "echo";
 
+  private static final Map<String, Object> INPUT_SCHEMA = Map.of("type", "object",
+      "properties", Map.of("text", Map.of("type", "string")));
+
   private EchoTool() {}
 
-  /** The tool specification for the SDK's sync server. */
+  /** The tool specification for the SDK's sync server (2025-xx revisions). */
   public static SyncToolSpecification spec() {
     return SyncToolSpecification.builder()
-        .tool(McpSchema.Tool.builder(NAME, Map.of("type", "object",
-            "properties", Map.of("text", Map.of("type", "string")))).description("echo").build())
+        .tool(McpSchema.Tool.builder(NAME, INPUT_SCHEMA).description("echo").build())
         .callHandler((exchange, request) -> McpSchema.CallToolResult.builder()
             .addTextContent(String.valueOf(request.arguments().get("text"))).build())
         .build();
+  }
+
+  /** The same tool for the SDK's 2026-07-28 server. */
+  public static McpSyncTool modernSpec() {
+    return McpSyncTool.of(
+        io.modelcontextprotocol.modern.McpSchema.Tool.builder(NAME, INPUT_SCHEMA).description("echo").build(),
+        (context, request) -> McpSyncResponse.result(io.modelcontextprotocol.modern.McpSchema.CallToolResult.builder()
+            .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent
+                .builder(String.valueOf(request.arguments().get("text"))).build())
+            .build()));
   }
 }

@@ -4,19 +4,24 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.server.Gatehouse;
 import io.gatehouse.transport.server.GatehouseServer;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A Gatehouse server on an ephemeral loopback port with mTLS required and the {@link EchoTool},
  * the real MCP SDK server behind it; with the auth pipeline assembled from the config's
- * {@code auth:} section, or with {@code insecureNoAuthentication()}.
+ * {@code auth:} section, or with {@code insecureNoAuthentication()}; optionally also serving the
+ * tool over MCP 2026-07-28.
  */
 public final class GatehouseTarget implements AutoCloseable {
   private final GatehouseServer server;
 
-  private GatehouseTarget(TransportConfig config, boolean withAuth) {
+  private GatehouseTarget(TransportConfig config, boolean withAuth, boolean modern) {
     Gatehouse.Builder builder = Gatehouse.server(config)
         .tools(EchoTool.spec())
         .mcp(spec -> spec.serverInfo("gatehouse-bench", "1.0"));
+    if (modern) {
+      builder.modernTools(List.of(EchoTool.modernSpec()));
+    }
     server = (withAuth ? builder : builder.insecureNoAuthentication()).start();
   }
 
@@ -34,12 +39,22 @@ public final class GatehouseTarget implements AutoCloseable {
 
   /** Starts {@code config} with insecureNoAuthentication(): mTLS only, every caller anonymous. */
   public static GatehouseTarget withoutAuth(TransportConfig config) {
-    return new GatehouseTarget(config, false);
+    return withoutAuth(config, false);
+  }
+
+  /** As {@link #withoutAuth(TransportConfig)}; {@code modern} also serves MCP 2026-07-28 on {@code /mcp}. */
+  public static GatehouseTarget withoutAuth(TransportConfig config, boolean modern) {
+    return new GatehouseTarget(config, false, modern);
   }
 
   /** Starts {@code config} with the auth pipeline its {@code auth:} section describes. */
   public static GatehouseTarget withAuth(TransportConfig config) {
-    return new GatehouseTarget(config, true);
+    return withAuth(config, false);
+  }
+
+  /** As {@link #withAuth(TransportConfig)}; {@code modern} also serves MCP 2026-07-28 on {@code /mcp}. */
+  public static GatehouseTarget withAuth(TransportConfig config, boolean modern) {
+    return new GatehouseTarget(config, true, modern);
   }
 
   /** The bound port. */

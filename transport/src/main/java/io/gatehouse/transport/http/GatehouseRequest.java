@@ -1,8 +1,10 @@
 package io.gatehouse.transport.http;
 
 import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -10,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ByteProcessor;
 import io.netty.util.DefaultAttributeMap;
 import io.netty.util.ReferenceCounted;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -25,8 +29,10 @@ import javax.net.ssl.SSLSession;
 /**
  * One complete HTTP request as the stages and the MCP endpoint see it: method, path, headers,
  * body, the connection it came on, and attributes stages attach (the principal, the negotiated
- * protocol version). The JSON-RPC body is parsed at most once, on first use, and shared by every
- * stage and the MCP endpoint, so what authorization checks is exactly what the SDK receives.
+ * protocol version). The JSON-RPC body is parsed at most once, on first use, in one pass ({@link
+ * #jsonRpcMessage(McpJsonMapper, byte[])}), and the parsed message is shared by every stage and
+ * handed to the SDK by the MCP endpoint, so what authorization checks is exactly what the SDK
+ * receives.
  *
  * <p>Reference counted: the holder that stops forwarding it releases it.
  */
@@ -34,6 +40,10 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
   private final FullHttpRequest http;
   private final Channel channel;
   private final McpJsonMapper jsonMapper;
+  private static final TypeRef<HashMap<String, Object>> JSON_OBJECT = new TypeRef<>() {};
+  /** Goes on over ASCII other than NUL: {@code forEachByte} answers the first other byte's index, or -1. */
+  private static final ByteProcessor WHILE_ASCII = b -> b > 0;
+
   private final String path;
   private volatile Optional<McpSchema.JSONRPCMessage> jsonRpc;
 
@@ -141,25 +151,60 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
         || !isJson(http.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
       return Optional.empty();
     }
-    String body;
-    try {
-      // Strict: malformed UTF-8 is refused, not replaced (what is checked is what the SDK runs).
-      body = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(http.content().nioBuffer())
-          .toString();
-    } catch (CharacterCodingException e) {
-      return Optional.empty();
+    ByteBuf content = http.content();
+    // Strict: malformed UTF-8 is refused, not replaced (what is checked is what the SDK runs).
+    // A body of ASCII bytes is valid UTF-8 as it is; only other bodies need the decoder. A NUL
+    // byte is never valid JSON, and refusing it keeps the byte parser from guessing UTF-16/32.
+    if (content.forEachByte(WHILE_ASCII) >= 0) {
+      if (content.forEachByte(ByteProcessor.FIND_NUL) >= 0) {
+        return Optional.empty();
+      }
+      try {
+        StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT)
+            .decode(content.nioBuffer());
+      } catch (CharacterCodingException e) {
+        return Optional.empty();
+      }
     }
-    if (body.stripLeading().startsWith("[")) {
-      return Optional.empty();
-    }
     try {
-      return Optional.ofNullable(McpSchema.deserializeJsonRpcMessage(jsonMapper, body));
+      return Optional.ofNullable(jsonRpcMessage(jsonMapper, ByteBufUtil.getBytes(content)));
     } catch (IOException | RuntimeException e) {
-      return Optional.empty();
+      return Optional.empty(); // batches (a JSON array) included
     }
+  }
+
+  /**
+   * One JSON-RPC message from {@code body} in a single parse: the body is read into a map once
+   * and a request or notification is built from it directly, where the SDK's {@code
+   * McpSchema.deserializeJsonRpcMessage} reads it into the same map and then converts that map
+   * into the record in a second pass. The same shape decides (a {@code method} with an {@code id}
+   * is a request, without one a notification; {@code result} or {@code error} a response, left to
+   * the SDK: clients rarely send them); {@code jsonrpc} and {@code method} must be strings.
+   */
+  static McpSchema.JSONRPCMessage jsonRpcMessage(McpJsonMapper jsonMapper, byte[] body)
+      throws IOException {
+    Map<String, Object> map = jsonMapper.readValue(body, JSON_OBJECT);
+    if (map == null) {
+      return null;
+    }
+    Object version = map.get("jsonrpc");
+    if (version != null && !(version instanceof String)) {
+      return null;
+    }
+    if (map.containsKey("method")) {
+      if (!(map.get("method") instanceof String method)) {
+        return null;
+      }
+      return map.containsKey("id")
+          ? new McpSchema.JSONRPCRequest((String) version, method, map.get("id"), map.get("params"))
+          : new McpSchema.JSONRPCNotification((String) version, method, map.get("params"));
+    }
+    if (map.containsKey("result") || map.containsKey("error")) {
+      return jsonMapper.convertValue(map, McpSchema.JSONRPCResponse.class);
+    }
+    return null;
   }
 
   @Override

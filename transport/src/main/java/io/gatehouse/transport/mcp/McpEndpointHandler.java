@@ -33,8 +33,11 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The MCP endpoint: Streamable HTTP POST/GET/DELETE on {@code /mcp}, 404 elsewhere. Runs on the
- * event loop and never blocks it: SDK work is subscribed on Reactor's bounded-elastic scheduler
- * and answers are written back through the channel.
+ * event loop and never blocks it: SDK work is subscribed on Reactor's bounded-elastic scheduler,
+ * or on the event loop when the provider was told the SDK never blocks the subscriber ({@link
+ * NettyStreamableServerTransportProvider#sdkOffloadsBlockingHandlers}); answers are written back
+ * through the channel. The body parsed by the stages ({@link GatehouseRequest#jsonRpcMessage()})
+ * is the message handed to the SDK: it is not parsed again.
  */
 final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequest> {
   private static final Logger log = LoggerFactory.getLogger(McpEndpointHandler.class);
@@ -298,10 +301,16 @@ final class McpEndpointHandler extends SimpleChannelInboundHandler<GatehouseRequ
     return McpContextKeys.forRequest(request, p);
   }
 
-  /** Subscribes SDK work off the event loop, with the transport context in Reactor's context. */
-  private static <T> Mono<T> offLoop(Mono<T> work, McpTransportContext context) {
-    return work.contextWrite(c -> c.put(McpTransportContext.KEY, context))
-        .subscribeOn(Schedulers.boundedElastic());
+  /**
+   * SDK work with the transport context in Reactor's context, subscribed off the event loop unless
+   * the SDK runs whatever may block off the subscribing thread itself: then the loop subscribes,
+   * and a {@code tools/call} crosses threads twice (to the SDK's worker for the tool, back to the
+   * loop to write) instead of three times.
+   */
+  private <T> Mono<T> offLoop(Mono<T> work, McpTransportContext context) {
+    Mono<T> withContext = work.contextWrite(c -> c.put(McpTransportContext.KEY, context));
+    return provider.sdkOffloadsBlockingHandlers
+        ? withContext : withContext.subscribeOn(Schedulers.boundedElastic());
   }
 
   private byte[] json(Object value) {

@@ -70,6 +70,8 @@ public final class NettyStreamableServerTransportProvider
   volatile McpStreamableServerSession.Factory sessionFactory;
   volatile boolean closing;
   volatile ToolCallObserver toolCalls;
+  /** See {@link #sdkOffloadsBlockingHandlers()}; false: SDK work is subscribed off the event loop. */
+  volatile boolean sdkOffloadsBlockingHandlers;
   final CredentialBindings credentials = new CredentialBindings();
   /** The MCP 2026-07-28 side of the endpoint; null: only the legacy revisions are served. */
   private volatile SessionKeys sessionKeys;
@@ -181,6 +183,22 @@ public final class NettyStreamableServerTransportProvider
    */
   public void filterLegacyPrimitives(LegacyPrimitiveFilter filter) {
     this.legacyPrimitives = filter;
+  }
+
+  /**
+   * Declares that the SDK server given this provider never blocks the thread that subscribes to
+   * its work: an {@code McpServer.sync(...)} server <em>without</em> {@code
+   * immediateExecution(true)} (the SDK then runs every sync tool, resource, prompt and completion
+   * handler and every list filter on its own bounded-elastic scheduler), or an {@code
+   * McpServer.async(...)} server whose handlers do not block. The endpoint then subscribes to the
+   * SDK on the event loop, saving a thread hop per message; blocking handlers still never run on
+   * the loop. Without this declaration (the default) every message is first handed to Reactor's
+   * bounded-elastic scheduler, which is safe whatever the server. {@code Gatehouse.server(...)}
+   * declares it: it builds a sync server with {@code immediateExecution(false)}.
+   */
+  public NettyStreamableServerTransportProvider sdkOffloadsBlockingHandlers() {
+    this.sdkOffloadsBlockingHandlers = true;
+    return this;
   }
 
   /** Reports the end of every {@code tools/call} to {@code observer} (e.g. latency metrics). */

@@ -101,13 +101,18 @@ final class SseStream implements McpStreamableServerTransport {
 
   /** Runs {@code action} once, on the event loop, when the stream ends for any reason. */
   void onClose(Runnable action) {
-    ctx.executor().execute(() -> {
+    Runnable register = () -> {
       if (closed) {
         action.run();
       } else {
         onClose.add(action);
       }
-    });
+    };
+    if (ctx.executor().inEventLoop()) {
+      register.run();
+    } else {
+      ctx.executor().execute(register);
+    }
   }
 
   @Override
@@ -135,7 +140,13 @@ final class SseStream implements McpStreamableServerTransport {
       observer.accept(response);
     }
     return Mono.fromCallable(() -> frame(message, messageId))
-        .flatMap(bytes -> Mono.<Void>create(sink -> ctx.executor().execute(() -> write(bytes, sink))));
+        .flatMap(bytes -> Mono.<Void>create(sink -> {
+          if (ctx.executor().inEventLoop()) {
+            write(bytes, sink); // an answer computed on the loop: no task to queue
+          } else {
+            ctx.executor().execute(() -> write(bytes, sink));
+          }
+        }));
   }
 
   @Override

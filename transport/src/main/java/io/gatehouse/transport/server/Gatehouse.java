@@ -87,7 +87,9 @@ public final class Gatehouse {
 
     /**
      * Adjusts the MCP server (server info, instructions, capabilities); called before the
-     * Gatehouse tool filter is added, which it cannot remove.
+     * Gatehouse tool filter is added, which it cannot remove. {@code immediateExecution} stays
+     * false whatever the customizer sets: sync handlers run on the SDK's bounded-elastic
+     * scheduler, never on a Netty event loop.
      */
     public Builder mcp(Consumer<McpServer.SyncSpecification<?>> customizer) {
       mcpCustomizers.add(Objects.requireNonNull(customizer, "customizer"));
@@ -196,6 +198,10 @@ public final class Gatehouse {
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
             .tools(tools);
         mcpCustomizers.forEach(c -> c.accept(spec));
+        // Whatever a customizer chose: the SDK runs sync handlers off the subscribing thread, so
+        // the endpoint may subscribe on the event loop (one thread hop per call, not two).
+        spec.immediateExecution(false);
+        transport.sdkOffloadsBlockingHandlers();
         if (auth != null) {
           spec.addToolFilter(auth.toolListFilter());
           // Prompts and resources registered on the 2025-xx server (through mcp(...)) are

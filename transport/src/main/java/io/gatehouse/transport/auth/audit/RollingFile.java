@@ -1,5 +1,6 @@
 package io.gatehouse.transport.auth.audit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,7 @@ private static final Logger log = LoggerFactory.getLogger(RollingFile.class);
   private final int backups;
   private FileChannel channel;
   private long size;
+  private final ByteArrayOutputStream pending = new ByteArrayOutputStream(16 * 1024);
 
   RollingFile(Path path, long maxBytes, int backups) throws IOException {
     Path parent = path.toAbsolutePath().getParent();
@@ -55,18 +58,37 @@ private static final Logger log = LoggerFactory.getLogger(RollingFile.class);
   }
 
   void append(String line) throws IOException {
+    append(List.of(line));
+  }
+
+  /** Appends {@code lines}, one write per run of lines between rolls. */
+  void append(List<String> lines) throws IOException {
     if (channel == null) {
       open(); // a previous roll failed half-way; try again
     }
-    byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-    if (size > 0 && size + bytes.length > maxBytes) {
-      roll();
+    pending.reset();
+    for (String line : lines) {
+      byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+      long written = size + pending.size();
+      if (written > 0 && written + bytes.length > maxBytes) {
+        writePending();
+        roll();
+      }
+      pending.write(bytes, 0, bytes.length);
     }
-    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    writePending();
+  }
+
+  private void writePending() throws IOException {
+    if (pending.size() == 0) {
+      return;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(pending.toByteArray());
+    pending.reset();
     while (buffer.hasRemaining()) {
       channel.write(buffer);
     }
-    size += bytes.length;
+    size += buffer.limit();
   }
 
   private void roll() throws IOException {

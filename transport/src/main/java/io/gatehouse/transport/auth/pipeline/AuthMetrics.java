@@ -14,6 +14,8 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,15 +48,24 @@ final class AuthMetrics {
   static final String UNREGISTERED_TOOL = "_unregistered";
 
   private final MeterRegistry registry;
-  // Meters by tag values, so a request costs a map lookup rather than a registry lookup. Bounded:
-  // the tag values come from fixed sets and the registered tool names.
+  // Meters by tag values, so a request costs a map lookup rather than a registry lookup, and keyed
+  // by the tag values themselves, so it builds no key string either. Bounded: the tag values come
+  // from fixed sets and the registered tool names.
+  private final Map<AuthMethod, Map<String, Counter>> decisions = new EnumMap<>(AuthMethod.class);
+  private final Map<String, Map<String, Timer>> toolTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  /** {@code ToolCallObserver.Outcome} tag values, by ordinal. */
+  private static final String[] OUTCOMES = Arrays.stream(ToolCallObserver.Outcome.values())
+      .map(o -> o.name().toLowerCase(Locale.ROOT)).toArray(String[]::new);
   private final Counter ocspHits;
   private final Counter ocspMisses;
 
   AuthMetrics(MeterRegistry registry) {
     this.registry = registry;
+    for (AuthMethod method : AuthMethod.values()) {
+      decisions.put(method, new ConcurrentHashMap<>());
+    }
     this.ocspHits = Counter.builder(OCSP_CACHE).tag("result", "hit")
         .description("OCSP answers served from the cache").register(registry);
     this.ocspMisses = Counter.builder(OCSP_CACHE).tag("result", "miss")
@@ -63,7 +74,7 @@ final class AuthMetrics {
 
   /** Counts one authentication decision ({@code result}: allow, deny, warn, locked_out). */
   void decision(AuthMethod method, String result) {
-    counters.computeIfAbsent(method + "/" + result, k -> Counter.builder(AUTH_DECISIONS)
+    decisions.get(method).computeIfAbsent(result, k -> Counter.builder(AUTH_DECISIONS)
         .tag("method", method.name().toLowerCase(Locale.ROOT))
         .tag("result", result)
         .description("authentication decisions")
@@ -103,7 +114,8 @@ final class AuthMetrics {
 
   /** Records a tool call decision or completion; unregistered names share one tag value. */
   void toolCall(String tool, String outcome, long nanos) {
-    timers.computeIfAbsent("tool/" + tool + "/" + outcome, k -> Timer.builder(TOOL_CALLS)
+    toolTimers.computeIfAbsent(tool, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(outcome, k -> Timer.builder(TOOL_CALLS)
         .tag("tool", tool).tag("outcome", outcome)
         .description("tool calls, from authorization to the SDK's answer")
         .publishPercentileHistogram()
@@ -119,8 +131,7 @@ final class AuthMetrics {
     Gauge.builder(SSE_STREAMS, transport, NettyStreamableServerTransportProvider::openStreamCount)
         .description("open SSE streams").register(registry);
     transport.setToolCallObserver((tool, outcome, nanos) -> toolCall(
-        registered.test(tool) ? tool : UNREGISTERED_TOOL,
-        outcome.name().toLowerCase(Locale.ROOT), nanos));
+        registered.test(tool) ? tool : UNREGISTERED_TOOL, OUTCOMES[outcome.ordinal()], nanos));
   }
 
   /**
