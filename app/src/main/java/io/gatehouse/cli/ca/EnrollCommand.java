@@ -82,11 +82,8 @@ public final class EnrollCommand implements Callable<Integer> {
       KeyPair key = type.generate();
       EstClient client = new EstClient(ca, root, null);
       X509Certificate issued = client.simpleEnroll(EstClient.csr(claims.name(), key), bearer);
-      if (!issued.getPublicKey().equals(key.getPublic())) {
-        throw new CaException("the CA returned a certificate for another key: nothing was written");
-      }
       List<X509Certificate> intermediates = intermediates(layout, client, root);
-      RenewClientCommand.checkChain(issued, intermediates, root);
+      EstClient.checkIssued(issued, key.getPublic(), intermediates, root, "the pinned root");
       files.write(issued, intermediates, key.getPrivate(), password);
       spec.commandLine().getOut().println("Enrolled " + issued.getSubjectX500Principal().getName() + ": serial "
           + issued.getSerialNumber().toString(16) + " valid until " + issued.getNotAfter().toInstant()

@@ -17,22 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.random.RandomGenerator;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -133,12 +124,9 @@ public final class RenewClientCommand implements Callable<Integer> {
     }
     KeyPair fresh = rekey ? KeyType.of(currentKey).generate() : new KeyPair(current.getPublicKey(), currentKey);
     X509Certificate renewed = new EstClient(ca, root, EstClient.presenting(currentKey, chain))
-        .simpleReenroll(EstClient.csr(commonName(current), fresh));
-    if (!renewed.getPublicKey().equals(fresh.getPublic())) {
-      throw new CaException("the CA returned a certificate for another key: nothing was written");
-    }
+        .simpleReenroll(EstClient.reenrollCsr(current, fresh));
     List<X509Certificate> intermediates = new ArrayList<>(chain.subList(1, chain.size()));
-    checkChain(renewed, intermediates, root);
+    EstClient.checkIssued(renewed, fresh.getPublic(), intermediates, root, "the pinned root");
     // LeafFiles writes the key (when rekeying) before the certificate, each atomically.
     new LeafFiles(certificateFile, rekey ? keyFile : null, null)
         .write(renewed, intermediates, rekey ? fresh.getPrivate() : null, null);
@@ -178,30 +166,6 @@ public final class RenewClientCommand implements Callable<Integer> {
       out.flush();
       Thread.sleep(wait.toMillis());
     }
-  }
-
-  /** The certificate validates to {@code root} through {@code intermediates}. */
-  static void checkChain(X509Certificate leaf, List<X509Certificate> intermediates, X509Certificate root)
-      throws CaException {
-    try {
-      List<X509Certificate> path = new ArrayList<>();
-      path.add(leaf);
-      path.addAll(intermediates);
-      PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-      parameters.setRevocationEnabled(false);
-      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path),
-          parameters);
-    } catch (Exception e) {
-      throw new CaException("the returned certificate does not chain to the pinned root: nothing was written");
-    }
-  }
-
-  private static String commonName(X509Certificate certificate) throws CaException {
-    RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-    if (names.length != 1) {
-      throw new CaException("the certificate has no single CN");
-    }
-    return IETFUtils.valueToString(names[0].getFirst().getValue());
   }
 
   /** A local problem no retry fixes (wrong key file, expired certificate). */

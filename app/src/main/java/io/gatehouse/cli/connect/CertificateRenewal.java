@@ -9,22 +9,13 @@ import io.gatehouse.ca.issue.Renewer;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertificateFactory;
-import java.security.cert.PKIXParameters;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,39 +107,14 @@ final class CertificateRenewal implements Runnable {
       throw new CaException("the key file " + keyFile + " does not belong to " + certificateFile);
     }
     X509Certificate fresh = new EstClient(ca, root, EstClient.presenting(key, chain))
-        .simpleReenroll(EstClient.csr(commonName(current), new KeyPair(current.getPublicKey(), key)));
-    if (!fresh.getPublicKey().equals(current.getPublicKey())) {
-      throw new CaException("the CA returned a certificate for another key: nothing was written");
-    }
+        .simpleReenroll(EstClient.reenrollCsr(current, new KeyPair(current.getPublicKey(), key)));
     List<X509Certificate> intermediates = new ArrayList<>(chain.subList(1, chain.size()));
-    checkChain(fresh, intermediates);
+    EstClient.checkIssued(fresh, current.getPublicKey(), intermediates, root, "the root of --ca");
     new LeafFiles(certificateFile, null, null).write(fresh, intermediates, null, null);
     LOG.info("renewed the certificate: serial {} valid until {}", fresh.getSerialNumber().toString(16),
         fresh.getNotAfter().toInstant());
     renewed.accept(fresh);
     return fresh;
-  }
-
-  private void checkChain(X509Certificate leaf, List<X509Certificate> intermediates) throws CaException {
-    try {
-      List<X509Certificate> path = new ArrayList<>();
-      path.add(leaf);
-      path.addAll(intermediates);
-      PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
-      parameters.setRevocationEnabled(false);
-      CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path),
-          parameters);
-    } catch (Exception e) {
-      throw new CaException("the renewed certificate does not chain to the root of --ca: nothing was written");
-    }
-  }
-
-  private static String commonName(X509Certificate certificate) throws CaException {
-    RDN[] names = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
-    if (names.length != 1) {
-      throw new CaException("the certificate has no single CN");
-    }
-    return IETFUtils.valueToString(names[0].getFirst().getValue());
   }
 
   private static void sleepUntil(Instant when) throws InterruptedException {

@@ -4,6 +4,13 @@ import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.InvalidRequestException;
 import io.gatehouse.ca.authority.Crypto;
 import io.gatehouse.ca.authority.KeyType;
+import java.security.PublicKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -258,6 +265,38 @@ public final class EstClient {
               .setProvider(Crypto.BC).build(key.getPrivate()));
     } catch (OperatorCreationException e) {
       throw new CaException("cannot sign the CSR: " + e.getMessage(), e);
+    }
+  }
+
+  /** A re-enrollment request: the CN of {@code current} (the CA checks it), signed with {@code key}. */
+  public static PKCS10CertificationRequest reenrollCsr(X509Certificate current, KeyPair key) throws CaException {
+    RDN[] names = X500Name.getInstance(current.getSubjectX500Principal().getEncoded()).getRDNs(BCStyle.CN);
+    if (names.length != 1) {
+      throw new CaException("the certificate has no single CN");
+    }
+    return csr(IETFUtils.valueToString(names[0].getFirst().getValue()), key);
+  }
+
+  /**
+   * Checks what the CA returned before anything is written: it certifies {@code requestedKey} and
+   * validates to {@code root} through {@code intermediates}. {@code rootName} says in the message
+   * which root (e.g. "the pinned root").
+   */
+  public static void checkIssued(X509Certificate issued, PublicKey requestedKey,
+      List<X509Certificate> intermediates, X509Certificate root, String rootName) throws CaException {
+    if (!issued.getPublicKey().equals(requestedKey)) {
+      throw new CaException("the CA returned a certificate for another key: nothing was written");
+    }
+    try {
+      List<X509Certificate> path = new ArrayList<>();
+      path.add(issued);
+      path.addAll(intermediates);
+      PKIXParameters parameters = new PKIXParameters(Set.of(new TrustAnchor(root, null)));
+      parameters.setRevocationEnabled(false);
+      CertPathValidator.getInstance("PKIX")
+          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+    } catch (GeneralSecurityException e) {
+      throw new CaException("the returned certificate does not chain to " + rootName + ": nothing was written");
     }
   }
 

@@ -1,7 +1,7 @@
 package io.gatehouse.example.tools;
 
 import io.gatehouse.transport.auth.Principal;
-import io.gatehouse.transport.mcp.McpContextKeys;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.modelcontextprotocol.modern.server.McpSyncResponse;
 import io.modelcontextprotocol.modern.server.feature.McpSyncTool;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;

@@ -1,7 +1,5 @@
 package io.gatehouse.transport.http;
 
-import io.gatehouse.transport.mcp.modern.ModernErrors;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.modelcontextprotocol.spec.HttpHeaders;
 import io.modelcontextprotocol.spec.ProtocolVersions;
 import io.netty.handler.codec.http.HttpResponseStatus;

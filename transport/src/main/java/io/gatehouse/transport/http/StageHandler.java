@@ -1,7 +1,5 @@
 package io.gatehouse.transport.http;
 
-import io.gatehouse.transport.mcp.modern.ModernErrors;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,12 +1,14 @@
 package io.gatehouse.transport.mcp;
 
+import io.gatehouse.transport.mcp.observation.ToolCallObserver;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
 import io.gatehouse.transport.mcp.modern.ModernEndpoint;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider.SessionEntry;
 import io.gatehouse.transport.mcp.session.SessionState;
 import io.modelcontextprotocol.common.McpTransportContext;

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.mcp;
 
+import io.gatehouse.transport.mcp.observation.ToolCallObserver;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.gatehouse.transport.auth.CredentialLease;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.config.TransportConfig;
@@ -7,7 +9,7 @@ import io.gatehouse.transport.mcp.session.SealedSessions;
 import io.gatehouse.transport.mcp.session.SessionKeys;
 import io.gatehouse.transport.mcp.session.SessionState;
 import io.gatehouse.transport.mcp.modern.ModernEndpoint;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.modern.server.McpRequestManager;

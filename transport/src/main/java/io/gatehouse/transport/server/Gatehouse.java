@@ -1,5 +1,6 @@
 package io.gatehouse.transport.server;
 
+import io.gatehouse.transport.server.extension.PipelineSlot;
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.auth.pipeline.RegisteredTools;
 import io.gatehouse.transport.config.TransportConfig;

@@ -1,5 +1,7 @@
 package io.gatehouse.transport.server;
 
+import io.gatehouse.transport.server.extension.TlsHandshakeObserver;
+import io.gatehouse.transport.server.extension.PipelineSlot;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.BodyLimitAggregator;
 import io.gatehouse.transport.http.ClientAddress;

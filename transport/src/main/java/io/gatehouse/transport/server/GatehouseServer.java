@@ -1,5 +1,8 @@
 package io.gatehouse.transport.server;
 
+import io.gatehouse.transport.server.extension.TlsHandshakeObserver;
+import io.gatehouse.transport.server.extension.PipelineSlot;
+import io.gatehouse.transport.server.extension.ServerExtensionPoints;
 import io.gatehouse.transport.auth.pipeline.GatehouseAuth;
 import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.InFlightRequests;
@@ -224,7 +227,7 @@ public final class GatehouseServer implements AutoCloseable {
   }
 
   /** Adds request stages and TLS trust, then starts the server. */
-  public static final class Builder {
+  public static final class Builder implements ServerExtensionPoints {
     private final TransportConfig config;
     private final NettyStreamableServerTransportProvider mcp;
     private final Map<PipelineSlot, List<RequestStage>> stages = new EnumMap<>(PipelineSlot.class);
@@ -244,6 +247,7 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /** Adds {@code stage} at the end of {@code slot}. */
+    @Override
     public Builder stage(PipelineSlot slot, RequestStage stage) {
       stages.computeIfAbsent(slot, s -> new ArrayList<>()).add(Objects.requireNonNull(stage));
       return this;
@@ -265,6 +269,7 @@ public final class GatehouseServer implements AutoCloseable {
      * certificates of {@code tls.trustBundle} (for chain checks beyond PKIX defaults, such as EKU
      * clientAuth); called at start and whenever the bundle changes on disk.
      */
+    @Override
     public Builder clientTrustFromBundle(
         Function<List<X509Certificate>, TrustManagerFactory> trust) {
       this.bundleTrust = Objects.requireNonNull(trust, "trust");
@@ -277,6 +282,7 @@ public final class GatehouseServer implements AutoCloseable {
      * change the server accepted, before new connections are checked against them (e.g. to find
      * the issuer of a client certificate for revocation checks with the same trust).
      */
+    @Override
     public Builder onTrustBundleLoaded(Consumer<List<X509Certificate>> listener) {
       this.bundleLoaded = Objects.requireNonNull(listener, "listener");
       return this;
@@ -286,18 +292,21 @@ public final class GatehouseServer implements AutoCloseable {
      * Asks for client certificates in {@code mode}, whatever {@code tls.clientAuth} says (the auth
      * pipeline decides: REQUIRE with certificates only, OPTIONAL with a fallback method).
      */
+    @Override
     public Builder clientAuth(TransportConfig.ClientAuthMode mode) {
       this.clientAuth = Objects.requireNonNull(mode, "mode");
       return this;
     }
 
     /** Reports failed TLS handshakes to {@code observer} (e.g. metrics by cause). */
+    @Override
     public Builder tlsHandshakeObserver(TlsHandshakeObserver observer) {
       this.handshakes = Objects.requireNonNull(observer, "observer");
       return this;
     }
 
     /** Adds {@code check} to what {@code GET /readyz} reports (none: always ready). */
+    @Override
     public Builder readiness(ReadinessCheck check) {
       readiness.add(Objects.requireNonNull(check, "check"));
       return this;
@@ -320,6 +329,7 @@ public final class GatehouseServer implements AutoCloseable {
     }
 
     /** The MCP transport this server will serve. */
+    @Override
     public NettyStreamableServerTransportProvider transport() {
       return mcp;
     }

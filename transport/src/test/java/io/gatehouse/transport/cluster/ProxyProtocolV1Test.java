@@ -6,7 +6,7 @@ import io.gatehouse.transport.config.TransportConfig;
 import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
 import io.gatehouse.transport.http.StageResult;
-import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.server.extension.PipelineSlot;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.TestServer;
 import io.netty.handler.codec.http.HttpResponseStatus;

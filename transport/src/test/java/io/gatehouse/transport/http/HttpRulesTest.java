@@ -6,7 +6,7 @@ import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.RequestPrincipal;
 import io.gatehouse.transport.config.TransportConfig;
-import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.server.extension.PipelineSlot;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RawHttp.Response;
 import io.gatehouse.testing.TestPki;

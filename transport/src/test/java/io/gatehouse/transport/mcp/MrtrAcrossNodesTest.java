@@ -4,7 +4,7 @@ import static io.gatehouse.transport.mcp.SealedSessionAcrossNodesTest.key;
 import static io.gatehouse.transport.mcp.SealedSessionAcrossNodesTest.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.gatehouse.transport.mcp.session.SessionKeys;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.TestServer;

@@ -3,7 +3,7 @@ package io.gatehouse.transport.auth.pipeline;
 import io.gatehouse.transport.auth.AuthMethod;
 import io.gatehouse.transport.auth.cert.ClientCertificateTrust;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
-import io.gatehouse.transport.mcp.ToolCallObserver;
+import io.gatehouse.transport.mcp.observation.ToolCallObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

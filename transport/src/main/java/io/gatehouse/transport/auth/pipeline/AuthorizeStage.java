@@ -10,7 +10,7 @@ import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.RequestStage;
 import io.gatehouse.transport.http.StageResult;
 import io.gatehouse.transport.mcp.NettyStreamableServerTransportProvider;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;

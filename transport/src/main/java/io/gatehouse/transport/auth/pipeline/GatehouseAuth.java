@@ -24,8 +24,8 @@ import io.gatehouse.transport.auth.revocation.RevocationChecker;
 import io.gatehouse.transport.auth.revocation.RevocationPolicy;
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
-import io.gatehouse.transport.server.GatehouseServer;
-import io.gatehouse.transport.server.PipelineSlot;
+import io.gatehouse.transport.server.extension.PipelineSlot;
+import io.gatehouse.transport.server.extension.ServerExtensionPoints;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.modelcontextprotocol.server.McpSyncListFilter;
@@ -190,14 +190,14 @@ public final class GatehouseAuth implements AutoCloseable {
    */
   public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
       promptVisibility() {
-    return (context, name) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+    return (context, name) -> context != null && io.gatehouse.transport.mcp.context.McpContextKeys
         .principal(context).map(p -> policy.current().mayGetPrompt(p, name)).orElse(false);
   }
 
   /** Like {@link #promptVisibility()} for MCP resource URIs ({@code resource_uris}). */
   public java.util.function.BiPredicate<io.modelcontextprotocol.common.McpTransportContext, String>
       resourceVisibility() {
-    return (context, uri) -> context != null && io.gatehouse.transport.mcp.McpContextKeys
+    return (context, uri) -> context != null && io.gatehouse.transport.mcp.context.McpContextKeys
         .principal(context).map(p -> policy.current().mayReadResource(p, uri)).orElse(false);
   }
 
@@ -220,7 +220,7 @@ public final class GatehouseAuth implements AutoCloseable {
    *     io.modelcontextprotocol.server.McpSyncServer)})
    * @return {@code server}, to call {@code start()} on
    */
-  public GatehouseServer.Builder install(GatehouseServer.Builder server, RegisteredTools tools) {
+  public <S extends ServerExtensionPoints> S install(S server, RegisteredTools tools) {
     if (installed) {
       throw new IllegalStateException("the auth pipeline is installed in one server only");
     }

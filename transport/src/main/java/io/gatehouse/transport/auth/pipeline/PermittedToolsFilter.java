@@ -2,7 +2,7 @@ package io.gatehouse.transport.auth.pipeline;
 
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.auth.policy.ReloadingPolicy;
-import io.gatehouse.transport.mcp.McpContextKeys;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.McpSyncListFilter;
 import io.modelcontextprotocol.spec.McpSchema;

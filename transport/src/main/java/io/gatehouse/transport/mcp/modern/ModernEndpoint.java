@@ -1,9 +1,11 @@
 package io.gatehouse.transport.mcp.modern;
 
+import io.gatehouse.transport.http.ModernErrors;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.http.GatehouseRequest;
 import io.gatehouse.transport.http.HttpResponses;
-import io.gatehouse.transport.mcp.ToolCallObserver;
+import io.gatehouse.transport.mcp.observation.ToolCallObserver;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.modern.JsonRpc;

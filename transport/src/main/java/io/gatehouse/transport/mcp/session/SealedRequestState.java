@@ -1,7 +1,7 @@
 package io.gatehouse.transport.mcp.session;
 
 import io.gatehouse.transport.auth.Principal;
-import io.gatehouse.transport.mcp.McpContextKeys;
+import io.gatehouse.transport.mcp.context.McpContextKeys;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.modern.server.HmacRequestStateCodec;
 import io.modelcontextprotocol.modern.server.McpRequestContext;

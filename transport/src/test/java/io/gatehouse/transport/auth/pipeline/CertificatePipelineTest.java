@@ -485,7 +485,10 @@ class CertificatePipelineTest {
     assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 60L);
     // A tool call refused by the principal's budget is audited like any other tool decision.
     assertThat(post(limited, limitedSession, toolCall("echo")).status()).isEqualTo(429);
-    assertThat(auditOfThisTest("client/lim\"").lines()
+    // Wait for this very line: the writer batches, and earlier lim lines may already be on disk.
+    eventually(Duration.ofSeconds(5), () -> auditOfThisTest().lines()
+        .anyMatch(l -> l.contains("client/lim\"") && l.contains("\"tool\":\"echo\"")));
+    assertThat(auditOfThisTest().lines()
         .filter(l -> l.contains("client/lim\"") && l.contains("\"tool\":\"echo\"")).findFirst())
         .hasValueSatisfying(l -> assertThat(l).contains("\"decision\":\"deny\"")
             .contains("\"reason\":\"rate limited\""));

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.gatehouse.transport.config.AuthConfig;
 import io.gatehouse.transport.config.TransportConfig;
-import io.gatehouse.transport.mcp.modern.ModernProtocol;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.gatehouse.transport.testing.RawHttp;
 import io.gatehouse.transport.testing.RealCa;
 import io.gatehouse.transport.testing.TestServer;

@@ -1,7 +1,5 @@
-package io.gatehouse.transport.mcp.modern;
+package io.gatehouse.transport.http;
 
-import io.gatehouse.transport.http.GatehouseRequest;
-import io.gatehouse.transport.http.ProtocolVersionStage;
 import io.modelcontextprotocol.modern.McpHttp;
 import io.modelcontextprotocol.modern.McpSchema;
 import io.modelcontextprotocol.modern.server.transport.McpHeaderDecoder;

@@ -1,6 +1,5 @@
-package io.gatehouse.transport.mcp.modern;
+package io.gatehouse.transport.http;
 
-import io.gatehouse.transport.http.HttpResponses;
 import io.modelcontextprotocol.modern.McpSchema.ErrorCodes;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;

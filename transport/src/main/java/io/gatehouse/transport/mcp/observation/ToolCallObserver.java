@@ -1,4 +1,4 @@
-package io.gatehouse.transport.mcp;
+package io.gatehouse.transport.mcp.observation;
 
 /**
  * Told when a {@code tools/call} the SDK handled ends, e.g. to time calls by tool and outcome.

@@ -1,4 +1,4 @@
-package io.gatehouse.transport.server;
+package io.gatehouse.transport.server.extension;
 
 /**
  * Told about every failed TLS handshake (a client certificate refused by the trust manager, no

@@ -1,4 +1,4 @@
-package io.gatehouse.transport.mcp;
+package io.gatehouse.transport.mcp.context;
 
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.http.GatehouseRequest;

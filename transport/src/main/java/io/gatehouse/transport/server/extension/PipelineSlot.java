@@ -1,4 +1,4 @@
-package io.gatehouse.transport.server;
+package io.gatehouse.transport.server.extension;
 
 /**
  * Where a {@link io.gatehouse.transport.http.RequestStage} goes in the request pipeline. Slots
@@ -11,7 +11,7 @@ public enum PipelineSlot {
   /**
    * Sets the caller with {@link io.gatehouse.transport.auth.RequestPrincipal#set} or answers 401.
    * Never empty: a server without an authenticator refuses to start (see {@link
-   * Gatehouse.Builder#insecureNoAuthentication()}).
+   * io.gatehouse.transport.server.Gatehouse.Builder#insecureNoAuthentication()}).
    */
   AUTHENTICATE,
   /** Refuses revoked credentials (certificates: OCSP). */
