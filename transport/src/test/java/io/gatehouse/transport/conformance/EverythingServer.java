@@ -104,7 +104,24 @@ public final class EverythingServer {
         })
         .collect(java.util.stream.Collectors.toCollection(java.util.ArrayList::new));
     tools.addAll(InputRequiredTools.tools());
+    tools.add(customHeaderTool(json));
     return List.copyOf(tools);
+  }
+
+  /**
+   * A SEP-2243 tool: its string argument {@code region} is mirrored in the {@code Mcp-Param-Region}
+   * header ({@code x-mcp-header}), which {@code http-custom-header-server-validation} probes.
+   */
+  private static McpSyncTool customHeaderTool(McpJsonMapper json) {
+    var tool = io.modelcontextprotocol.modern.McpSchema.Tool.builder("test_custom_header",
+        Map.of("type", "object", "properties",
+            Map.of("region", Map.of("type", "string", "x-mcp-header", "Region")),
+            "required", List.of("region")))
+        .description("SEP-2243: echoes its region, also sent as the Mcp-Param-Region header").build();
+    return McpSyncTool.of(tool, (context, request) -> McpSyncResponse.result(json.convertValue(
+        Map.of("content", List.of(Map.of("type", "text", "text",
+            "Region: " + request.arguments().get("region")))),
+        io.modelcontextprotocol.modern.McpSchema.CallToolResult.class)));
   }
 
   /**
