@@ -2,10 +2,15 @@ package io.gatehouse.transport.mcp.context;
 
 import io.gatehouse.transport.auth.Principal;
 import io.gatehouse.transport.http.GatehouseRequest;
+import io.gatehouse.transport.http.ModernProtocol;
 import io.gatehouse.transport.http.ProtocolVersionStage;
 import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.modern.server.McpHeaders;
+import io.modelcontextprotocol.modern.server.transport.McpHeaderDecoder;
+import io.modelcontextprotocol.server.transport.HeaderAccessor;
 import io.modelcontextprotocol.spec.HttpHeaders;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -41,12 +46,32 @@ public final class McpContextKeys {
     }
     String version = request.attr(ProtocolVersionStage.VERSION).get();
     values.put(PROTOCOL_VERSION, version == null ? ProtocolVersionStage.DEFAULT_VERSION : version);
+    if (ModernProtocol.VERSION.equals(version)) {
+      // The SDK's x-mcp-header checks (SEP-2243: Mcp-Param-* against the arguments) read the
+      // request's Mcp-* headers here, where its own servlet transport puts them.
+      values.put(McpHeaders.TRANSPORT_CONTEXT_KEY, McpHeaderDecoder.headers(headerAccessor(request)));
+    }
     String session = request.header(HttpHeaders.MCP_SESSION_ID);
     if (session != null) {
       // Legacy path only; seen by the SDK once the session was found for this principal.
       values.put(SESSION_ID, session);
     }
     return McpTransportContext.create(values);
+  }
+
+  private static HeaderAccessor headerAccessor(GatehouseRequest request) {
+    io.netty.handler.codec.http.HttpHeaders headers = request.headers();
+    return new HeaderAccessor() {
+      @Override
+      public List<String> getHeader(String name) {
+        return headers.getAll(name);
+      }
+
+      @Override
+      public List<String> getHeaderNames() {
+        return List.copyOf(headers.names());
+      }
+    };
   }
 
   /** The principal in {@code context}, if any. */
