@@ -398,11 +398,10 @@ final class Bridge {
         }
       }
       try {
-        Thread.sleep(backoff.toMillis());
+        backoff = pauseThenDouble(backoff);
       } catch (InterruptedException e) {
         return;
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_LISTEN_BACKOFF) > 0 ? MAX_LISTEN_BACKOFF : backoff.multipliedBy(2);
     }
   }
 
@@ -627,12 +626,18 @@ final class Bridge {
         return;
       }
       try {
-        Thread.sleep(backoff.toMillis());
+        backoff = pauseThenDouble(backoff);
       } catch (InterruptedException e) {
         return;
       }
-      backoff = backoff.multipliedBy(2).compareTo(MAX_LISTEN_BACKOFF) > 0 ? MAX_LISTEN_BACKOFF : backoff.multipliedBy(2);
     }
+  }
+
+  /** Sleeps {@code backoff}, then gives the next one: doubled, at most {@link #MAX_LISTEN_BACKOFF}. */
+  private static Duration pauseThenDouble(Duration backoff) throws InterruptedException {
+    Thread.sleep(backoff.toMillis());
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(MAX_LISTEN_BACKOFF) > 0 ? MAX_LISTEN_BACKOFF : doubled;
   }
 
   /** The {@code error} member of a JSON-RPC error body, or null. */
