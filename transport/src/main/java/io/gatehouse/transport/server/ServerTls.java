@@ -1,6 +1,5 @@
 package io.gatehouse.transport.server;
 
-import io.gatehouse.transport.auth.cert.FastClientChainTrust;
 import io.gatehouse.transport.config.TransportConfig;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
@@ -10,7 +9,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import io.netty.handler.ssl.util.TrustManagerFactoryWrapper;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +31,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -184,12 +180,6 @@ public final class ServerTls {
       }
       TrustManagerFactory pkix = TrustManagerFactory.getInstance("PKIX");
       pkix.init(store);
-      for (TrustManager tm : pkix.getTrustManagers()) {
-        if (tm instanceof X509ExtendedTrustManager jdk) {
-          // The JDK's checks, answered by BouncyCastle first for the common case (much cheaper).
-          return new TrustManagerFactoryWrapper(FastClientChainTrust.over(jdk, anchors));
-        }
-      }
       return pkix;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException("cannot use the trust bundle: " + e.getMessage(), e);

@@ -24,8 +24,7 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The TLS server's check of client certificates, at the handshake: PKIX to the trust bundle (the
  * JDK's validator: signatures, validity, basic constraints, name chaining), then EKU {@code
- * clientAuth} required on the leaf; the chain is checked by BouncyCastle first ({@link
- * FastClientChainTrust}) — so a certificate without it (or with only {@code
+ * clientAuth} required on the leaf — so a certificate without it (or with only {@code
  * anyExtendedKeyUsage}) fails the handshake instead of reaching HTTP. Revocation is not checked
  * here (it would block the event loop); the revocation stage does it with a cache.
  */
@@ -82,8 +81,7 @@ public final class ClientCertificateTrust {
       if (delegate == null) {
         throw new IllegalStateException("the JDK offers no PKIX X509ExtendedTrustManager");
       }
-      return new TrustManagerFactoryWrapper(
-          new ClientAuthTrustManager(FastClientChainTrust.over(delegate, anchors)));
+      return new TrustManagerFactoryWrapper(new ClientAuthTrustManager(delegate));
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
