@@ -164,7 +164,7 @@ class JwsFastPathTest {
       List<Callable<Void>> work = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         work.add(() -> {
-          for (int i = 0; i < 50; i++) {
+          for (int i = 0; i < 20; i++) {
             accepted(jwt, rsaToken);
             accepted(jwt, hmacToken);
             rejected(jwt, forged, "signature invalid");
@@ -218,10 +218,10 @@ class JwsFastPathTest {
   @Test
   void unknownKidsAreNotRememberedWithoutBound() throws Exception {
     ECKey k1 = Tokens.ecKey("k1");
-    JwtAuthenticator jwt = authenticator(List.of("ES256"), k1);
-    ECKey stranger = Tokens.ecKey("stranger");
+    JwtAuthenticator jwt = authenticator(List.of("ES256", "HS256"), k1);
+    OctetSequenceKey stranger = new OctetSequenceKeyGenerator(256).keyID("stranger").generate();
     for (int i = 0; i < 1_100; i++) { // past the 1,024 (alg, kid) pairs remembered
-      rejected(jwt, sign(stranger, new JWSHeader.Builder(JWSAlgorithm.ES256)
+      rejected(jwt, sign(stranger, new JWSHeader.Builder(JWSAlgorithm.HS256)
           .keyID("stranger-" + i), good()), "no key for kid");
       if (i % 500 == 0) {
         accepted(jwt, sign(k1, good()));
