@@ -187,8 +187,11 @@ class JwsFastPathTest {
     AtomicReference<String> body = new AtomicReference<>(new JWKSet(k1.toPublicJWK()).toString());
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    ExecutorService handlers = Executors.newFixedThreadPool(2);
+    server.setExecutor(handlers);
     server.createContext("/jwks.json", exchange -> {
       byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/jwk-set+json");
       exchange.sendResponseHeaders(200, bytes.length);
       exchange.getResponseBody().write(bytes);
       exchange.close();
@@ -212,6 +215,7 @@ class JwsFastPathTest {
           .containsAnyOf("no key for kid", "signing keys unavailable");
     } finally {
       server.stop(0);
+      handlers.shutdownNow();
     }
   }
 
