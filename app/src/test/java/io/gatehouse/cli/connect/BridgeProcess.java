@@ -33,14 +33,18 @@ final class BridgeProcess implements AutoCloseable {
   private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
   private final OutputStream stdin;
 
+  /**
+   * JVM flags for short-lived children: C1 only and the serial collector start them faster on a
+   * busy machine; the code run is the same.
+   */
+  static final List<String> FAST_START_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   /** The command line that runs {@code gatehouse connect ARGS} from this test's class path. */
   static List<String> command(List<String> args) {
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // Short-lived child: C1 only and the serial collector start it faster on a busy machine;
-        // the code run is the same.
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), "io.gatehouse.cli.GatehouseCli", "connect"));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(FAST_START_FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gatehouse.cli.GatehouseCli", "connect"));
     command.addAll(args);
     return command;
   }
