@@ -206,7 +206,7 @@ class CrashSafetyTest {
   private Outcome fork(List<String> args, long killAfterMillis) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",   // start faster; the same code runs
         "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName()));
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);

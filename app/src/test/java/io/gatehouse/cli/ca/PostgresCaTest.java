@@ -129,7 +129,8 @@ class PostgresCaTest {
     assertThat(cli.ca(dir, "init", "--intermediate", "--store", url).exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "alice", "--role", "viewer").exit()).isZero();
     assertThat(cli.ca(dir, "issue", "client", "--name", "bob", "--role", "viewer").exit()).isZero();
-    try (ServeNode a = ServeNode.start(dir, server.env()); ServeNode b = ServeNode.start(dir, server.env())) {
+    ServeNode[] started = ServeNode.startTwo(dir, server.env());
+    try (ServeNode a = started[0]; ServeNode b = started[1]) {
       for (ServeNode node : new ServeNode[] {a, b}) {
         assertThat(node.ocsp("clients/alice.crt", "ca/intermediate.crt").text())
             .contains("Response verify OK", "alice.crt: good");

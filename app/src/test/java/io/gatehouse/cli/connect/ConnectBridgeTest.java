@@ -51,6 +51,9 @@ import tools.jackson.databind.JsonNode;
  * SDK's stdio client transports) and by raw JSON-RPC lines that check stdout line by line.
  */
 class ConnectBridgeTest {
+  /** How often a policy touch is repeated while waiting for list_changed: past the watcher's poll and debounce. */
+  static final Duration POKE_EVERY = io.gatehouse.transport.watch.FileWatcher.POLL_INTERVAL
+      .plus(io.gatehouse.transport.watch.FileWatcher.DEBOUNCE);
   @TempDir static Path work;
   static Demo demo;
   static Path certs;
@@ -190,11 +193,11 @@ class ConnectBridgeTest {
     try (BridgeProcess bridge = new BridgeProcess(argsFor("bob"))) {
       bridge.initialize();
       assertThat(bridge.request(2, "tools/list", "{}").has("result")).isTrue();
-      Thread.sleep(1000);   // the bridge opens its GET stream after notifications/initialized
-      // Same rules, new content: the server reloads the file and notifies listening clients.
-      Files.writeString(demo.policyFile(), "\n# touched by ConnectBridgeTest\n",
-          java.nio.file.StandardOpenOption.APPEND);
-      JsonNode changed = bridge.awaitMethod("notifications/tools/list_changed", Duration.ofSeconds(20));
+      // Same rules, new content: the server reloads the file and notifies listening clients. The
+      // bridge opens its GET stream after notifications/initialized: touched until it is heard.
+      JsonNode changed = bridge.awaitMethodPoking("notifications/tools/list_changed", Duration.ofSeconds(20),
+          POKE_EVERY, () -> Files.writeString(demo.policyFile(), "\n# touched by ConnectBridgeTest\n",
+              java.nio.file.StandardOpenOption.APPEND));
       assertThat(changed.has("id")).isFalse();
       assertThat(bridge.request(3, "tools/list", "{}").has("result")).isTrue();
       bridge.close();
@@ -571,6 +574,7 @@ class ConnectBridgeTest {
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put("GATEHOUSE_JAR", classPathJar().toString());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("GATEHOUSE_JAVA_OPTS", String.join(" ", BridgeProcess.FAST_START_FLAGS));
     Process process = builder.start();
     process.getOutputStream().close();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -141,10 +141,10 @@ class ConnectGenerationsTest {
     try (BridgeProcess bridge = new BridgeProcess(args(url(generation), "bob"))) {
       bridge.initialize(SLOW_START);
       assertThat(bridge.request(2, "tools/list", "{}").has("result")).isTrue();
-      Thread.sleep(2000);   // the bridge opens its stream after notifications/initialized
-      Files.writeString(policy, "\n# touched by ConnectGenerationsTest " + generation + "\n",
-          StandardOpenOption.APPEND);
-      JsonNode changed = bridge.awaitMethod("notifications/tools/list_changed", Duration.ofSeconds(30));
+      // The bridge opens its stream after notifications/initialized: touched until it is heard.
+      JsonNode changed = bridge.awaitMethodPoking("notifications/tools/list_changed", Duration.ofSeconds(30),
+          ConnectBridgeTest.POKE_EVERY, () -> Files.writeString(policy,
+              "\n# touched by ConnectGenerationsTest " + generation + "\n", StandardOpenOption.APPEND));
       assertThat(changed.has("id")).isFalse();
       assertThat(changed.has("params")).as("no 2026-07-28 subscription metadata: " + changed).isFalse();
       bridge.close();
