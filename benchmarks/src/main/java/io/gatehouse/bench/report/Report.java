@@ -341,7 +341,8 @@ public final class Report {
         .append("| target | bytes / idle session | bytes / SSE stream | heap after load MiB | TLS |\n|---|---:|---:|---:|---|\n");
     boolean withheld = false;
     for (Target t : e2e.targets()) {
-      Optional<E2eSummary.Memory> m = t.modern() ? Optional.empty() : e2e.memory(t); // stateless: nothing held
+      // stateless: nothing held; the flood target has no memory step (its server is the auth-on one)
+      Optional<E2eSummary.Memory> m = t.modern() || t.revokedFlood() ? Optional.empty() : e2e.memory(t);
       if (m.isEmpty()) {
         continue;
       }
