@@ -37,6 +37,15 @@ final class OcspAnswer {
     return new OcspAnswer(unavailable, false, expiresAtNanos, Long.MAX_VALUE);
   }
 
+  /**
+   * Whether this answer is past its expiry at {@code nowNanos}. Checked on every use, not only by
+   * the cache: an async cache applies expiry when the load's completion callback runs, which can
+   * lag behind the callers that already received the answer.
+   */
+  boolean expiredAt(long nowNanos) {
+    return nowNanos - expiresAtNanos >= 0;
+  }
+
   /** True for exactly one caller once the refresh time has come (then again after a retry delay). */
   boolean claimRefresh(long nowNanos) {
     long next = nextRefreshNanos.get();

@@ -152,7 +152,11 @@ public final class RevocationChecker implements AutoCloseable {
       return Optional.empty();
     }
     OcspAnswer answer = entry.join();
-    if (answer.claimRefresh(ticker.read())) {
+    long now = ticker.read();
+    if (answer.expiredAt(now)) {
+      return Optional.empty();
+    }
+    if (answer.claimRefresh(now)) {
       refresh(target);
     }
     return answer.decision;
@@ -168,14 +172,25 @@ public final class RevocationChecker implements AutoCloseable {
     if (cached.isPresent()) {
       return CompletableFuture.completedFuture(cached.get());
     }
-    return cache
-        .get(target)
+    CompletableFuture<OcspAnswer> entry = cache.get(target);
+    if (expired(entry)) {
+      // Caffeine sets an async entry's expiry in a completion callback that can run after the
+      // answer was already handed out and the clock moved on; until then it counts the entry as
+      // unexpired. Our own expiry time decides: drop the stale entry and load once more.
+      cache.asMap().remove(target, entry);
+      entry = cache.get(target);
+    }
+    return entry
         .handle(
             (answer, error) ->
                 answer != null
                     ? answer.decision.get()
                     : RevocationDecision.unavailable(
                         "OCSP check failed (" + error.getClass().getSimpleName() + ")", policy));
+  }
+
+  private boolean expired(CompletableFuture<OcspAnswer> entry) {
+    return entry.isDone() && !entry.isCompletedExceptionally() && entry.join().expiredAt(ticker.read());
   }
 
   /** Shorthand for {@code check(target(leaf, issuer))}. */
