@@ -9,14 +9,8 @@ import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.MACVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKMatcher;
-import com.nimbusds.jose.jwk.KeyOperation;
-import com.nimbusds.jose.jwk.KeyType;
-import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -27,10 +21,6 @@ import java.security.PublicKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -64,7 +54,12 @@ public final class JwsVerifier {
 
   private final Set<JWSAlgorithm> allowed;
   private final JwtKeys keys;
-  private final Cache<JWK, JWSVerifier> verifiers = Caffeine.newBuilder().maximumSize(256).build();
+  /**
+   * Verifiers by key instance (identity, weakly held): {@link JwtKeys#candidates} hands out the
+   * same instances until the key set changes, so a lookup needs no hashing of key material.
+   */
+  private final Cache<JWK, JWSVerifier> verifiers =
+      Caffeine.newBuilder().weakKeys().maximumSize(256).build();
 
   /**
    * A verifier accepting only {@code allowed} algorithms, with {@code keys}.
@@ -103,7 +98,7 @@ public final class JwsVerifier {
     }
     List<JWK> candidates;
     try {
-      candidates = keys.select(matcher(header));
+      candidates = keys.candidates(header.getAlgorithm(), header.getKeyID());
     } catch (KeySourceException e) {
       throw new InvalidTokenException("signing keys unavailable: " + e.getMessage());
     }
@@ -111,8 +106,9 @@ public final class JwsVerifier {
       throw new InvalidTokenException(
           "no key for kid " + InvalidTokenException.printable(header.getKeyID()));
     }
-    for (JWK key : candidates.subList(0, Math.min(candidates.size(), MAX_CANDIDATE_KEYS))) {
-      JWSVerifier verifier = verifiers.get(key, JwsVerifier::newVerifier);
+    int tried = Math.min(candidates.size(), MAX_CANDIDATE_KEYS);
+    for (int i = 0; i < tried; i++) {
+      JWSVerifier verifier = verifiers.get(candidates.get(i), JwsVerifier::newVerifier);
       try {
         if (verifier != null && jws.verify(verifier)) {
           return jws;
@@ -128,48 +124,57 @@ public final class JwsVerifier {
     if (token.length() > MAX_TOKEN_CHARS) {
       throw new InvalidTokenException("token larger than " + MAX_TOKEN_CHARS + " characters");
     }
-    String[] parts = token.split("\\.", -1);
-    if (parts.length != 3 || parts[0].isEmpty() || parts[2].isEmpty()) {
+    int first = token.indexOf('.');
+    int second = first < 0 ? -1 : token.indexOf('.', first + 1);
+    if (first <= 0 || second < 0 || second == token.length() - 1
+        || token.indexOf('.', second + 1) >= 0) {
       throw new InvalidTokenException("not a compact JWS (header.payload.signature)");
     }
-    for (String part : parts) {
-      if (!isCanonicalBase64Url(part)) {
-        throw new InvalidTokenException("JWS segment is not canonical base64url");
-      }
+    if (!isCanonicalBase64Url(token, 0, first)
+        || !isCanonicalBase64Url(token, first + 1, second)
+        || !isCanonicalBase64Url(token, second + 1, token.length())) {
+      throw new InvalidTokenException("JWS segment is not canonical base64url");
     }
   }
 
   /** Only the URL-safe alphabet, no padding, and zero unused bits (RFC 7515 §2, RFC 4648 §3.5). */
   static boolean isCanonicalBase64Url(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      boolean ok =
-          (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '-' || c == '_';
-      if (!ok) {
+    return isCanonicalBase64Url(s, 0, s.length());
+  }
+
+  /**
+   * {@link #isCanonicalBase64Url(String)} for {@code s[from, to)}, without decoding: a length of
+   * 1 mod 4 is never valid, and the last character's unused low bits (4 of them after 2 chars of a
+   * quantum, 2 after 3) must be zero, else a second spelling decodes to the same bytes.
+   */
+  static boolean isCanonicalBase64Url(String s, int from, int to) {
+    int last = 0;
+    for (int i = from; i < to; i++) {
+      last = sextet(s.charAt(i));
+      if (last < 0) {
         return false;
       }
     }
-    if (s.length() % 4 == 1) {
-      return false;
-    }
-    byte[] decoded = Base64.getUrlDecoder().decode(s);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(decoded).equals(s);
+    return switch ((to - from) % 4) {
+      case 1 -> false;
+      case 2 -> (last & 0x0F) == 0;
+      case 3 -> (last & 0x03) == 0;
+      default -> true;
+    };
   }
 
-  private static JWKMatcher matcher(JWSHeader header) {
-    JWSAlgorithm alg = header.getAlgorithm();
-    JWKMatcher.Builder m =
-        new JWKMatcher.Builder()
-            .keyType(KeyType.forAlgorithm(alg))
-            .keyUses(KeyUse.SIGNATURE, null)
-            .keyOperations(new LinkedHashSet<>(Arrays.asList(KeyOperation.VERIFY, null)))
-            .algorithms(alg, null);
-    if (header.getKeyID() != null) {
-      // A configured key without a kid (e.g. from PEM) is a candidate for any kid.
-      m.keyIDs(new HashSet<>(Arrays.asList(header.getKeyID(), null)));
+  /** The 6-bit value of a base64url character, -1 for anything else. */
+  private static int sextet(char c) {
+    if (c >= 'A' && c <= 'Z') {
+      return c - 'A';
     }
-    return m.build();
+    if (c >= 'a' && c <= 'z') {
+      return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+      return c - '0' + 52;
+    }
+    return c == '-' ? 62 : c == '_' ? 63 : -1;
   }
 
   /** A verifier for {@code key}, or null when Gatehouse cannot use such a key. */
@@ -190,10 +195,10 @@ public final class JwsVerifier {
       }
       if (key instanceof RSAKey rsa) {
         // The JDK's RSA verify is as fast as BouncyCastle's; keep the default provider.
-        return rsa.size() >= 2048 ? new RSASSAVerifier(rsa) : null;
+        return rsa.size() >= 2048 ? new RsaVerifier(rsa) : null;
       }
       if (key instanceof OctetSequenceKey oct) {
-        return new MACVerifier(oct);
+        return new HmacVerifier(oct);
       }
     } catch (JOSEException | GeneralSecurityException e) {
       return null;

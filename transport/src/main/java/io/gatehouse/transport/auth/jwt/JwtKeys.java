@@ -11,7 +11,14 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.KeyOperation;
+import com.nimbusds.jose.jwk.KeyType;
+import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetBasedJWKSource;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.proc.SecurityContext;
@@ -34,7 +41,11 @@ import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import java.util.Objects;
 import javax.net.ssl.SSLContext;
@@ -61,12 +72,35 @@ public final class JwtKeys implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(JwtKeys.class);
   private static final int MAX_FILE_BYTES = 1 << 20;
 
+  /**
+   * Most (algorithm, kid) pairs whose candidate keys are remembered per key set; {@code kid} is
+   * chosen by the caller, so beyond this the candidates are computed but not stored.
+   */
+  private static final int MAX_REMEMBERED_SELECTIONS = 1024;
+
   private final JWKSource<SecurityContext> source;
+  /** The fixed key set (file or in-memory keys), or null for a URL. */
+  private final JWKSet fixed;
+  /** The caching source of a URL's key set, or null (fixed keys, or an unknown source). */
+  private final JWKSetSource<SecurityContext> setSource;
   private final boolean remote;
+  /** Candidates already selected from one key set instance; replaced when the set changes. */
+  private volatile Selections selections = new Selections(null);
+
+  private record Selection(JWSAlgorithm alg, String kid) {}
+
+  private record Selections(JWKSet set, ConcurrentHashMap<Selection, List<JWK>> byHeader) {
+    Selections(JWKSet set) {
+      this(set, new ConcurrentHashMap<>());
+    }
+  }
 
   private JwtKeys(JWKSource<SecurityContext> source, boolean remote) {
     this.source = source;
     this.remote = remote;
+    this.fixed = source instanceof ImmutableJWKSet<SecurityContext> s ? s.getJWKSet() : null;
+    this.setSource = source instanceof JWKSetBasedJWKSource<SecurityContext> s
+        ? s.getJWKSetSource() : null;
   }
 
   /** Fixed keys held in memory (private parts are dropped). */
@@ -125,6 +159,68 @@ public final class JwtKeys implements Closeable {
     } catch (KeySourceException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * The keys that may have signed a JWS with {@code alg} and {@code kid} (null when absent): type
+   * fits the algorithm, {@code use} is {@code sig} or absent, {@code key_ops} has {@code verify}
+   * or is absent, {@code alg} is this one or absent, and {@code kid} equals the token's when both
+   * have one (a key without a kid, e.g. from PEM, is a candidate for any kid). The result is
+   * remembered per (alg, kid) against the current key set instance, so a refreshed or rotated
+   * JWKS (a new instance) is matched afresh. As {@link JWKSetBasedJWKSource} does, an empty
+   * result from a URL asks its source once more (a rate-limited refetch on an unknown kid).
+   */
+  List<JWK> candidates(JWSAlgorithm alg, String kid) throws KeySourceException {
+    if (fixed != null) {
+      return candidatesIn(fixed, alg, kid);
+    }
+    if (setSource == null) {
+      return select(matcher(alg, kid));
+    }
+    long now = System.currentTimeMillis();
+    JWKSet set = setSource.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+    List<JWK> found = candidatesIn(set, alg, kid);
+    if (found.isEmpty()) {
+      JWKSet updated =
+          setSource.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(set), now, null);
+      if (updated != null) {
+        found = candidatesIn(updated, alg, kid);
+      }
+    }
+    return found;
+  }
+
+  private List<JWK> candidatesIn(JWKSet set, JWSAlgorithm alg, String kid) {
+    if (set == null) {
+      return List.of();
+    }
+    Selections current = selections;
+    if (current.set() != set) {
+      current = new Selections(set);
+      selections = current;
+    }
+    Selection selection = new Selection(alg, kid);
+    List<JWK> found = current.byHeader().get(selection);
+    if (found == null) {
+      found = List.copyOf(new JWKSelector(matcher(alg, kid)).select(set));
+      if (current.byHeader().size() < MAX_REMEMBERED_SELECTIONS) {
+        current.byHeader().put(selection, found);
+      }
+    }
+    return found;
+  }
+
+  private static JWKMatcher matcher(JWSAlgorithm alg, String kid) {
+    JWKMatcher.Builder m =
+        new JWKMatcher.Builder()
+            .keyType(KeyType.forAlgorithm(alg))
+            .keyUses(KeyUse.SIGNATURE, null)
+            .keyOperations(new LinkedHashSet<>(Arrays.asList(KeyOperation.VERIFY, null)))
+            .algorithms(alg, null);
+    if (kid != null) {
+      m.keyIDs(new HashSet<>(Arrays.asList(kid, null)));
+    }
+    return m.build();
   }
 
   /** The keys {@code matcher} accepts; may fetch (bounded) when nothing matches. */
