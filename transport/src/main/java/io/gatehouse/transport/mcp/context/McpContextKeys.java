@@ -9,7 +9,10 @@ import io.modelcontextprotocol.modern.server.McpHeaders;
 import io.modelcontextprotocol.modern.server.transport.McpHeaderDecoder;
 import io.modelcontextprotocol.server.transport.HeaderAccessor;
 import io.modelcontextprotocol.spec.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +38,9 @@ public final class McpContextKeys {
    */
   public static final String SESSION_ID = "gatehouse.session_id";
 
+  private static final String MCP_NAME = "Mcp-Name";
+  private static final String MCP_PARAM = "Mcp-Param-";
+
   private McpContextKeys() {}
 
   /** The context of {@code request} by {@code principal}: the one place both generations build it. */
@@ -59,6 +65,11 @@ public final class McpContextKeys {
     return McpTransportContext.create(values);
   }
 
+  /**
+   * The request's headers as the SDK's decoder reads them, listing only the names it decodes
+   * ({@code Mcp-Name}, {@code Mcp-Param-*}): copying every header name into a new set per request
+   * was the largest cost of building this context (JFR, 2026-07-28 path).
+   */
   private static HeaderAccessor headerAccessor(GatehouseRequest request) {
     io.netty.handler.codec.http.HttpHeaders headers = request.headers();
     return new HeaderAccessor() {
@@ -69,9 +80,24 @@ public final class McpContextKeys {
 
       @Override
       public List<String> getHeaderNames() {
-        return List.copyOf(headers.names());
+        List<String> names = new ArrayList<>(2);
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+          CharSequence name = it.next().getKey();
+          if (decodedBySdk(name)) {
+            names.add(name.toString());
+          }
+        }
+        return names;
       }
     };
+  }
+
+  /** {@code Mcp-Name} or {@code Mcp-Param-*}, case-insensitively: the names McpHeaderDecoder reads. */
+  static boolean decodedBySdk(CharSequence name) {
+    return AsciiString.contentEqualsIgnoreCase(name, MCP_NAME)
+        || (name.length() >= MCP_PARAM.length()
+            && AsciiString.regionMatches(name, true, 0, MCP_PARAM, 0, MCP_PARAM.length()));
   }
 
   /** The principal in {@code context}, if any. */

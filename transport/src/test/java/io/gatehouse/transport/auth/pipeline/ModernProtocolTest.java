@@ -352,6 +352,29 @@ class ModernProtocolTest {
     assertThat(json(wrongName).path("id").asInt()).isEqualTo(34);
   }
 
+  /**
+   * The body is read as strict UTF-8 and a batch is refused whatever whitespace precedes it
+   * (the endpoint decodes from a heap copy and finds the first character without copying).
+   */
+  @Test
+  void malformedUtf8IsAParseErrorAndABatchAfterWhitespaceIsRefused() throws IOException {
+    RawHttp.Response batch = post(alice, headers("tools/list", null),
+        " \r\n\t[" + request(41, "tools/list", Map.of()) + "]");
+    assertThat(error(batch).path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.INVALID_REQUEST);
+    assertThat(error(batch).path("message").asString()).isEqualTo("batches are not accepted");
+
+    byte[] body = request(42, "tools/list", Map.of()).getBytes(StandardCharsets.UTF_8);
+    int at = new String(body, StandardCharsets.UTF_8).indexOf("tools/list") + 1;
+    body[at] = (byte) 0xC3; // a lead byte followed by an ASCII byte: malformed
+    String head = RawHttp.request("POST", "/mcp", headers("tools/list", null), null);
+    head = head.substring(0, head.length() - 2) + "Content-Length: " + body.length + "\r\n\r\n";
+    try (RawHttp raw = RawHttp.connect(ca.clientContext(alice), server.port())) {
+      raw.send(head.getBytes(StandardCharsets.US_ASCII)).send(body);
+      RawHttp.Response malformed = raw.read();
+      assertThat(error(malformed).path("code").asInt()).isEqualTo(McpSchema.ErrorCodes.PARSE_ERROR);
+    }
+  }
+
   /** Prompts and resources on the modern path, per caller, with the SDK's modern client. */
   @Test
   void promptsAndResourcesAreListedPerCallerAndPrivate() {
