@@ -9,7 +9,8 @@
 #   BENCH_NO_PROFILE=1 scripts/bench-full.sh           skip the JFR profile at the end
 #   BENCH_FORCE=1 scripts/bench-full.sh   run even though the machine is busy
 #
-# About 60-65 minutes on 2 cores (JMH ~23 min, e2e ~32 min for the seven targets, profiles ~7 min). The machine must be
+# About 63-68 minutes on 2 cores (JMH ~23 min, e2e ~35 min for the eight targets, the revoked-certificate
+# flood target at 64 connections only, profiles ~7 min). The machine must be
 # otherwise idle: a busy machine gives numbers that mean nothing, so the script refuses to start
 # when the 1-minute load average is above half the core count (BENCH_FORCE=1 overrides; RESULTS.md
 # records the load average either way). The profiles go to benchmarks/target/jfr/.

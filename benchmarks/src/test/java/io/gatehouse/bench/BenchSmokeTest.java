@@ -23,7 +23,8 @@ import org.openjdk.jmh.results.RunResult;
 /**
  * CI smoke: one tiny in-process iteration of every JMH benchmark, a few seconds of e2e load per
  * target (smoke settings: one round, 2 and 4 connections; the 2026-07-28 targets included, whose
- * calls must come back as JSON responses), and the report written from what came out. Catches breakage (a benchmark whose
+ * calls must come back as JSON responses; the revoked-certificate flood target at 4 connections,
+ * whose flood must be refused), and the report written from what came out. Catches breakage (a benchmark whose
  * setup or path fails, a target that does not start or answers wrongly); asserts nothing about
  * speed.
  */
@@ -56,13 +57,22 @@ class BenchSmokeTest {
       assertThat(v.failure()).as(target).isNull();
       assertThat(v.tls()).as(target).startsWith("TLSv1.3");
       assertThat(v.preloadWindows()).as(target).isNotEmpty();
+      // the flood target is measured at one connection count, the largest
       assertThat(v.measurements()).as(target).extracting(LoadHarness.Measurement::connections)
-          .isEqualTo(LoadHarness.Settings.smoke().connections());
+          .isEqualTo(v.target().revokedFlood() ? List.of(4) : LoadHarness.Settings.smoke().connections());
       for (LoadHarness.Measurement m : v.measurements()) {
         assertThat(m.requests()).as(target).isPositive();
         assertThat(m.errors()).as(target).isZero();
         assertThat(m.serverCpuMicrosPerRequest()).as(target + " server CPU per call").isPositive();
         assertThat(m.p999()).as(target).isGreaterThanOrEqualTo(m.p99()).isGreaterThanOrEqualTo(m.p50());
+        if (v.target().revokedFlood()) {
+          // the revoked certificate is refused, never admitted, while the legitimate calls above succeed
+          assertThat(m.floodRefusals()).as("revoked-certificate refusals").isPositive();
+          assertThat(m.floodAccepted()).as("revoked-certificate calls admitted").isZero();
+          assertThat(m.floodRefusedAs()).as("how the revoked certificate is refused").contains("HTTP 401");
+        } else {
+          assertThat(m.floodRefusals()).as(target).isZero();
+        }
       }
     }
 
@@ -82,7 +92,16 @@ class BenchSmokeTest {
     String e2eTable = md.substring(md.indexOf("## 6. End to end"), md.indexOf("## 7. Goals"));
     assertThat(e2eTable).contains("| target | connections | req/s | p50 ms | p99 ms | p99.9 ms | server CPU µs/call");
     assertThat(e2eTable.lines().filter(l -> l.endsWith("| **NOT steady state** |")))
-        .as("one row per target and connection count, each marked").hasSize(2 * Target.values().length);
+        .as("one row per target and connection count (the flood target: one count, plus its own table), each marked")
+        .hasSize(2 * Target.values().length);
+    assertThat(e2eTable).contains("| " + Target.GATEHOUSE_AUTH_REVOKED_FLOOD.label() + " | 4 |",
+        "Revoked-certificate flood", "| connections | legit req/s | p99 ms | server CPU µs per legit call");
+    assertThat(e2eTable).as("no memory row for the flood target, which has no memory step")
+        .doesNotContain("| " + Target.GATEHOUSE_AUTH_REVOKED_FLOOD.label() + " | 0 |");
+    String goals = md.substring(md.indexOf("## 7. Goals"), md.indexOf("## Where Gatehouse loses"));
+    assertThat(goals).contains("### Also measured",
+        "| server CPU per call with a revoked-certificate flood beside (4 flood connections, 4 legitimate connections)"
+            + " — **NOT steady state** |");
     for (String png : List.of("results-auth-costs.png", "results-e2e.png")) {
       BufferedImage image = ImageIO.read(out.resolve(png).toFile());
       assertThat(image.getWidth()).as(png).isGreaterThan(1000);

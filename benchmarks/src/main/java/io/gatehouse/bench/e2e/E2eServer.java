@@ -28,7 +28,7 @@ import jdk.jfr.Recording;
  * the file, {@code QUIT}.
  *
  * <p>Arguments: target name, server certificate PEM, server key PEM, trust bundle PEM, policy
- * file, OCSP responder URL, audit log file (the last three for the auth-on target).
+ * file, OCSP responder URL, audit log file (the last three for the auth-on targets).
  */
 public final class E2eServer {
   private E2eServer() {}
@@ -47,7 +47,7 @@ public final class E2eServer {
         server = jetty;
         port = jetty.port();
       }
-      case GATEHOUSE_AUTH, GATEHOUSE_MODERN_AUTH -> {
+      case GATEHOUSE_AUTH, GATEHOUSE_AUTH_REVOKED_FLOOD, GATEHOUSE_MODERN_AUTH -> {
         GatehouseTarget gatehouse = GatehouseTarget.withAuth(benchLimits(
             GatehouseTarget.config(cert, key, trust, TransportConfig.TlsProvider.JDK))
             .withAuth(auth(Path.of(args[4]), URI.create(args[5]), Path.of(args[6]))), target.modern());

@@ -4,6 +4,7 @@ import io.gatehouse.bench.support.BenchPki;
 import io.gatehouse.bench.support.CaFixture;
 import io.gatehouse.pki.tls.PemSslContexts;
 import io.gatehouse.bench.support.TempDirs;
+import io.gatehouse.ca.db.RevocationReason;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -101,11 +103,28 @@ public final class LoadHarness implements AutoCloseable {
 
   /**
    * One measured window at one connection count. Latencies in microseconds, over the calls that
-   * started and ended inside the window.
+   * started and ended inside the window. The {@code flood*} fields count, for {@link
+   * Target#GATEHOUSE_AUTH_REVOKED_FLOOD}, the revoked-certificate connections that ended in the
+   * window: refused (HTTP 401/403/429 or a TLS alert, {@code floodRefusedAs} says which), answered as if
+   * admitted (must stay 0), or failed otherwise.
    */
   public record Measurement(int connections, double seconds, long requests, long errors, double requestsPerSecond,
       double p50, double p99, double p999, double serverCpuCores, double serverCpuMicrosPerRequest,
-      double clientCpuMicrosPerRequest, long serverGcCount) {}
+      double clientCpuMicrosPerRequest, long serverGcCount, long floodRefusals, long floodAccepted,
+      long floodOther, String floodRefusedAs) {
+    /** A measurement without a flood beside it. */
+    public Measurement(int connections, double seconds, long requests, long errors, double requestsPerSecond,
+        double p50, double p99, double p999, double serverCpuCores, double serverCpuMicrosPerRequest,
+        double clientCpuMicrosPerRequest, long serverGcCount) {
+      this(connections, seconds, requests, errors, requestsPerSecond, p50, p99, p999, serverCpuCores,
+          serverCpuMicrosPerRequest, clientCpuMicrosPerRequest, serverGcCount, 0, 0, 0, "");
+    }
+
+    /** Refused revoked-certificate connections per second of the window (0 without a flood). */
+    public double floodRefusalsPerSecond() {
+      return seconds == 0 ? 0 : floodRefusals / seconds;
+    }
+  }
 
   /**
    * One visit of one target in one round (one JVM): its warm-up, its measurements, its memory.
@@ -153,6 +172,15 @@ public final class LoadHarness implements AutoCloseable {
    */
   public static final String SERVER_CLASSPATH = "gatehouse.bench.serverClasspath";
 
+  /**
+   * Connections the revoked-certificate flood keeps busy beside the measured load, each opening a
+   * new mTLS connection as soon as the last one was refused: a moderate, steady attack.
+   */
+  public static final int FLOOD_CONNECTIONS = 4;
+
+  /** The legitimate connection count the flood target is measured at, when the run measures it. */
+  static final int FLOOD_MEASURED_CONNECTIONS = 64;
+
   /** How often a client's connection and session setup is tried before the visit fails. */
   static final int SETUP_ATTEMPTS = 5;
 
@@ -161,11 +189,13 @@ public final class LoadHarness implements AutoCloseable {
   private final BenchPki pki;
   private final BenchPki.Leaf server;
   private final SSLContext clientTls;
+  private final SSLContext revokedClientTls;
   private final Path policy;
 
   /**
-   * Issues the shared TLS material from a Gatehouse CA in a temp directory, and serves that CA's
-   * OCSP responder ({@code ca serve}) on loopback for the auth-on target's revocation checks.
+   * Issues the shared TLS material from a Gatehouse CA in a temp directory (and one revoked client
+   * certificate for the flood), and serves that CA's OCSP responder ({@code ca serve}) on loopback
+   * for the auth-on targets' revocation checks.
    */
   public LoadHarness() {
     try {
@@ -174,6 +204,10 @@ public final class LoadHarness implements AutoCloseable {
       server = pki.server();
       BenchPki.Leaf client = pki.client("bench-client", "viewer");
       clientTls = PemSslContexts.fromPem(pki.chainPem(), client.certificatePem(), client.keyPem());
+      // Same CA, same role; revoked in the CA's store, so its OCSP responder answers "revoked".
+      BenchPki.Leaf revoked = pki.client("bench-revoked", "viewer");
+      pki.ca().store().revoke(revoked.certificate().getSerialNumber(), RevocationReason.KEY_COMPROMISE, Instant.now());
+      revokedClientTls = PemSslContexts.fromPem(pki.chainPem(), revoked.certificatePem(), revoked.keyPem());
       policy = Files.writeString(dir.resolve("policy.yaml"), POLICY);
     } catch (Exception e) {
       close();
@@ -224,6 +258,10 @@ public final class LoadHarness implements AutoCloseable {
     for (Measurement m : v.measurements()) {
       s.append(String.format(Locale.ROOT, "; %d conns: %,.0f req/s, p99 %.2f ms, server %.0f µs/call, %d errors",
           m.connections(), m.requestsPerSecond(), m.p99() / 1000, m.serverCpuMicrosPerRequest(), m.errors()));
+      if (v.target().revokedFlood()) {
+        s.append(String.format(Locale.ROOT, "; flood: %,.0f refusals/s (%s), %d admitted, %d other",
+            m.floodRefusalsPerSecond(), m.floodRefusedAs(), m.floodAccepted(), m.floodOther()));
+      }
     }
     return s.toString();
   }
@@ -247,22 +285,25 @@ public final class LoadHarness implements AutoCloseable {
 
   /** One visit: a fresh JVM for {@code target}, warmed up, measured at each connection count, then memory. */
   public Visit visit(Target target, int round, Settings settings) {
-    try (ServerProcess process = new ServerProcess(target)) {
+    try (ServerProcess process = new ServerProcess(target);
+        Flood flood = target.revokedFlood() ? new Flood(process) : null) {
+      // The flood runs from the start, so the refusal path is as warm as the legitimate one.
       Preload preload = preload(process, settings);
       List<Measurement> measurements = new ArrayList<>();
       String tls = "";
       String profileDir = System.getProperty(PROFILE_DIR);
-      for (int connections : settings.connections()) {
+      for (int connections : target.revokedFlood() ? List.of(floodConnections(settings)) : settings.connections()) {
         try (Load load = new Load(connections, process)) {
           tls = load.tls;
           Path profile = profileDir == null ? null
               : Path.of(profileDir).toAbsolutePath().resolve(target + "-round" + round + "-" + connections + "c.jfr");
-          measurements.add(measure(load, process, settings, profile));
+          measurements.add(measure(load, process, settings, profile, flood));
         }
       }
       long heapAfterLoad = process.heapAfterGc();
-      if (target.modern()) {
-        // Stateless: no sessions or listening streams to hold, so no memory step.
+      if (target.modern() || target.revokedFlood()) {
+        // Stateless: no sessions or listening streams to hold, so no memory step; the flood target's
+        // memory is the auth-on target's.
         return new Visit(target, round, preload.seconds, preload.settled, preload.windows, measurements,
             heapAfterLoad, 0, 0, 0, tls, null);
       }
@@ -271,6 +312,15 @@ public final class LoadHarness implements AutoCloseable {
     } catch (Exception e) {
       return Visit.failed(target, round, e.getClass().getSimpleName() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The one connection count the flood target is measured at: {@value #FLOOD_MEASURED_CONNECTIONS}
+   * when the run measures it, else the largest (the flood's cost matters most under load).
+   */
+  static int floodConnections(Settings s) {
+    return s.connections().contains(FLOOD_MEASURED_CONNECTIONS) ? FLOOD_MEASURED_CONNECTIONS
+        : s.connections().stream().mapToInt(Integer::intValue).max().orElseThrow();
   }
 
   private record Preload(double seconds, boolean settled, List<Double> windows) {}
@@ -312,19 +362,22 @@ public final class LoadHarness implements AutoCloseable {
   }
 
   /** Warm-up with this load's connections, then the measured window; CPU read from the server process. */
-  private Measurement measure(Load load, ServerProcess process, Settings s, Path profile) throws Exception {
+  private Measurement measure(Load load, ServerProcess process, Settings s, Path profile, Flood flood)
+      throws Exception {
     sleepUntil(System.nanoTime() + s.warmup().toNanos());
     if (profile != null) {
       Files.createDirectories(profile.getParent());
       process.command("PROFILE " + profile, "PROFILE");
     }
     long[] before = process.stats();
+    long[] floodBefore = flood == null ? new long[3] : flood.counts();
     long clientCpuBefore = clientCpuNanos();
     long from = System.nanoTime();
     long until = from + s.measure().toNanos();
     load.record(from, until);
     sleepUntil(until);
     long[] after = process.stats();
+    long[] floodAfter = flood == null ? new long[3] : flood.counts();
     long clientCpuAfter = clientCpuNanos();
     if (profile != null) {
       process.command("PROFILED", "PROFILED");
@@ -336,7 +389,9 @@ public final class LoadHarness implements AutoCloseable {
     return new Measurement(load.size(), seconds, requests, load.errors.get(), requests / seconds,
         percentile(latencies, 0.50), percentile(latencies, 0.99), percentile(latencies, 0.999),
         cpuNanos / (until - from), requests == 0 ? 0 : cpuNanos / 1e3 / requests,
-        requests == 0 ? 0 : (clientCpuAfter - clientCpuBefore) / 1e3 / requests, after[2] - before[2]);
+        requests == 0 ? 0 : (clientCpuAfter - clientCpuBefore) / 1e3 / requests, after[2] - before[2],
+        floodAfter[0] - floodBefore[0], floodAfter[1] - floodBefore[1], floodAfter[2] - floodBefore[2],
+        flood == null ? "" : flood.refusedAs());
   }
 
   /** Bytes of heap (after full GC) per idle session, and per open listening SSE stream. */
@@ -496,6 +551,74 @@ public final class LoadHarness implements AutoCloseable {
         if (c != null) {
           c.close();
         }
+      }
+    }
+  }
+
+  /**
+   * {@value #FLOOD_CONNECTIONS} threads, each opening an mTLS connection with the revoked client
+   * certificate and sending an echo {@code tools/call} on it, then the next connection as soon as
+   * that one is over: the attack a revoked credential's holder can mount. Counts how each ended.
+   */
+  private final class Flood implements AutoCloseable {
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder admitted = new LongAdder();
+    private final LongAdder other = new LongAdder();
+    private final java.util.Set<String> refusedAs = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Thread[] workers = new Thread[FLOOD_CONNECTIONS];
+    private final int port;
+    private final boolean modern;
+    private volatile boolean stop;
+
+    Flood(ServerProcess process) {
+      port = process.port;
+      modern = process.target.modern();
+      for (int i = 0; i < workers.length; i++) {
+        workers[i] = new Thread(this::work, "e2e-revoked-flood-" + i);
+        workers[i].setDaemon(true);
+        workers[i].start();
+      }
+    }
+
+    /** Refused, admitted, other, so far. */
+    long[] counts() {
+      return new long[] {refused.sum(), admitted.sum(), other.sum()};
+    }
+
+    /** How the server refused, e.g. {@code HTTP 401} or {@code TLS alert}, sorted and joined. */
+    String refusedAs() {
+      return refusedAs.stream().sorted().reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+
+    private void work() {
+      while (!stop) {
+        try (McpHttpClient client = new McpHttpClient(revokedClientTls, port, modern)) {
+          int status = client.echoCallStatus("flood");
+          // 401/403 from the revocation check; 429 once the refused certificate's serial is locked out
+          // from this source (AuthFailureLockout), the refusal a sustained flood mostly gets.
+          if (status == 401 || status == 403 || status == 429) {
+            refusedAs.add("HTTP " + status);
+            refused.increment();
+          } else if (status == 200) {
+            admitted.increment();
+          } else {
+            other.increment();
+          }
+        } catch (javax.net.ssl.SSLException e) {
+          refusedAs.add("TLS alert");
+          refused.increment();
+        } catch (IOException e) {
+          other.increment();
+          sleepUntil(System.nanoTime() + 10_000_000L); // do not spin against a server that is not there
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop = true;
+      for (Thread w : workers) {
+        w.join(TimeUnit.SECONDS.toMillis(60));
       }
     }
   }

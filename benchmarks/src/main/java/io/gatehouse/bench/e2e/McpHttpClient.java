@@ -98,16 +98,33 @@ final class McpHttpClient implements AutoCloseable {
 
   /** Calls the echo tool; true when the answer is a successful result carrying {@code text}. */
   boolean callEcho(String text) throws IOException {
-    Response r = modern
-        ? post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
-            + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}," + MODERN_META + "}}")
-        : post("{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
-        + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}}}");
+    Response r = post(echoCall(text));
     if (modern && !String.valueOf(r.header("Content-Type")).startsWith("application/json")) {
       return false; // the stateless path answers a plain result as one JSON response
     }
     return r.status() == 200 && r.body().contains("\"result\"") && r.body().contains(text)
         && !r.body().contains("\"isError\":true");
+  }
+
+  /**
+   * Sends one echo {@code tools/call} as the first request (no session) and returns the HTTP
+   * status, the body read and dropped; the server may close the connection after it. For the
+   * revoked-certificate flood, whose calls are refused.
+   */
+  int echoCallStatus(String text) throws IOException {
+    send("POST", echoCall(text).getBytes(StandardCharsets.UTF_8), "application/json, text/event-stream");
+    Map<String, String> headers = new LinkedHashMap<>();
+    int status = readHead(headers);
+    readBody(headers);
+    return status;
+  }
+
+  private String echoCall(String text) {
+    return modern
+        ? "{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
+            + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}," + MODERN_META + "}}"
+        : "{\"jsonrpc\":\"2.0\",\"id\":" + nextId++ + ",\"method\":\"tools/call\",\"params\":"
+            + "{\"name\":\"echo\",\"arguments\":{\"text\":\"" + text + "\"}}}";
   }
 
   /** Asks for the session's listening stream ({@code GET /mcp}); the connection then belongs to it. */

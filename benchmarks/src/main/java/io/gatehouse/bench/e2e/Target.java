@@ -9,6 +9,11 @@ package io.gatehouse.bench.e2e;
 public enum Target {
   /** Gatehouse, JDK TLS, the full auth pipeline (certificate, revocation, RBAC). */
   GATEHOUSE_AUTH("Gatehouse, auth on (JDK TLS)", false),
+  /**
+   * {@link #GATEHOUSE_AUTH} while the harness floods it beside the measured load with connections
+   * whose client certificate the CA has revoked: what refusing them costs the legitimate calls.
+   */
+  GATEHOUSE_AUTH_REVOKED_FLOOD("Gatehouse, auth on, revoked-certificate flood beside (JDK TLS)", false),
   /** Gatehouse, JDK TLS, no auth stages: mTLS only. */
   GATEHOUSE_PLAIN("Gatehouse, auth off (JDK TLS)", false),
   /** Gatehouse, OpenSSL (BoringSSL) TLS, no auth stages. */
@@ -38,6 +43,14 @@ public enum Target {
   /** True for the stateless 2026-07-28 targets: no sessions, no listening streams, no memory step. */
   public boolean modern() {
     return modern;
+  }
+
+  /**
+   * True for the target measured with the revoked-certificate flood beside it: measured at one
+   * connection count only, without the memory step.
+   */
+  public boolean revokedFlood() {
+    return this == GATEHOUSE_AUTH_REVOKED_FLOOD;
   }
 
   /** The SDK-on-Jetty target of the same protocol generation, the baseline ratios divide by. */

@@ -45,10 +45,14 @@ public final class E2eSummary {
     }
   }
 
-  /** One target at one connection count, over the rounds. Latencies in µs. */
+  /**
+   * One target at one connection count, over the rounds. Latencies in µs. The flood fields are
+   * zero (and {@code floodRefusedAs} empty) for targets without the revoked-certificate flood.
+   */
   public record Row(Target target, int connections, Spread requestsPerSecond, Spread p50, Spread p99, Spread p999,
       Spread serverCpuMicrosPerRequest, Spread clientCpuMicrosPerRequest, Spread serverCpuCores, long errors,
-      long requests) {}
+      long requests, Spread floodRefusalsPerSecond, long floodRefusals, long floodAccepted, long floodOther,
+      String floodRefusedAs) {}
 
   /** One target's memory, over the rounds, in bytes. */
   public record Memory(Target target, Spread bytesPerIdleSession, Spread bytesPerSseStream, Spread heapAfterLoad,
@@ -104,7 +108,13 @@ public final class E2eSummary {
         spread(ms, LoadHarness.Measurement::clientCpuMicrosPerRequest),
         spread(ms, LoadHarness.Measurement::serverCpuCores),
         ms.stream().mapToLong(LoadHarness.Measurement::errors).sum(),
-        ms.stream().mapToLong(LoadHarness.Measurement::requests).sum()));
+        ms.stream().mapToLong(LoadHarness.Measurement::requests).sum(),
+        spread(ms, LoadHarness.Measurement::floodRefusalsPerSecond),
+        ms.stream().mapToLong(LoadHarness.Measurement::floodRefusals).sum(),
+        ms.stream().mapToLong(LoadHarness.Measurement::floodAccepted).sum(),
+        ms.stream().mapToLong(LoadHarness.Measurement::floodOther).sum(),
+        ms.stream().map(LoadHarness.Measurement::floodRefusedAs).filter(x -> !x.isEmpty()).distinct()
+            .reduce((x, y) -> x + "; " + y).orElse("")));
   }
 
   /** {@code target}'s memory, when at least one visit completed. */

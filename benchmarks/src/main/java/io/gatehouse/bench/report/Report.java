@@ -318,8 +318,8 @@ public final class Report {
           + "2026-07-28 targets against the SDK's 2026-07-28 servlet transport):\n\n"
           + "| target | connections | req/s | p99 | server CPU per call |\n|---|---:|---:|---:|---:|\n");
       for (Target t : e2e.targets()) {
-        if (t.isBaseline()) {
-          continue;
+        if (t.isBaseline() || t.revokedFlood()) {
+          continue; // the flood target is compared with auth on below
         }
         for (int c : e2e.connections()) {
           Optional<E2eSummary.Row> r = e2e.row(t, c);
@@ -334,13 +334,15 @@ public final class Report {
       }
       md.append('\n');
     }
+    floodTable(md);
     md.append(String.format(Locale.ROOT, "Memory, per visit after the load: heap after a full GC with %,d extra idle sessions, "
         + "then with %,d open listening SSE streams (`GET /mcp`, each on its own connection; the per-stream figure excludes "
         + "its session). Median (min–max) over the rounds.%n%n", s.idleSessions(), s.sseStreams()))
         .append("| target | bytes / idle session | bytes / SSE stream | heap after load MiB | TLS |\n|---|---:|---:|---:|---|\n");
     boolean withheld = false;
     for (Target t : e2e.targets()) {
-      Optional<E2eSummary.Memory> m = t.modern() ? Optional.empty() : e2e.memory(t); // stateless: nothing held
+      // stateless: nothing held; the flood target has no memory step (its server is the auth-on one)
+      Optional<E2eSummary.Memory> m = t.modern() || t.revokedFlood() ? Optional.empty() : e2e.memory(t);
       if (m.isEmpty()) {
         continue;
       }
@@ -355,6 +357,70 @@ public final class Report {
           + "are open on the server all the same.\n");
     }
     md.append('\n');
+  }
+
+  /**
+   * The revoked-certificate flood target against plain auth on at the same connection count: its
+   * own table in the e2e section.
+   */
+  private void floodTable(StringBuilder md) {
+    Optional<Flood> found = flood();
+    if (found.isEmpty()) {
+      return;
+    }
+    Flood f = found.get();
+    E2eSummary.Row r = f.row();
+    md.append(String.format(Locale.ROOT, "Revoked-certificate flood (refusals must stay cheap): `%s` is the auth-on server "
+            + "(OCSP fail-closed against `ca serve`) while %d more harness threads keep opening mTLS connections with a client "
+            + "certificate the same CA has revoked, each sending one echo `tools/call` and reconnecting as soon as it is "
+            + "refused. The flood runs through the whole visit (warm-up included); the target is measured at %d connections "
+            + "only. Server CPU per refusal is an **estimate**: (server CPU − legitimate calls × the auth-on target's CPU per "
+            + "call at the same connection count) ÷ refusals, from the medians.%n%n",
+            Target.GATEHOUSE_AUTH_REVOKED_FLOOD.name(), LoadHarness.FLOOD_CONNECTIONS, r.connections()))
+        .append("| connections | legit req/s | p99 ms | server CPU µs per legit call | ÷ auth on without flood | refusals/s "
+            + "| refused as | server CPU µs per refusal (estimate) | revoked calls admitted | other flood failures | state |\n")
+        .append("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|\n")
+        .append("| ").append(r.connections()).append(" | ").append(r.requestsPerSecond().format("%,.0f")).append(" | ")
+        .append(r.p99().format("%.2f", 1e-3)).append(" | ").append(r.serverCpuMicrosPerRequest().format("%,.0f"))
+        .append(" | ").append(times(f.cpuRatio())).append(" | ").append(r.floodRefusalsPerSecond().format("%,.0f"))
+        .append(" | ").append(r.floodRefusedAs().isEmpty() ? "—" : r.floodRefusedAs()).append(" | ")
+        .append(f.cpuPerRefusal().map(c -> String.format(Locale.ROOT, "~%,.0f", c)).orElse("—")).append(" | ")
+        .append(r.floodAccepted()).append(" | ").append(r.floodOther()).append(" | ")
+        .append(state(Target.GATEHOUSE_AUTH_REVOKED_FLOOD)).append(" |\n\n");
+    if (r.floodAccepted() > 0) {
+      md.append("> **A revoked certificate's call was answered as admitted** ").append(r.floodAccepted())
+          .append(" times: the revocation check let it through.\n\n");
+    }
+  }
+
+  /** The flood target's row and the auth-on row at the same connection count. */
+  private record Flood(E2eSummary.Row row, Optional<E2eSummary.Row> auth) {
+    /** Server CPU per legitimate call, flood beside ÷ auth on alone. */
+    Optional<Double> cpuRatio() {
+      return E2eSummary.ratio(Optional.of(row), auth, x -> x.serverCpuMicrosPerRequest().median());
+    }
+
+    /** (server CPU − legitimate calls × auth-on CPU per call) ÷ refusals, in µs: an estimate from medians. */
+    Optional<Double> cpuPerRefusal() {
+      double refusals = row.floodRefusalsPerSecond().median();
+      if (auth.isEmpty() || !(refusals > 0)) {
+        return Optional.empty();
+      }
+      double serverMicrosPerSecond = row.serverCpuCores().median() * 1e6;
+      double legit = row.requestsPerSecond().median() * auth.get().serverCpuMicrosPerRequest().median();
+      return Optional.of((serverMicrosPerSecond - legit) / refusals);
+    }
+  }
+
+  /** The flood target at the connection count it was measured at, when it was. */
+  private Optional<Flood> flood() {
+    for (int c : e2e.connections()) {
+      Optional<E2eSummary.Row> r = e2e.row(Target.GATEHOUSE_AUTH_REVOKED_FLOOD, c);
+      if (r.isPresent()) {
+        return Optional.of(new Flood(r.get(), e2e.row(Target.GATEHOUSE_AUTH, c)));
+      }
+    }
+    return Optional.empty();
   }
 
   /** The state column: steady (with the warm-up it took), or NOT steady state. */
@@ -410,6 +476,28 @@ public final class Report {
     goal(md, "JWT HS256 uncached ÷ raw HMAC-SHA256", ratio("AuthPathBenchmark.jwtUncached:alg=HS256",
         "HmacBenchmark.hmacSha256"), 5, true);
     md.append('\n');
+    alsoMeasured(md);
+  }
+
+  /** What the issue asks to measure without a target: one row each, the figures in the e2e section. */
+  private void alsoMeasured(StringBuilder md) {
+    Optional<Flood> found = flood();
+    if (found.isEmpty()) {
+      return;
+    }
+    Flood f = found.get();
+    E2eSummary.Row r = f.row();
+    md.append("### Also measured\n\n| what | measured |\n|---|---|\n")
+        .append(String.format(Locale.ROOT, "| server CPU per call with a revoked-certificate flood beside (%d flood "
+                + "connections, %d legitimate connections)%s | %s µs per legitimate call, %s auth on without the flood; "
+                + "%,.0f req/s, p99 %s ms; %,.0f refusals/s (%s), ~%s µs of server CPU per refusal (estimate); %d revoked "
+                + "calls admitted |%n",
+            LoadHarness.FLOOD_CONNECTIONS, r.connections(), steady() ? "" : " — **NOT steady state**",
+            r.serverCpuMicrosPerRequest().format("%,.0f"), times(f.cpuRatio()), r.requestsPerSecond().median(),
+            ms(r.p99().median()), r.floodRefusalsPerSecond().median(),
+            r.floodRefusedAs().isEmpty() ? "none" : r.floodRefusedAs(),
+            f.cpuPerRefusal().map(c -> String.format(Locale.ROOT, "%,.0f", c)).orElse("—"), r.floodAccepted()))
+        .append('\n');
   }
 
   private void goal(StringBuilder md, String what, Optional<Double> measured, double target, boolean atMost) {
@@ -540,7 +628,7 @@ public final class Report {
         bars.add(e2e.row(t, c).map(r -> new BarChart.Bar(r.requestsPerSecond().median(), String.format(Locale.ROOT,
                 "%,.0f req/s   p99 %s ms   %,.0f µs CPU/call", r.requestsPerSecond().median(), ms(r.p99().median()),
                 r.serverCpuMicrosPerRequest().median())))
-            .orElse(new BarChart.Bar(0, "failed")));
+            .orElse(new BarChart.Bar(0, e2e.visits(t).isEmpty() ? "failed" : "not measured")));
       }
       chart.row(t.label(), bars, null);
     }
