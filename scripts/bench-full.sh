@@ -13,7 +13,8 @@
 # flood target at 64 connections only, profiles ~7 min). The machine must be
 # otherwise idle: a busy machine gives numbers that mean nothing, so the script refuses to start
 # when the 1-minute load average is above half the core count (BENCH_FORCE=1 overrides; RESULTS.md
-# records the load average either way). The profiles go to benchmarks/target/jfr/.
+# records the load average either way). The recordings go to benchmarks/target/jfr/, their
+# splits to benchmarks/PROFILES.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +38,35 @@ if [ "${BENCH_NO_PROFILE:-0}" != 1 ]; then
   rm -rf "$profiles"
   java "-Dgatehouse.bench.profileDir=$profiles" -cp "$jar" io.gatehouse.bench.e2e.LoadHarness \
     --rounds 1 --connections 64 GATEHOUSE_AUTH GATEHOUSE_PLAIN GATEHOUSE_MODERN_AUTH
-  for f in "$profiles"/*.jfr; do
-    echo "== $f"
-    java -cp "$jar" io.gatehouse.bench.report.JfrSplit "$f"
-  done
+  # Kept beside RESULTS.md: the "where Gatehouse loses" lines point at these splits.
+  out=benchmarks/PROFILES.md
+  {
+    echo "# Where the CPU goes under steady load (JFR)"
+    echo
+    echo "Written by \`scripts/bench-full.sh\` right after the run that produced [RESULTS.md](RESULTS.md):"
+    echo "one more steady-state visit (at least 40 s of load first) of each target at 64 connections, JFR"
+    echo "\`profile\` settings over the measured window inside the target JVM, read by"
+    echo "\`io.gatehouse.bench.report.JfrSplit\` (what each line counts: [docs/benchmarks.md](../docs/benchmarks.md#where-the-cpu-goes-jfr-auth-on-target))."
+    echo
+    echo "| | |"
+    echo "|---|---|"
+    echo "| date | $(date -u +%Y-%m-%dT%H:%M:%SZ) |"
+    echo "| commit | $(git rev-parse --short HEAD 2>/dev/null || echo unknown) |"
+    echo "| load average (1/5/15 min) | $(cut -d' ' -f1-3 /proc/loadavg) |"
+    echo "| JDK | $(java -version 2>&1 | head -1) |"
+    for f in "$profiles"/*.jfr; do
+      echo
+      echo "## $(basename "$f" .jfr)"
+      echo
+      echo '```'
+      java -cp "$jar" io.gatehouse.bench.report.JfrSplit "$f"
+      for stage in io.gatehouse.transport.auth.pipeline.AuthorizeStage.apply \
+                   reactor.core.scheduler; do
+        java -cp "$jar" io.gatehouse.bench.report.JfrSplit "$f" --under "$stage"
+      done
+      echo '```'
+    done
+  } > "$out.tmp"
+  mv "$out.tmp" "$out"
+  cat "$out"
 fi

@@ -515,6 +515,10 @@ public final class Report {
 
   private void losses(StringBuilder md) {
     md.append("## Where Gatehouse loses, and why\n\n");
+    if (steady()) {
+      md.append("Where the CPU of the auth-on, auth-off and 2026-07-28 auth-on targets goes under steady load: ")
+          .append("[PROFILES.md](PROFILES.md) (JFR, written by `scripts/bench-full.sh` after this run).\n\n");
+    }
     ratio("AuthPathBenchmark.jwtUncached:alg=HS256", "HmacBenchmark.hmacSha256").ifPresent(r -> md.append(String.format(Locale.ROOT,
         "- **Uncached HS256 JWTs cost %.0f× the HMAC.** The HMAC is the cheap part; Nimbus parsing (base64url, JSON header and "
             + "claims), the allow-list and key selection, claim checks (iss, aud, exp/nbf/iat, roles) and the Principal dominate. "
