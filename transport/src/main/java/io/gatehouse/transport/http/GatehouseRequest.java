@@ -17,6 +17,7 @@ import io.netty.util.DefaultAttributeMap;
 import io.netty.util.ReferenceCounted;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +147,20 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
         .map(String.class::cast);
   }
 
+  /**
+   * The body as strict UTF-8: malformed input throws instead of being replaced. Decoded from a
+   * heap copy: the decoder's array loop is several times faster than its loop over the direct
+   * buffer the codec hands us, which showed in the JFR profile of the 2026-07-28 path.
+   */
+  public String strictUtf8Body() throws CharacterCodingException {
+    ByteBuf content = http.content();
+    byte[] bytes = ByteBufUtil.getBytes(content, content.readerIndex(), content.readableBytes(), false);
+    return StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes)).toString();
+  }
+
   private Optional<McpSchema.JSONRPCMessage> parse() {
     if (!HttpMethod.POST.equals(http.method())
         || !isJson(http.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
@@ -160,10 +175,7 @@ public final class GatehouseRequest extends DefaultAttributeMap implements Refer
         return Optional.empty();
       }
       try {
-        StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(content.nioBuffer());
+        strictUtf8Body();
       } catch (CharacterCodingException e) {
         return Optional.empty();
       }
