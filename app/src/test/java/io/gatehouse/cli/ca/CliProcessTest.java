@@ -1,6 +1,7 @@
 package io.gatehouse.cli.ca;
 
-import io.gatehouse.cli.GatehouseCli;
+import io.gatehouse.cli.CliChild;
+
 
 import io.gatehouse.cli.CliEnvironment;
 
@@ -8,8 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,11 +18,7 @@ class CliProcessTest {
   @TempDir Path dir;
 
   private Processes.Output gatehouse(Map<String, String> env, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName()));
-    command.addAll(List.of(args));
-    return Processes.run(dir, env, command);
+    return Processes.run(dir, env, CliChild.command(args));
   }
 
   @Test

@@ -1,7 +1,8 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.cli.CliChild;
+
 import io.gatehouse.testing.TestCerts;
-import io.gatehouse.cli.GatehouseCli;
 
 import io.gatehouse.cli.CliEnvironment;
 
@@ -204,11 +205,7 @@ class CrashSafetyTest {
    * exited before. Acknowledged means: it exited 0 before the kill.
    */
   private Outcome fork(List<String> args, long killAfterMillis) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",   // start faster; the same code runs
-        "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName()));
-    command.addAll(args);
+    List<String> command = CliChild.command(args);
     ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
     long start = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.gatehouse.cli.ca;
 
-import io.gatehouse.cli.GatehouseCli;
+import io.gatehouse.cli.CliChild;
+
 
 import io.gatehouse.cli.CliEnvironment;
 
@@ -41,13 +42,8 @@ final class ServeNode implements AutoCloseable {
 
   /** Starts {@code gatehouse ca serve --port 0 --dir dir} with the test passphrase and {@code env}. */
   static ServeNode start(Path dir, Map<String, String> env) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        // Short-lived child: C1 only and the serial collector start it faster on a busy machine;
-        // the code run is the same.
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-        "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName(),
-        "ca", "serve", "--port", "0", "--https-port", "0", "--dir", dir.toString()).redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(CliChild.command(
+        "ca", "serve", "--port", "0", "--https-port", "0", "--dir", dir.toString())).redirectErrorStream(true);
     builder.environment().put(CliEnvironment.CA_PASSPHRASE, Cli.PASSPHRASE);
     builder.environment().putAll(env);
     Process process = builder.start();

@@ -1,7 +1,8 @@
 package io.gatehouse.cli.ca;
 
+import io.gatehouse.cli.CliChild;
+
 import io.gatehouse.testing.TestCerts;
-import io.gatehouse.cli.GatehouseCli;
 
 import io.gatehouse.cli.CliEnvironment;
 
@@ -44,10 +45,8 @@ class ServeProcessTest {
     assertThat(cli.ca(other, "init").exit()).isZero();
     assertThat(cli.ca(other, "issue", "client", "--name", "zed", "--role", "viewer").exit()).isZero();
 
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), GatehouseCli.class.getName(),
-        "ca", "serve", "--port", "0", "--https-port", "0", "--dir", dir.toString()).redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(CliChild.command(
+        "ca", "serve", "--port", "0", "--https-port", "0", "--dir", dir.toString())).redirectErrorStream(true);
     builder.environment().put(CliEnvironment.CA_PASSPHRASE, Cli.PASSPHRASE);
     Process serve = builder.start();
     try {

@@ -1,6 +1,7 @@
 package io.gatehouse.cli.connect;
 
-import io.gatehouse.cli.GatehouseCli;
+import io.gatehouse.cli.CliChild;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,20 +33,11 @@ final class BridgeProcess implements AutoCloseable {
   private final BlockingQueue<JsonNode> frames = new LinkedBlockingQueue<>();
   private final OutputStream stdin;
 
-  /**
-   * JVM flags for short-lived children: C1 only and the serial collector start them faster on a
-   * busy machine; the code run is the same.
-   */
-  static final List<String> FAST_START_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
-
   /** The command line that runs {@code gatehouse connect ARGS} from this test's class path. */
   static List<String> command(List<String> args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    command.addAll(FAST_START_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.gatehouse.cli.GatehouseCli", "connect"));
-    command.addAll(args);
-    return command;
+    List<String> connect = new ArrayList<>(List.of("connect"));
+    connect.addAll(args);
+    return CliChild.command(connect);
   }
 
   BridgeProcess(List<String> args) throws IOException {

@@ -1,5 +1,7 @@
 package io.gatehouse.cli.connect;
 
+import io.gatehouse.cli.CliChild;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -574,7 +576,7 @@ class ConnectBridgeTest {
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put("GATEHOUSE_JAR", classPathJar().toString());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    builder.environment().put("GATEHOUSE_JAVA_OPTS", String.join(" ", BridgeProcess.FAST_START_FLAGS));
+    builder.environment().put("GATEHOUSE_JAVA_OPTS", String.join(" ", CliChild.FAST_START_FLAGS));
     Process process = builder.start();
     process.getOutputStream().close();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
