@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.gatehouse.pki.BouncyCastle;
+import io.gatehouse.transport.encoding.Base64Url;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -130,51 +131,11 @@ public final class JwsVerifier {
         || token.indexOf('.', second + 1) >= 0) {
       throw new InvalidTokenException("not a compact JWS (header.payload.signature)");
     }
-    if (!isCanonicalBase64Url(token, 0, first)
-        || !isCanonicalBase64Url(token, first + 1, second)
-        || !isCanonicalBase64Url(token, second + 1, token.length())) {
+    if (!Base64Url.isCanonical(token, 0, first)
+        || !Base64Url.isCanonical(token, first + 1, second)
+        || !Base64Url.isCanonical(token, second + 1, token.length())) {
       throw new InvalidTokenException("JWS segment is not canonical base64url");
     }
-  }
-
-  /** Only the URL-safe alphabet, no padding, and zero unused bits (RFC 7515 §2, RFC 4648 §3.5). */
-  static boolean isCanonicalBase64Url(String s) {
-    return isCanonicalBase64Url(s, 0, s.length());
-  }
-
-  /**
-   * {@link #isCanonicalBase64Url(String)} for {@code s[from, to)}, without decoding: a length of
-   * 1 mod 4 is never valid, and the last character's unused low bits (4 of them after 2 chars of a
-   * quantum, 2 after 3) must be zero, else a second spelling decodes to the same bytes.
-   */
-  static boolean isCanonicalBase64Url(String s, int from, int to) {
-    int last = 0;
-    for (int i = from; i < to; i++) {
-      last = sextet(s.charAt(i));
-      if (last < 0) {
-        return false;
-      }
-    }
-    return switch ((to - from) % 4) {
-      case 1 -> false;
-      case 2 -> (last & 0x0F) == 0;
-      case 3 -> (last & 0x03) == 0;
-      default -> true;
-    };
-  }
-
-  /** The 6-bit value of a base64url character, -1 for anything else. */
-  private static int sextet(char c) {
-    if (c >= 'A' && c <= 'Z') {
-      return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-      return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-      return c - '0' + 52;
-    }
-    return c == '-' ? 62 : c == '_' ? 63 : -1;
   }
 
   /** A verifier for {@code key}, or null when Gatehouse cannot use such a key. */

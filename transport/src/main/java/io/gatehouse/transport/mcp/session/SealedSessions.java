@@ -2,6 +2,7 @@ package io.gatehouse.transport.mcp.session;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.transport.encoding.Base64Url;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.ByteBuffer;
@@ -22,8 +23,9 @@ import javax.crypto.spec.GCMParameterSpec;
  * the same {@link SessionKeys} can serve a session it never saw. The id is {@code <key id>.} and
  * the base64url of a random 96-bit nonce followed by the AES-GCM ciphertext and tag of the state
  * as JSON; the associated data binds the purpose and the key id, so no other sealed value of this
- * key opens as a session. An id that does not open (unknown key, tampered, malformed), is older
- * than the maximum age, names another owner or was closed on this node reads as absent: 404.
+ * key opens as a session. Only the canonical base64url spelling opens. An id that does not open
+ * (unknown key, tampered, malformed, non-canonical), is older than the maximum age, names another
+ * owner or was closed on this node reads as absent: 404.
  *
  * <p>Closing is local: this node remembers a closed id (DELETE, eviction, idle expiry, refused
  * credential) until it would have aged out anyway and does not re-create it; another node that
@@ -110,7 +112,9 @@ public final class SealedSessions {
     }
     int dot = id.indexOf('.');
     SecretKey key = dot <= 0 ? null : keys.key(id.substring(0, dot));
-    if (key == null) {
+    // One spelling per id: else a variant of a closed id (its last character's unused bits
+    // changed) would decode to the same bytes and pass the tombstone, which is kept by text.
+    if (key == null || !Base64Url.isCanonical(id, dot + 1, id.length())) {
       return Optional.empty();
     }
     SessionState state;

@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
 import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.transport.encoding.Base64Url;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -82,9 +83,9 @@ class JwsFastPathTest {
       strings.add(new String(chars));
     }
     for (String s : strings) {
-      assertThat(JwsVerifier.isCanonicalBase64Url(s)).as("'%s'", s).isEqualTo(canonicalByRoundTrip(s));
+      assertThat(Base64Url.isCanonical(s)).as("'%s'", s).isEqualTo(canonicalByRoundTrip(s));
       String framed = "x." + s + ".y";
-      assertThat(JwsVerifier.isCanonicalBase64Url(framed, 2, 2 + s.length()))
+      assertThat(Base64Url.isCanonical(framed, 2, 2 + s.length()))
           .as("'%s' inside a token", s).isEqualTo(canonicalByRoundTrip(s));
     }
   }

@@ -127,6 +127,33 @@ class SealedSessionsTest {
   }
 
   @Test
+  void onlyOneSpellingOfAnIdOpensSoAClosedIdStaysClosed() {
+    SealedSessions s = sessions(SessionKeys.parse("k1:" + key()));
+    // A body whose length leaves unused bits in its last character: the case with other spellings.
+    String id = null;
+    for (int n = 1; id == null && n < 8; n++) {
+      String candidate = s.seal(s.newState(ALICE, "2025-06-18",
+          McpSchema.ClientCapabilities.builder().build(),
+          new McpSchema.Implementation("client", "1".repeat(n))));
+      id = (candidate.length() - 3) % 4 == 0 ? null : candidate;
+    }
+    assertThat(id).as("a body length with unused bits").isNotNull();
+    String stem = id.substring(0, id.length() - 1);
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    java.util.List<String> opening = new java.util.ArrayList<>();
+    for (char c : alphabet.toCharArray()) {
+      if (s.open(stem + c, ALICE).isPresent()) {
+        opening.add(stem + c);
+      }
+    }
+    assertThat(opening).containsExactly(id);
+    s.closed(id);
+    for (char c : alphabet.toCharArray()) {
+      assertThat(s.open(stem + c, ALICE)).as("closed, spelled with %s", c).isEmpty();
+    }
+  }
+
+  @Test
   void capabilitiesTooLargeForAnIdAreRefusedAtSealing() {
     SealedSessions s = sessions(SessionKeys.parse("k1:" + key()));
     SessionState huge = s.newState(ALICE, "2025-06-18", McpSchema.ClientCapabilities.builder()
