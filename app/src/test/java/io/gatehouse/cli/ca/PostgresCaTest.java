@@ -77,7 +77,7 @@ class PostgresCaTest {
             + " WHERE serial = '" + carol + "'");
       }
       Processes.Output answer = serve.ocspUntil("clients/carol.crt", "ca/root.crt",
-          text -> text.contains("trylater"), Duration.ofSeconds(3));
+          text -> text.contains("trylater"), Duration.ofSeconds(30));
       assertThat(answer.text()).as(answer.text()).contains("trylater").doesNotContain(": good");
       assertThat(serve.readyz().statusCode()).isEqualTo(503);
     }
