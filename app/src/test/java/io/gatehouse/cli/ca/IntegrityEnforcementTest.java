@@ -74,7 +74,8 @@ class IntegrityEnforcementTest {
           .contains("Responder Error: trylater").doesNotContain(": good");
       HttpResponse<String> ready = serve.readyz();
       assertThat(ready.statusCode()).isEqualTo(503);
-      assertThat(ready.body()).contains("\"status\":\"not ready\"", "audit entry " + revokeSeq);
+      assertThat(ready.body()).startsWith("{\"status\":\"not ready\",\"reason\":\"")
+          .contains("audit entry " + revokeSeq);
       assertThat(serve.log()).contains("CA STORE INTEGRITY FAILURE", "audit entry " + revokeSeq + " (revoke " + serial + ")");
     }
 
