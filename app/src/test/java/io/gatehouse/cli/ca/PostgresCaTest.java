@@ -175,7 +175,7 @@ class PostgresCaTest {
       try {
         long lost = System.nanoTime();
         for (ServeNode node : new ServeNode[] {a, b}) {
-          while (node.readyz().statusCode() == 200 && System.nanoTime() - lost < Duration.ofSeconds(10).toNanos()) {
+          while (node.readyz().statusCode() == 200 && System.nanoTime() - lost < Duration.ofSeconds(30).toNanos()) {
             Thread.sleep(100);
           }
           assertThat(node.readyz().statusCode()).isEqualTo(503);
@@ -188,7 +188,7 @@ class PostgresCaTest {
       }
       for (ServeNode node : new ServeNode[] {a, b}) {
         long back = System.nanoTime();
-        while (node.readyz().statusCode() != 200 && System.nanoTime() - back < Duration.ofSeconds(10).toNanos()) {
+        while (node.readyz().statusCode() != 200 && System.nanoTime() - back < Duration.ofSeconds(30).toNanos()) {
           Thread.sleep(100);
         }
         assertThat(node.readyz().statusCode()).as(node.log()).isEqualTo(200);
