@@ -4,13 +4,8 @@ import io.gatehouse.transport.setting.Setting;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.proc.BadJWTException;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import io.gatehouse.pki.identity.IdentityFormatException;
 import io.gatehouse.pki.identity.RoleNames;
 import io.gatehouse.pki.identity.SpiffeId;
@@ -33,11 +28,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -77,8 +70,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
 
   private final JwsVerifier jws;
   private final JwtKeys keys;
-  private final DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier;
   private final String issuer;
+  private final String audience;
   private final String localCaTrustDomain;
   private final Duration skew;
   private final Duration cacheTtl;
@@ -92,6 +85,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException;
   }
 
+  /** The configured role source; null: the top-level {@code roles} array, read by the parse. */
   private final RoleClaims roleClaims;
   private final boolean requireBinding;
 
@@ -103,24 +97,13 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     this.keys = b.keys;
     this.jws = new JwsVerifier(b.algorithms, b.keys);
     this.issuer = b.issuer;
+    this.audience = b.audience;
     this.localCaTrustDomain = b.localCaTrustDomain;
     this.skew = b.skew;
     this.cacheTtl = b.cacheTtl;
     this.clock = b.clock;
     this.roleClaims = b.roleClaims;
     this.requireBinding = b.requireBinding;
-    this.claimsVerifier =
-        new DefaultJWTClaimsVerifier<>(
-            Set.of(b.audience),
-            new JWTClaimsSet.Builder().issuer(b.issuer).build(),
-            Set.of("iss", "aud", "exp", "sub"),
-            Set.of()) {
-          @Override
-          protected Date currentTime() {
-            return Date.from(b.clock.instant());
-          }
-        };
-    claimsVerifier.setMaxClockSkew((int) b.skew.toSeconds());
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.cacheSize)
@@ -196,44 +179,85 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
         return hit;
       }
     }
-    JWSObject verified = jws.verify(token);
-    JOSEObjectType type = verified.getHeader().getType();
-    if (type != null && !TYPES.contains(type.getType().toLowerCase(Locale.ROOT))) {
+    JwsVerifier.Verified verified = jws.verify(token);
+    String type = verified.type();
+    if (type != null && !TYPES.contains(type.toLowerCase(Locale.ROOT))) {
       throw new InvalidTokenException(
           "token type " + InvalidTokenException.printable(type) + " is not JWT");
     }
-    JWTClaimsSet claims;
-    try {
-      Map<String, Object> json = verified.getPayload().toJSONObject();
-      if (json == null) {
-        throw new InvalidTokenException("payload is not a JSON object");
-      }
-      claims = JWTClaimsSet.parse(json);
-      claimsVerifier.verify(claims, null);
-    } catch (ParseException e) {
-      throw new InvalidTokenException("malformed claims");
-    } catch (BadJWTException e) {
-      throw new InvalidTokenException(InvalidTokenException.printable(e.getMessage()));
+    JoseJson.Claims claims = JoseJson.claims(verified.payload(), roleClaims != null);
+    checkRequired(claims);
+    if (!claims.aud().contains(audience)) {
+      throw new InvalidTokenException(
+          "JWT audience rejected: " + InvalidTokenException.printable(claims.aud()));
     }
+    if (!claims.iss().equals(issuer)) {
+      throw new InvalidTokenException("JWT iss claim has value "
+          + InvalidTokenException.printable(claims.iss()) + ", must be " + issuer);
+    }
+    // Nimbus's DefaultJWTClaimsVerifier semantics, in milliseconds: exp + skew > now,
+    // nbf - skew < now; iat no later than now + skew.
     Instant now = clock.instant();
-    if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(skew))) {
+    long nowMillis = now.toEpochMilli();
+    long skewMillis = skew.toMillis();
+    if (claims.exp() * 1000 + skewMillis <= nowMillis) {
+      throw new InvalidTokenException("Expired JWT");
+    }
+    if (claims.nbf() != null && claims.nbf() * 1000 - skewMillis >= nowMillis) {
+      throw new InvalidTokenException("JWT before use time");
+    }
+    if (claims.iat() != null && Instant.ofEpochSecond(claims.iat()).isAfter(now.plus(skew))) {
       throw new InvalidTokenException("token issued in the future");
     }
+    Instant exp = Instant.ofEpochSecond(claims.exp());
     VerifiedToken result =
         new VerifiedToken(
-            new Principal(
-                principalId(claims.getSubject()),
-                roleClaims.roles(claims),
-                AuthMethod.JWT,
-                claims.getJWTID()),
-            min(claims.getExpirationTime().toInstant(), now.plus(cacheTtl)),
-            certificateThumbprint(claims),
+            new Principal(principalId(claims.sub()), roles(claims), AuthMethod.JWT, claims.jti()),
+            min(exp, now.plus(cacheTtl)),
+            claims.x5tS256(),
             // exp plus the skew the claims check allows: streams it opened end then.
-            claims.getExpirationTime().toInstant().plus(skew));
+            exp.plus(skew));
     if (cacheKey != null) {
       cache.put(cacheKey, result);
     }
     return result;
+  }
+
+  /** {@code aud}, {@code exp}, {@code iss}, {@code sub} are required (named as Nimbus did). */
+  private static void checkRequired(JoseJson.Claims claims) throws InvalidTokenException {
+    List<String> missing = new ArrayList<>(0);
+    if (claims.aud() == null) {
+      missing.add("aud");
+    }
+    if (claims.exp() == null) {
+      missing.add("exp");
+    }
+    if (claims.iss() == null) {
+      missing.add("iss");
+    }
+    if (claims.sub() == null) {
+      missing.add("sub");
+    }
+    if (!missing.isEmpty()) {
+      throw new InvalidTokenException("JWT missing required claims: " + missing);
+    }
+  }
+
+  /** The roles from the configured source, or from the top-level {@code roles} array. */
+  private Set<String> roles(JoseJson.Claims claims) throws InvalidTokenException {
+    if (roleClaims != null) {
+      JWTClaimsSet set;
+      try {
+        set = JWTClaimsSet.parse(claims.all());
+      } catch (ParseException e) {
+        throw new InvalidTokenException("malformed claims");
+      }
+      return roleClaims.roles(set);
+    }
+    if (claims.rolesMalformed()) {
+      throw new InvalidTokenException("roles claim is not an array of strings");
+    }
+    return claims.roles() == null ? Set.of() : roleNames(claims.roles());
   }
 
   /** {@code <iss>#<sub>}, or the bare SPIFFE ID for the local CA's own identities. */
@@ -261,23 +285,15 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     }
     List<String> names = new ArrayList<>();
     list.forEach(r -> names.add((String) r));
+    return roleNames(names);
+  }
+
+  private static Set<String> roleNames(List<String> names) throws InvalidTokenException {
     try {
       return new LinkedHashSet<>(RoleNames.validate(names));
     } catch (IdentityFormatException e) {
       throw new InvalidTokenException("roles claim: " + e.getMessage());
     }
-  }
-
-  /** The {@code cnf.x5t#S256} value, null without {@code cnf}; other confirmations refused. */
-  private static String certificateThumbprint(JWTClaimsSet claims) throws InvalidTokenException {
-    Object cnf = claims.getClaim("cnf");
-    if (cnf == null) {
-      return null;
-    }
-    if (!(cnf instanceof Map<?, ?> map) || !(map.get("x5t#S256") instanceof String thumbprint)) {
-      throw new InvalidTokenException("cnf claim has no x5t#S256 (other bindings unsupported)");
-    }
-    return thumbprint;
   }
 
   private void checkBinding(VerifiedToken token, AuthRequest request)
@@ -336,7 +352,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     private Duration cacheTtl = TOKEN_CACHE_TTL.defaultValue();
     private int cacheSize = TOKEN_CACHE_SIZE.defaultValue();
     private Clock clock = Clock.systemUTC();
-    private RoleClaims roleClaims = JwtAuthenticator::roles;
+    private RoleClaims roleClaims;
     private boolean requireBinding;
 
     private Builder() {}
