@@ -186,14 +186,16 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
           "token type " + InvalidTokenException.printable(type) + " is not JWT");
     }
     JoseJson.Claims claims = JoseJson.claims(verified.payload(), roleClaims != null);
-    checkRequired(claims);
-    if (!claims.aud().contains(audience)) {
-      throw new InvalidTokenException(
-          "JWT audience rejected: " + InvalidTokenException.printable(claims.aud()));
+    // The checks and messages of Nimbus's DefaultJWTClaimsVerifier, which this replaces.
+    if (claims.aud() == null || claims.aud().isEmpty()) {
+      throw new InvalidTokenException("JWT missing required aud claim");
     }
+    if (!claims.aud().contains(audience)) {
+      throw new InvalidTokenException("JWT aud claim rejected");
+    }
+    checkRequired(claims);
     if (!claims.iss().equals(issuer)) {
-      throw new InvalidTokenException("JWT iss claim has value "
-          + InvalidTokenException.printable(claims.iss()) + ", must be " + issuer);
+      throw new InvalidTokenException("JWT iss claim value rejected");
     }
     // Nimbus's DefaultJWTClaimsVerifier semantics, in milliseconds: exp + skew > now,
     // nbf - skew < now; iat no later than now + skew.
@@ -223,12 +225,12 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     return result;
   }
 
-  /** {@code aud}, {@code exp}, {@code iss}, {@code sub} are required (named as Nimbus did). */
+  /** {@code exp}, {@code iss}, {@code sub} are required ({@code aud} is checked before). */
   private static void checkRequired(JoseJson.Claims claims) throws InvalidTokenException {
-    List<String> missing = new ArrayList<>(0);
-    if (claims.aud() == null) {
-      missing.add("aud");
+    if (claims.exp() != null && claims.iss() != null && claims.sub() != null) {
+      return;
     }
+    List<String> missing = new ArrayList<>(3);
     if (claims.exp() == null) {
       missing.add("exp");
     }

@@ -257,15 +257,35 @@ class JoseJsonTest {
   }
 
   @Test
-  void claimChecksKeepTheirMessages() {
+  void claimChecksKeepTheirMessages() throws Exception {
     long now = Instant.now().getEpochSecond();
-    refused(HEADER, "{\"iss\":\"" + Tokens.ISSUER + "\"}", "JWT missing required claims: [aud, exp, sub]");
-    refused(HEADER, claimsWith("aud", "\"https://other.example\""), "JWT audience rejected");
-    refused(HEADER, claimsWith("aud", "[]"), "JWT audience rejected");
-    refused(HEADER, claimsWith("iss", "\"https://evil.example\""), "JWT iss claim has value");
+    refused(HEADER, "{\"iss\":\"" + Tokens.ISSUER + "\"}", "JWT missing required aud claim");
+    refused(HEADER, "{\"aud\":\"" + Tokens.AUDIENCE + "\"}", "JWT missing required claims: [exp, iss, sub]");
+    refused(HEADER, claimsWith("aud", "\"https://other.example\""), "JWT aud claim rejected");
+    refused(HEADER, claimsWith("aud", "[]"), "JWT missing required aud claim");
+    refused(HEADER, claimsWith("iss", "\"https://evil.example\""), "JWT iss claim value rejected");
     refused(HEADER, claimsWith("exp", Long.toString(now - 61)), "Expired JWT");
     refused(HEADER, claimsWith("nbf", Long.toString(now + 61)), "JWT before use time");
     refused(HEADER, claimsWith("iat", Long.toString(now + 120)), "issued in the future");
+    // Word for word what Nimbus's claims verifier (which the checks replace) says.
+    com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier<?> nimbus =
+        new com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier<>(Set.of(Tokens.AUDIENCE),
+            new JWTClaimsSet.Builder().issuer(Tokens.ISSUER).build(),
+            Set.of("iss", "aud", "exp", "sub"), Set.of());
+    for (String claims : List.of("{\"iss\":\"" + Tokens.ISSUER + "\"}",
+        "{\"aud\":\"" + Tokens.AUDIENCE + "\"}", claimsWith("aud", "\"https://other.example\""),
+        claimsWith("aud", "[]"), claimsWith("iss", "\"https://evil.example\""),
+        claimsWith("exp", Long.toString(now - 61)), claimsWith("nbf", Long.toString(now + 61)))) {
+      String expected;
+      try {
+        nimbus.verify(JWTClaimsSet.parse(claims), null);
+        throw new AssertionError("Nimbus accepts " + claims);
+      } catch (com.nimbusds.jwt.proc.BadJWTException e) {
+        expected = e.getMessage();
+      }
+      AuthResult result = authenticate(hs256(HEADER, claims));
+      assertThat(((AuthResult.Rejected) result).reason()).as(claims).isEqualTo(expected);
+    }
     accepted(hs256(HEADER, claimsWith("exp", Long.toString(now - 30))));
     accepted(hs256(HEADER, claimsWith("nbf", Long.toString(now + 30))));
     refused("{\"alg\":\"none\",\"kid\":\"h1\"}", claims(""), "alg none");
