@@ -127,15 +127,27 @@ public final class JwsVerifier {
       throw new InvalidTokenException(
           "no key for kid " + InvalidTokenException.printable(header.kid()));
     }
-    byte[] signingInput = Arrays.copyOf(ascii, second);
-    Base64URL signature = new Base64URL(token.substring(second + 1));
-    // The verifiers read only the algorithm (crit was refused by the parse).
-    JWSHeader bare = bareHeaders.get(alg);
+    byte[] signature = decode(ascii, second + 1, ascii.length);
+    byte[] signingInput = null; // made only for a verifier that needs its own copies
+    Base64URL encodedSignature = null;
     int tried = Math.min(candidates.size(), MAX_CANDIDATE_KEYS);
     for (int i = 0; i < tried; i++) {
       JWSVerifier verifier = verifiers.get(candidates.get(i), JwsVerifier::newVerifier);
       try {
-        if (verifier != null && verifier.verify(bare, signingInput, signature)) {
+        boolean valid;
+        if (verifier instanceof RawVerifier raw && raw.handles(alg)) {
+          valid = raw.verify(alg, ascii, second, signature);
+        } else if (verifier != null) {
+          if (signingInput == null) {
+            signingInput = Arrays.copyOf(ascii, second);
+            encodedSignature = new Base64URL(token.substring(second + 1));
+          }
+          // The verifiers read only the algorithm (crit was refused by the parse).
+          valid = verifier.verify(bareHeaders.get(alg), signingInput, encodedSignature);
+        } else {
+          valid = false;
+        }
+        if (valid) {
           return new Verified(alg, header.kid(), header.typ(), decode(ascii, first + 1, second));
         }
       } catch (JOSEException | IllegalStateException e) {
@@ -143,6 +155,18 @@ public final class JwsVerifier {
       }
     }
     throw new InvalidTokenException("signature invalid");
+  }
+
+  /**
+   * A verifier that takes the signing input as a prefix of the token's bytes and the decoded
+   * signature, so no copy, {@code Base64URL} or header object is made per token.
+   */
+  interface RawVerifier {
+    /** Whether {@link #verify(JWSAlgorithm, byte[], int, byte[])} serves {@code alg}. */
+    boolean handles(JWSAlgorithm alg);
+
+    /** Checks {@code signature} over {@code input[0, length)}; false for any failure. */
+    boolean verify(JWSAlgorithm alg, byte[] input, int length, byte[] signature);
   }
 
   /** Decodes canonical base64url (already checked) in {@code in[from, to)}. */
