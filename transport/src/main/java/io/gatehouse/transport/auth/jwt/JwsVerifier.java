@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The JWS layer of JWT authentication: checks a compact JWS against an explicit algorithm
@@ -56,12 +57,15 @@ public final class JwsVerifier {
           JWSAlgorithm.HS256, JWSAlgorithm.HS384, JWSAlgorithm.HS512);
 
   private static final int MAX_CANDIDATE_KEYS = 8;
+  private static final int MAX_REMEMBERED_HEADERS = 256;
+  private static final int MAX_REMEMBERED_HEADER_CHARS = 512;
 
   private final Set<JWSAlgorithm> allowed;
   private final JwtKeys keys;
   private final Map<String, JWSAlgorithm> allowedByName;
   /** One header per allowed algorithm: all a signature verifier reads of the token's header. */
   private final Map<JWSAlgorithm, JWSHeader> bareHeaders;
+  private final ConcurrentHashMap<String, JoseJson.Header> headers = new ConcurrentHashMap<>();
   /**
    * Verifiers by key instance (identity, weakly held): {@link JwtKeys#candidates} hands out the
    * same instances until the key set changes, so a lookup needs no hashing of key material.
@@ -108,7 +112,7 @@ public final class JwsVerifier {
     int second = token.indexOf('.', first + 1);
     // Only base64url characters and dots remain: one byte per character.
     byte[] ascii = token.getBytes(StandardCharsets.ISO_8859_1);
-    JoseJson.Header header = JoseJson.header(decode(ascii, 0, first));
+    JoseJson.Header header = header(token, ascii, first);
     if ("none".equals(header.alg())) {
       throw new InvalidTokenException("alg none is never accepted");
     }
@@ -155,6 +159,27 @@ public final class JwsVerifier {
       }
     }
     throw new InvalidTokenException("signature invalid");
+  }
+
+  /**
+   * The parsed header, remembered by its exact text: an issuer's tokens share a handful of headers,
+   * and the parse is a function of the text, so a remembered one is the one the parse would give.
+   * Only headers that parsed are remembered, at most {@value #MAX_REMEMBERED_HEADERS} of up to
+   * {@value #MAX_REMEMBERED_HEADER_CHARS} characters (the text is the caller's choice).
+   */
+  private JoseJson.Header header(String token, byte[] ascii, int end) throws InvalidTokenException {
+    if (end > MAX_REMEMBERED_HEADER_CHARS) {
+      return JoseJson.header(decode(ascii, 0, end));
+    }
+    String text = token.substring(0, end);
+    JoseJson.Header header = headers.get(text);
+    if (header == null) {
+      header = JoseJson.header(decode(ascii, 0, end));
+      if (headers.size() < MAX_REMEMBERED_HEADERS) {
+        headers.put(text, header);
+      }
+    }
+    return header;
   }
 
   /**

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Authenticates {@code Authorization: Bearer <JWT>}.
@@ -87,6 +88,9 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
 
   /** The configured role source; null: the top-level {@code roles} array, read by the parse. */
   private final RoleClaims roleClaims;
+  private static final int MAX_REMEMBERED_ROLE_LISTS = 256;
+  private final ConcurrentHashMap<List<String>, Set<String>> validatedRoles =
+      new ConcurrentHashMap<>();
   private final boolean requireBinding;
 
   /** What a verified token says, kept for the cache. */
@@ -259,7 +263,19 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     if (claims.rolesMalformed()) {
       throw new InvalidTokenException("roles claim is not an array of strings");
     }
-    return claims.roles() == null ? Set.of() : roleNames(claims.roles());
+    if (claims.roles() == null) {
+      return Set.of();
+    }
+    // An issuer's tokens carry a handful of role lists: each is validated once. Only valid lists
+    // are remembered, at most MAX_REMEMBERED_ROLE_LISTS (the lists are the token's choice).
+    Set<String> roles = validatedRoles.get(claims.roles());
+    if (roles == null) {
+      roles = Set.copyOf(roleNames(claims.roles())); // immutable: Principal keeps it as is
+      if (validatedRoles.size() < MAX_REMEMBERED_ROLE_LISTS) {
+        validatedRoles.put(claims.roles(), roles);
+      }
+    }
+    return roles;
   }
 
   /** {@code <iss>#<sub>}, or the bare SPIFFE ID for the local CA's own identities. */

@@ -294,6 +294,32 @@ class JoseJsonTest {
   }
 
   /**
+   * Parsed headers and validated role lists are remembered by their text (a function of it), only
+   * when they passed, and beyond the bound every one is still checked.
+   */
+  @Test
+  void rememberedHeadersAndRoleListsAreOnlyThoseThatPassed() {
+    String dupHeader = "{\"alg\":\"HS256\",\"kid\":\"h1\",\"kid\":\"h1\"}";
+    for (int i = 0; i < 3; i++) {
+      refused(dupHeader, claims(""), "duplicate member");
+      refused(HEADER, claimsWith("roles", "[\"Bad Role\"]"), "invalid role name");
+      assertThat(accepted(hs256(HEADER, claimsWith("roles", "[\"viewer\",\"hr.reader\"]"))).roles())
+          .containsExactlyInAnyOrder("viewer", "hr.reader");
+    }
+    for (int i = 0; i < 300; i++) { // past both bounds (256)
+      String header = "{\"alg\":\"HS256\",\"kid\":\"h1\",\"n\":" + i + "}";
+      assertThat(accepted(hs256(header, claimsWith("roles", "[\"r" + i + "\"]"))).roles())
+          .containsExactly("r" + i);
+    }
+    refused(dupHeader, claims(""), "duplicate member");
+    refused("{\"alg\":\"HS256\",\"kid\":\"h1\",\"n\":1,\"n\":1}", claims(""), "duplicate member");
+    refused(HEADER, claimsWith("roles", "[\"Bad Role\"]"), "invalid role name");
+    refused(HEADER, claimsWith("roles", "[\"r1\",\"Bad Role\"]"), "invalid role name");
+    assertThat(accepted(hs256(HEADER, claimsWith("roles", "[\"r299\",\"r1\"]"))).roles())
+        .containsExactlyInAnyOrder("r299", "r1");
+  }
+
+  /**
    * The same verdict and principal as Nimbus's parse (JWSObject, JWTClaimsSet, the claims verifier
    * this class replaced) on the shapes tokens come in: Nimbus-built claims and headers, array and
    * string audiences, escapes, nested custom claims, registered headers that are ignored.
