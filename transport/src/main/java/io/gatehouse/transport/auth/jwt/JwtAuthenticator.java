@@ -133,7 +133,10 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     if (values.isEmpty()) {
       return AuthResult.notPresent();
     }
-    boolean bearer = values.stream().anyMatch(JwtAuthenticator::isBearer);
+    boolean bearer = false;
+    for (int i = 0; i < values.size(); i++) {
+      bearer |= isBearer(values.get(i));
+    }
     if (values.size() > 1) {
       return bearer
           ? AuthResult.rejectedToken(AuthMethod.JWT, "duplicate Authorization header")
