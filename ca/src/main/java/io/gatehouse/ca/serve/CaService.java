@@ -149,7 +149,7 @@ public final class CaService implements AutoCloseable {
     }
     OcspResponder responder = new OcspResponder(ca.store(), integrity, ca.issuerCertificate(),
         OcspSigner.issue(issuer), options.ocspValidity(), clock);
-    CrlPublisher crl = new CrlPublisher(ca.store(), issuerKey);
+    CrlPublisher crl = new CrlPublisher(ca.store(), integrity, issuerKey);
     if (!integrity.failed()) {
       crl.regenerate(clock.instant());
     }
@@ -194,7 +194,7 @@ public final class CaService implements AutoCloseable {
         subscription = ca.store().subscribe(new ChangeListener() {
           @Override
           public void changed() {
-            watcher.execute(() -> watch.storeChanged());
+            watch.changeNoticed(watcher);
           }
 
           @Override
@@ -264,12 +264,13 @@ public final class CaService implements AutoCloseable {
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
     // Every EST, token and admin decision reads the store (provisioners, spent tokens, enrollments,
-    // the presented certificate's row): verify it (new entries, then every row) right before, so a
-    // row edited by hand is never acted on, even in the 200 ms before the watcher notices. Runs on
-    // a worker (after EST's per-source rate limit).
+    // the presented certificate's row) without checking those rows itself: sweep the whole store
+    // (new entries, then every row) right before, so a row edited by hand is never acted on, even
+    // in the 200 ms before the watcher notices. Runs on a worker (after EST's per-source rate
+    // limit). This is the one path whose cost still grows with the store (docs/ca.md).
     java.util.function.Supplier<String> verifiedNow = () -> {
       try {
-        integrity.refresh();
+        integrity.sweep();
       } catch (io.gatehouse.ca.db.StoreException e) {
         return "store unreachable: " + e.getMessage();
       }
@@ -381,13 +382,35 @@ public final class CaService implements AutoCloseable {
 
   /**
    * Keeps the served state in step with the store: on every change (polled from SQLite's change
-   * marker, pushed by PostgreSQL's NOTIFY) it re-verifies the chain incrementally, drops cached
-   * OCSP answers and re-signs the CRL; on a timer it rotates the OCSP signer and refreshes the CRL.
+   * marker, pushed by PostgreSQL's NOTIFY) it verifies the new entries and the rows they name
+   * ({@link StoreIntegrity#changed}), drops cached OCSP answers and re-signs the CRL when a
+   * revocation was recorded; on a timer it sweeps every row ({@link StoreIntegrity#SWEEP_PERIOD}),
+   * rotates the OCSP signer and refreshes the CRL.
    */
   private record Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
-      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock) {
+      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock,
+      java.util.concurrent.atomic.AtomicBoolean changeQueued) {
+    Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder, CrlPublisher crl,
+        StoreIntegrity integrity, long[] marker, Clock clock) {
+      this(ca, issuer, responder, crl, integrity, marker, clock, new java.util.concurrent.atomic.AtomicBoolean());
+    }
+
+    /**
+     * Queues one {@link #storeChanged} on {@code executor} unless one is queued and not started
+     * yet: a burst of notifications is one check, not one per notification.
+     */
+    void changeNoticed(java.util.concurrent.Executor executor) {
+      if (changeQueued.compareAndSet(false, true)) {
+        executor.execute(() -> {
+          changeQueued.set(false);
+          storeChanged();
+        });
+      }
+    }
+
     void tick() {
       try {
+        integrity.sweepIfDue(clock.instant());
         if (responder.signer().needsRotation(clock.instant()) && integrity.notReadyReason() == null) {
           responder.replaceSigner(OcspSigner.issue(issuer));
           LOG.info("rotated the OCSP signing certificate");
@@ -411,7 +434,7 @@ public final class CaService implements AutoCloseable {
     void storeChanged() {
       try {
         responder.invalidate();
-        integrity.refresh();
+        integrity.changed();
         responder.invalidate();
         if (integrity.notReadyReason() == null) {
           // Only a changed set of revocations re-signs: a CRL number drawn by another node's
@@ -425,7 +448,8 @@ public final class CaService implements AutoCloseable {
 
     void reconnected() {
       try {
-        integrity.refresh();
+        // Notifications were lost while the store was away: edits by hand among them too.
+        integrity.sweep();
         responder.invalidate();
         integrity.reachable();
         LOG.info("CA store {} reachable again", ca.store().describe());
