@@ -39,8 +39,8 @@ public final class StoreIntegrity {
   /**
    * How often {@code ca serve} checks every row, whatever happened: the bound on how long an
    * out-of-band edit of a row nobody asks about can go unnoticed when it arrived together with a
-   * legitimate write. A sweep reads the whole store (about 0.3 s for 10,000 certificates), so once
-   * a minute keeps it well under 1% of a core.
+   * legitimate write. A sweep reads and hashes every row, which on a change was what made the
+   * revoke-to-revoked window grow with the store; once a minute keeps it a small, fixed share.
    */
   public static final Duration SWEEP_PERIOD = Duration.ofSeconds(60);
 
@@ -53,8 +53,8 @@ public final class StoreIntegrity {
   private volatile String failure;
   private volatile Instant unreachableSince;
   private Instant nextSweep;
-  /** The revision counter as of the last change {@link #changed()} or a sweep accounted for. */
-  private long lastChangeRevision = Long.MIN_VALUE + 1;
+  /** Whether entries were taken in (by any check) since {@link #changed()} last ran, or a sweep covered the store. */
+  private boolean entriesSinceLastChange;
   private final AtomicLong rowsChecked = new AtomicLong();
   private final AtomicLong sweeps = new AtomicLong();
 
@@ -82,32 +82,35 @@ public final class StoreIntegrity {
 
   /**
    * What to call when the store reports a change (SQLite's change marker moved, a PostgreSQL
-   * notification): {@link #refresh()}, then a {@link #sweep()} when the change is not explained,
-   * that is when neither new entries arrived nor the revision counter (which every write through
-   * Gatehouse bumps) moved since the last change handled here: then someone wrote by hand.
+   * notification): {@link #refresh()}, then a {@link #sweep()} when no new entry explains the
+   * change, that is when no entry arrived since the last change handled here (an OCSP check may
+   * have taken them in first). Every write through Gatehouse appends one, so a change without
+   * one was made by hand; a second notice of a change already handled costs a needless sweep.
    */
   public synchronized void changed() throws StoreException {
-    long before = chain == null ? -1 : chain.headSeq();
-    long revision = incremental();
-    if (revision == SWEPT) {
-      return;
-    }
-    // An OCSP check may have taken the new entries in already; the revision then still moved.
-    if (chain.headSeq() == before && revision == lastChangeRevision) {
+    if (!incremental() && !entriesSinceLastChange) {
       sweep();
-    } else {
-      lastChangeRevision = revision;
     }
+    entriesSinceLastChange = false;
   }
 
-  /** {@link #incremental()}'s answer when it swept or failed instead. */
-  private static final long SWEPT = Long.MIN_VALUE;
+  /**
+   * {@link #changed()} when the store says which tables changed (PostgreSQL's notification
+   * payloads): a change that wrote no {@code audit} row was made by hand and is swept at once;
+   * one that did is checked incrementally (no needless sweep for a notice already handled).
+   */
+  public synchronized void changed(boolean auditWritten) throws StoreException {
+    if (!incremental() && !auditWritten) {
+      sweep();
+    }
+    entriesSinceLastChange = false;
+  }
 
-  /** The store's revision as the delta read it; {@link #SWEPT} when it swept or failed instead. */
-  private long incremental() throws StoreException {
+  /** True when it swept instead (first call, or after a failure). */
+  private boolean incremental() throws StoreException {
     if (chain == null || failure != null) {
       sweep();
-      return SWEPT;
+      return true;
     }
     try {
       long head = chain.headSeq();
@@ -115,13 +118,13 @@ public final class StoreIntegrity {
       List<AuditEntry> entries = delta.entries();
       requireHead(entries, head);
       chain.append(entries.subList(1, entries.size()));
+      entriesSinceLastChange |= entries.size() > 1;
       rowsChecked.addAndGet(delta.certificateSerials().size() + delta.estKeys().size());
       chain.checkDelta(delta);
-      return delta.revision();
     } catch (IntegrityException e) {
       trip(e);
-      return SWEPT;
     }
+    return false;
   }
 
   /**
@@ -138,7 +141,7 @@ public final class StoreIntegrity {
         StoreSnapshot snapshot = store.snapshot(1);
         fresh.append(snapshot.entries());
         countRows(snapshot);
-        lastChangeRevision = snapshot.revision();
+        entriesSinceLastChange = false; // every row was checked: a later notice with nothing new sweeps again
         fresh.checkSnapshot(snapshot);
         chain = fresh;
         if (failure != null) {
@@ -154,7 +157,7 @@ public final class StoreIntegrity {
       requireHead(entries, head);
       chain.append(entries.subList(1, entries.size()));
       countRows(snapshot);
-      lastChangeRevision = snapshot.revision();
+      entriesSinceLastChange = false;
       chain.checkSnapshot(snapshot);
     } catch (IntegrityException e) {
       trip(e);

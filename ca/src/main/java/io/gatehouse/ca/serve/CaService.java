@@ -194,7 +194,12 @@ public final class CaService implements AutoCloseable {
         subscription = ca.store().subscribe(new ChangeListener() {
           @Override
           public void changed() {
-            watch.changeNoticed(watcher);
+            watch.changeNoticed(watcher, false);
+          }
+
+          @Override
+          public void changed(java.util.Set<String> tables) {
+            watch.changeNoticed(watcher, !tables.contains("audit"));
           }
 
           @Override
@@ -389,22 +394,38 @@ public final class CaService implements AutoCloseable {
    */
   private record Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
       CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock,
-      java.util.concurrent.atomic.AtomicBoolean changeQueued) {
+      java.util.concurrent.atomic.AtomicBoolean changeQueued,
+      java.util.concurrent.atomic.AtomicBoolean byHandQueued) {
     Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder, CrlPublisher crl,
         StoreIntegrity integrity, long[] marker, Clock clock) {
-      this(ca, issuer, responder, crl, integrity, marker, clock, new java.util.concurrent.atomic.AtomicBoolean());
+      this(ca, issuer, responder, crl, integrity, marker, clock, new java.util.concurrent.atomic.AtomicBoolean(),
+          new java.util.concurrent.atomic.AtomicBoolean());
     }
 
     /**
-     * Queues one {@link #storeChanged} on {@code executor} unless one is queued and not started
-     * yet: a burst of notifications is one check, not one per notification.
+     * A pushed change: queues one {@link #storeChanged} on {@code executor} unless one is queued
+     * and not started yet (a burst of notifications is one check, not one per notification).
+     * {@code byHand}: the change wrote no audit entry, so every row is swept.
      */
-    void changeNoticed(java.util.concurrent.Executor executor) {
+    void changeNoticed(java.util.concurrent.Executor executor, boolean byHand) {
+      if (byHand) {
+        byHandQueued.set(true);
+      }
       if (changeQueued.compareAndSet(false, true)) {
         executor.execute(() -> {
           changeQueued.set(false);
-          storeChanged();
+          pushedChange(byHandQueued.getAndSet(false));
         });
+      }
+    }
+
+    private void pushedChange(boolean byHand) {
+      try {
+        responder.invalidate();
+        integrity.changed(!byHand);
+        afterChange();
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
       }
     }
 
@@ -435,14 +456,18 @@ public final class CaService implements AutoCloseable {
       try {
         responder.invalidate();
         integrity.changed();
-        responder.invalidate();
-        if (integrity.notReadyReason() == null) {
-          // Only a changed set of revocations re-signs: a CRL number drawn by another node's
-          // CRL is itself a change, and must not start a round of re-signing.
-          crl.regenerateIfRevocationsChanged(clock.instant());
-        }
+        afterChange();
       } catch (Exception e) {
         LOG.warn("CA watcher: {}", e.getMessage());
+      }
+    }
+
+    private void afterChange() throws Exception {
+      responder.invalidate();
+      if (integrity.notReadyReason() == null) {
+        // Only a new revocation re-signs: a CRL number drawn by another node's CRL is itself a
+        // change, and must not start a round of re-signing.
+        crl.regenerateIfRevocationsChanged(clock.instant());
       }
     }
 

@@ -569,6 +569,24 @@ abstract class CertificateStoreContract {
   }
 
   @Test
+  void aPushedChangeWithoutAnAuditWriteIsSweptOneWithItIsNot() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    long sweeps = reader.sweeps();
+    store.insert(record(904, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+    reader.changed(true);
+    reader.changed(true); // the same change noticed twice: no sweep either
+    assertThat(reader.sweeps()).isEqualTo(sweeps);
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = '1'");
+    }
+    reader.changed(false);
+    assertThat(reader.sweeps()).isEqualTo(sweeps + 1);
+    assertThat(reader.failure().orElseThrow()).contains("certificate 1 does not match audit");
+  }
+
+  @Test
   void theCrlCheckRefusesARowUnRevokedByHand() throws Exception {
     CertificateStore store = large();
     StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
