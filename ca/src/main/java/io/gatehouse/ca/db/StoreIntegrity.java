@@ -106,6 +106,16 @@ public final class StoreIntegrity {
     entriesSinceLastChange = false;
   }
 
+  /**
+   * Takes in what was written so far (this process's own start-up writes: OCSP signer, CRL) as
+   * already noticed. Call right after reading the change marker a poller compares against, so the
+   * first edit by hand is not taken for explained by entries written before that marker.
+   */
+  public synchronized void changeBaseline() throws StoreException {
+    incremental();
+    entriesSinceLastChange = false;
+  }
+
   /** True when it swept instead (first call, or after a failure). */
   private boolean incremental() throws StoreException {
     if (chain == null || failure != null) {
