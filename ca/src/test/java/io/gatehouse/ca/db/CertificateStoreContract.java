@@ -587,6 +587,27 @@ abstract class CertificateStoreContract {
   }
 
   @Test
+  void aChangeChecksTheEstRowsItsEntriesNameEvenWhenEditedInTheSameBreath() throws Exception {
+    CertificateStore store = withEstRows();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    long before = reader.rowsChecked();
+    store.addProvisioner(provisioner("robots", "viewer"), now);
+    assertThat(store.spendEnrollmentToken("jti-2", "robots", "robot-1", now.plus(1, ChronoUnit.HOURS), now)).isTrue();
+    assertThat(store.removeProvisioner("robots", now)).isTrue();
+    reader.changed();
+    assertThat(reader.rowsChecked() - before).as("one provisioner key and one token key").isEqualTo(2);
+    assertThat(reader.failed()).isFalse();
+
+    store.addProvisioner(provisioner("wide", "viewer"), now);
+    long seq = seqOf(sql(), AuditChain.PROVISIONER_ADD, "provisioner:wide");
+    sql().createStatement().executeUpdate("UPDATE est_provisioners SET roles = 'admin' WHERE name = 'wide'");
+    reader.changed();
+    assertThat(reader.failure().orElseThrow()).contains("provisioner:wide", "audit entry " + seq);
+  }
+
+  @Test
   void theCrlCheckRefusesARowUnRevokedByHand() throws Exception {
     CertificateStore store = large();
     StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
