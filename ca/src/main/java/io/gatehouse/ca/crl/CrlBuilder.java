@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.List;
 import org.bouncycastle.asn1.x509.CRLNumber;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.Extensions;
@@ -34,10 +35,19 @@ public final class CrlBuilder {
   /** Signs a CRL of {@code store}'s revocations with {@code issuer}, valid from {@code now}. */
   public static X509CRL build(CertificateStore store, IssuerKey issuer, Instant now, Duration validity)
       throws CaException {
+    return build(store.listRevoked(), store, issuer, now, validity);
+  }
+
+  /**
+   * Signs a CRL of {@code revoked} (rows the caller read, and checked, from {@code store}), drawing
+   * its number from {@code store}.
+   */
+  public static X509CRL build(List<CertificateRecord> revoked, CertificateStore store, IssuerKey issuer,
+      Instant now, Duration validity) throws CaException {
     Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);
     X509v2CRLBuilder builder = new X509v2CRLBuilder(issuer.subject(), Date.from(thisUpdate));
     builder.setNextUpdate(Date.from(thisUpdate.plus(validity)));
-    for (CertificateRecord record : store.list()) {
+    for (CertificateRecord record : revoked) {
       if (record.revokedAt() != null && record.notAfter().isAfter(thisUpdate)) {
         addEntry(builder, record.serial(), record.revokedAt(), record.revocationReason());
       }

@@ -32,7 +32,8 @@ import java.util.Set;
  * back; operators who need more record {@code ca verify --json}'s head outside the database.
  *
  * <p>A reader feeds entries in order to {@link #append} (at start all of them, later only new
- * ones), then checks rows with {@link #checkRows} or one at a time with {@link #checkRow}.
+ * ones), then checks every row with {@link #checkSnapshot}, only the rows the new entries name
+ * with {@link #checkDelta}, or one at a time with {@link #checkRow}.
  */
 public final class AuditChain {
   /** The {@code prevHash} of entry 1. */
@@ -84,6 +85,9 @@ public final class AuditChain {
   private AuditEntry head;
   private long crlNumber;
   private boolean keyed;
+  /** Serials a {@code revoke} entry names: their rows must be revoked. */
+  private final java.util.Set<String> revokedSerials = new java.util.HashSet<>();
+  private long revocations;
 
   public AuditChain(HeadVerifier verifier) {
     this.verifier = verifier;
@@ -102,6 +106,27 @@ public final class AuditChain {
   /** How many certificates the chain binds. */
   public int boundCertificates() {
     return rows.size();
+  }
+
+  /** How many {@code revoke} entries the chain holds: changes exactly when a revocation is recorded. */
+  public long revocations() {
+    return revocations;
+  }
+
+  /** Hex serials some {@code revoke} entry names. */
+  public java.util.Set<String> revokedSerials() {
+    return java.util.Collections.unmodifiableSet(revokedSerials);
+  }
+
+  /** Whether {@code entry} binds an EST row (its subject is the row's key). */
+  static boolean bindsEstRow(AuditEntry entry) {
+    return entry.rowDigest() != null && (EST_ROW_ACTIONS.contains(entry.action())
+        || (ADOPT.equals(entry.action()) && entry.subject().contains(":")));
+  }
+
+  /** Whether {@code entry} binds a certificate row (its subject is the hex serial). */
+  static boolean bindsCertificate(AuditEntry entry) {
+    return entry.rowDigest() != null && ROW_ACTIONS.contains(entry.action()) && !bindsEstRow(entry);
   }
 
   /**
@@ -140,11 +165,14 @@ public final class AuditChain {
         throw new IntegrityException(entry.seq(), entry.subject(), "audit " + entry.describe()
             + " binds no row");
       }
-      if (entry.rowDigest() != null && (EST_ROW_ACTIONS.contains(entry.action())
-          || (ADOPT.equals(entry.action()) && entry.subject().contains(":")))) {
+      if (bindsEstRow(entry)) {
         estRows.put(entry.subject(), new Binding(entry.rowDigest(), entry));
-      } else if (entry.rowDigest() != null && ROW_ACTIONS.contains(entry.action())) {
+      } else if (bindsCertificate(entry)) {
         rows.put(entry.subject(), new Binding(entry.rowDigest(), entry));
+        if (REVOKE.equals(entry.action())) {
+          revokedSerials.add(entry.subject());
+          revocations++;
+        }
       } else if (CRL_NUMBER.equals(entry.action())) {
         crlNumber = parseCrlNumber(entry);
       }
@@ -191,6 +219,74 @@ public final class AuditChain {
     }
   }
 
+  /**
+   * Checks only the rows a change's new entries name (after {@link #append}ing its entries) and the
+   * CRL number: each named row must match the entry that last bound it, or be absent when that
+   * entry removed it. Rows no new entry names are not read; see {@link StoreIntegrity} for how
+   * they are still covered.
+   *
+   * @throws IntegrityException naming the entry a row contradicts
+   */
+  public void checkDelta(StoreDelta delta) throws IntegrityException {
+    if (head == null) {
+      throw new IntegrityException(0, "", "the audit chain is empty: the store was emptied or"
+          + " replaced (restore it from a backup)");
+    }
+    IntegrityException first = null;
+    for (String serial : delta.certificateSerials()) {
+      try {
+        checkRow(new BigInteger(serial, 16), Optional.ofNullable(delta.certificates().get(serial)));
+      } catch (IntegrityException e) {
+        first = earlier(first, e);
+      } catch (NumberFormatException e) {
+        first = earlier(first, new IntegrityException(0, serial, "audit entry names certificate '"
+            + serial + "', which is no hex serial"));
+      }
+    }
+    Map<String, String> actual = new HashMap<>();
+    delta.est().provisioners().forEach(r -> actual.put(r.key(), r.digest()));
+    delta.est().spentTokens().forEach(r -> actual.put(r.key(), r.digest()));
+    delta.est().enrollments().forEach(r -> actual.put(r.key(), r.digest()));
+    for (String key : delta.estKeys()) {
+      IntegrityException e = checkEstRow(key, actual.get(key));
+      if (e != null) {
+        first = earlier(first, e);
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    if (delta.crlNumber() != crlNumber) {
+      throw new IntegrityException(headSeq, "", "the CRL number in the store (" + delta.crlNumber()
+          + ") differs from the audited one (" + crlNumber + ")");
+    }
+  }
+
+  /** Checks one EST row (null digest: no row) against the entry that last named its key; null when it matches. */
+  private IntegrityException checkEstRow(String key, String actualDigest) {
+    Binding binding = estRows.get(key);
+    if (actualDigest == null) {
+      if (binding != null && !constantTimeEquals(binding.digest(), EstRows.removedDigest(key))) {
+        return new IntegrityException(binding.entry().seq(), key, "EST row " + key
+            + " recorded by audit " + binding.entry().describe() + " is missing from the store (its row was deleted)");
+      }
+      return null;
+    }
+    if (binding == null) {
+      return new IntegrityException(0, key,
+          "EST row " + key + " is in the store but no audit entry records it (inserted out of band)");
+    }
+    if (constantTimeEquals(binding.digest(), EstRows.removedDigest(key))) {
+      return new IntegrityException(binding.entry().seq(), key, "EST row " + key + " was removed by audit "
+          + binding.entry().describe() + " but is back in the store (inserted out of band)");
+    }
+    if (!constantTimeEquals(binding.digest(), actualDigest)) {
+      return new IntegrityException(binding.entry().seq(), key, "EST row " + key
+          + " does not match audit " + binding.entry().describe() + " (its row was edited outside Gatehouse)");
+    }
+    return null;
+  }
+
   /** Checks everything a snapshot holds: certificates, the CRL number and the EST rows. */
   public void checkSnapshot(StoreSnapshot snapshot) throws IntegrityException {
     checkRows(snapshot.certificates(), snapshot.crlNumber());
@@ -210,17 +306,9 @@ public final class AuditChain {
     est.enrollments().forEach(r -> actual.put(r.key(), r.digest()));
     IntegrityException first = null;
     for (Map.Entry<String, String> row : actual.entrySet()) {
-      String key = row.getKey();
-      Binding binding = estRows.get(key);
-      if (binding == null) {
-        first = earlier(first, new IntegrityException(0, key,
-            "EST row " + key + " is in the store but no audit entry records it (inserted out of band)"));
-      } else if (constantTimeEquals(binding.digest(), EstRows.removedDigest(key))) {
-        first = earlier(first, new IntegrityException(binding.entry().seq(), key, "EST row " + key
-            + " was removed by audit " + binding.entry().describe() + " but is back in the store (inserted out of band)"));
-      } else if (!constantTimeEquals(binding.digest(), row.getValue())) {
-        first = earlier(first, new IntegrityException(binding.entry().seq(), key, "EST row " + key
-            + " does not match audit " + binding.entry().describe() + " (its row was edited outside Gatehouse)"));
+      IntegrityException e = checkEstRow(row.getKey(), row.getValue());
+      if (e != null) {
+        first = earlier(first, e);
       }
     }
     for (Map.Entry<String, Binding> bound : estRows.entrySet()) {

@@ -70,6 +70,18 @@ public interface CertificateStore extends AutoCloseable {
   /** Entries from {@code fromSeq} on, every row and the counters, read in one transaction. */
   StoreSnapshot snapshot(long fromSeq) throws StoreException;
 
+  /**
+   * Entries from {@code fromSeq} on, only the rows the entries after {@code fromSeq} bind, and the
+   * counters, read in one transaction: what a reader that verified up to {@code fromSeq} needs to
+   * check a change, at a cost that grows with the change, not with the store.
+   */
+  StoreDelta changesSince(long fromSeq) throws StoreException;
+
+  /** Every revoked certificate (expired ones included), oldest first: what a CRL is built from. */
+  default List<CertificateRecord> listRevoked() throws StoreException {
+    return list().stream().filter(r -> r.revokedAt() != null).toList();
+  }
+
   /** Writes the first entry of a new store: {@code init}, binding the issuing certificate. */
   void recordInit(String issuerCertificateDigest, Instant at) throws StoreException;
 

@@ -185,6 +185,51 @@ final class EstTables {
     return new EstRows(provisioners, tokens, enrollments);
   }
 
+  /**
+   * The EST rows named by {@code keys} (audit subjects: {@code provisioner:…}, {@code token:…},
+   * {@code enrollment:…}); a key with no row is simply absent from the result.
+   */
+  static EstRows readKeys(Connection connection, java.util.Collection<String> keys) throws SQLException {
+    List<EstRows.Provisioner> provisioners = new ArrayList<>();
+    List<EstRows.SpentToken> tokens = new ArrayList<>();
+    List<EstRows.Enrollment> enrollments = new ArrayList<>();
+    for (String key : keys) {
+      if (key.startsWith(EstRows.provisionerKey(""))) {
+        try (PreparedStatement query = connection.prepareStatement(
+            "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners WHERE name = ?")) {
+          query.setString(1, key.substring(EstRows.provisionerKey("").length()));
+          try (ResultSet rs = query.executeQuery()) {
+            if (rs.next()) {
+              provisioners.add(readProvisionerRow(rs));
+            }
+          }
+        }
+      } else if (key.startsWith(EstRows.tokenKey(""))) {
+        try (PreparedStatement query = connection.prepareStatement(
+            "SELECT jti, provisioner, subject, used_at, expires_at FROM est_spent_tokens WHERE jti = ?")) {
+          query.setString(1, key.substring(EstRows.tokenKey("").length()));
+          try (ResultSet rs = query.executeQuery()) {
+            if (rs.next()) {
+              tokens.add(new EstRows.SpentToken(rs.getString(1), rs.getString(2), rs.getString(3),
+                  rs.getLong(4), rs.getLong(5)));
+            }
+          }
+        }
+      } else if (key.startsWith(EstRows.enrollmentKey(""))) {
+        try (PreparedStatement query = connection.prepareStatement(
+            "SELECT serial, provisioner, enrolled_at FROM est_enrollments WHERE serial = ?")) {
+          query.setString(1, key.substring(EstRows.enrollmentKey("").length()));
+          try (ResultSet rs = query.executeQuery()) {
+            if (rs.next()) {
+              enrollments.add(new EstRows.Enrollment(rs.getString(1), rs.getString(2), rs.getLong(3)));
+            }
+          }
+        }
+      }
+    }
+    return new EstRows(provisioners, tokens, enrollments);
+  }
+
   /** Writes {@code rows} into empty tables ({@code ca db copy}). */
   static void insertAll(Connection connection, EstRows rows) throws SQLException {
     for (EstRows.Provisioner r : rows.provisioners()) {

@@ -10,8 +10,12 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@link CertificateStore} over JDBC: the one implementation of the queries and of the audit
@@ -229,6 +233,68 @@ public class JdbcCertificateStore implements CertificateStore {
     } finally {
       connections.release(connection);
     }
+  }
+
+  @Override
+  public StoreDelta changesSince(long fromSeq) throws StoreException {
+    Connection connection = acquire("read the audit chain");
+    try {
+      dialect.beginSnapshot(connection);
+      try {
+        List<AuditEntry> entries = entries(connection, fromSeq);
+        Set<String> serials = new LinkedHashSet<>();
+        Set<String> estKeys = new LinkedHashSet<>();
+        for (AuditEntry entry : entries) {
+          if (entry.seq() <= fromSeq) {
+            continue; // the verified head: its rows were checked when it was new
+          }
+          if (AuditChain.bindsEstRow(entry)) {
+            estKeys.add(entry.subject());
+          } else if (AuditChain.bindsCertificate(entry)) {
+            serials.add(entry.subject());
+          }
+        }
+        Map<String, CertificateRecord> rows = new HashMap<>();
+        if (!serials.isEmpty()) {
+          try (PreparedStatement query =
+              connection.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
+            for (String serial : serials) {
+              query.setString(1, serial);
+              try (ResultSet rs = query.executeQuery()) {
+                if (rs.next()) {
+                  rows.put(serial, readRecord(rs));
+                }
+              }
+            }
+          }
+        }
+        StoreDelta delta = new StoreDelta(entries, serials, rows, estKeys, EstTables.readKeys(connection, estKeys),
+            counter(connection, "crl_number"), counter(connection, "revision"));
+        connection.commit();
+        return delta;
+      } finally {
+        dialect.endSnapshot(connection);
+      }
+    } catch (SQLException e) {
+      throw failed(connection, "read the audit chain", e);
+    } finally {
+      connections.release(connection);
+    }
+  }
+
+  @Override
+  public List<CertificateRecord> listRevoked() throws StoreException {
+    return read("list revoked certificates", connection -> {
+      List<CertificateRecord> records = new ArrayList<>();
+      try (PreparedStatement query = connection.prepareStatement("SELECT " + COLUMNS
+              + " FROM certificates WHERE revoked_at IS NOT NULL ORDER BY issued_at, serial");
+          ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          records.add(readRecord(rs));
+        }
+      }
+      return records;
+    });
   }
 
   @Override

@@ -183,7 +183,11 @@ public final class PostgresCertificateStore extends JdbcCertificateStore {
           PGNotification[] notifications =
               connection.unwrap(PGConnection.class).getNotifications(LIVENESS_MILLIS);
           if (notifications != null && notifications.length > 0) {
-            listener.changed();
+            java.util.Set<String> tables = new java.util.HashSet<>();
+            for (PGNotification notification : notifications) {
+              tables.add(notification.getParameter());
+            }
+            listener.changed(tables);
           } else if (!connection.isValid(LIVENESS_MILLIS / 1000)) {
             throw new SQLException("the database stopped answering");
           }

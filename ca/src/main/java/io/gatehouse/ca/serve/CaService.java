@@ -149,11 +149,13 @@ public final class CaService implements AutoCloseable {
     }
     OcspResponder responder = new OcspResponder(ca.store(), integrity, ca.issuerCertificate(),
         OcspSigner.issue(issuer), options.ocspValidity(), clock);
-    CrlPublisher crl = new CrlPublisher(ca.store(), issuerKey);
+    CrlPublisher crl = new CrlPublisher(ca.store(), integrity, issuerKey);
     if (!integrity.failed()) {
       crl.regenerate(clock.instant());
     }
     long[] revision = {ca.store().changeMarker()};
+    // Our own start-up writes (signer, CRL) are not edits by hand; the marker above includes them.
+    integrity.changeBaseline();
     Watcher watch = new Watcher(ca, issuer, responder, crl, integrity, revision, clock);
 
     byte[] jwks = jwt.publicJwks().toString(true).getBytes(StandardCharsets.UTF_8);
@@ -194,7 +196,12 @@ public final class CaService implements AutoCloseable {
         subscription = ca.store().subscribe(new ChangeListener() {
           @Override
           public void changed() {
-            watcher.execute(() -> watch.storeChanged());
+            watch.changeNoticed(watcher, false);
+          }
+
+          @Override
+          public void changed(java.util.Set<String> tables) {
+            watch.changeNoticed(watcher, !tables.contains("audit"));
           }
 
           @Override
@@ -264,12 +271,13 @@ public final class CaService implements AutoCloseable {
         ? HttpsIdentity.fromFiles(ca, options.tlsCertificate(), options.tlsKey())
         : HttpsIdentity.selfIssued(ca, issuer, https.dnsNames(), https.ipAddresses(), clock);
     // Every EST, token and admin decision reads the store (provisioners, spent tokens, enrollments,
-    // the presented certificate's row): verify it (new entries, then every row) right before, so a
-    // row edited by hand is never acted on, even in the 200 ms before the watcher notices. Runs on
-    // a worker (after EST's per-source rate limit).
+    // the presented certificate's row) without checking those rows itself: sweep the whole store
+    // (new entries, then every row) right before, so a row edited by hand is never acted on, even
+    // in the 200 ms before the watcher notices. Runs on a worker (after EST's per-source rate
+    // limit). This is the one path whose cost still grows with the store (docs/ca.md).
     java.util.function.Supplier<String> verifiedNow = () -> {
       try {
-        integrity.refresh();
+        integrity.sweep();
       } catch (io.gatehouse.ca.db.StoreException e) {
         return "store unreachable: " + e.getMessage();
       }
@@ -381,13 +389,51 @@ public final class CaService implements AutoCloseable {
 
   /**
    * Keeps the served state in step with the store: on every change (polled from SQLite's change
-   * marker, pushed by PostgreSQL's NOTIFY) it re-verifies the chain incrementally, drops cached
-   * OCSP answers and re-signs the CRL; on a timer it rotates the OCSP signer and refreshes the CRL.
+   * marker, pushed by PostgreSQL's NOTIFY) it verifies the new entries and the rows they name
+   * ({@link StoreIntegrity#changed}), drops cached OCSP answers and re-signs the CRL when a
+   * revocation was recorded; on a timer it sweeps every row ({@link StoreIntegrity#SWEEP_PERIOD}),
+   * rotates the OCSP signer and refreshes the CRL.
    */
   private record Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder,
-      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock) {
+      CrlPublisher crl, StoreIntegrity integrity, long[] marker, Clock clock,
+      java.util.concurrent.atomic.AtomicBoolean changeQueued,
+      java.util.concurrent.atomic.AtomicBoolean byHandQueued) {
+    Watcher(CertificateAuthority ca, Issuer issuer, OcspResponder responder, CrlPublisher crl,
+        StoreIntegrity integrity, long[] marker, Clock clock) {
+      this(ca, issuer, responder, crl, integrity, marker, clock, new java.util.concurrent.atomic.AtomicBoolean(),
+          new java.util.concurrent.atomic.AtomicBoolean());
+    }
+
+    /**
+     * A pushed change: queues one {@link #storeChanged} on {@code executor} unless one is queued
+     * and not started yet (a burst of notifications is one check, not one per notification).
+     * {@code byHand}: the change wrote no audit entry, so every row is swept.
+     */
+    void changeNoticed(java.util.concurrent.Executor executor, boolean byHand) {
+      if (byHand) {
+        byHandQueued.set(true);
+      }
+      if (changeQueued.compareAndSet(false, true)) {
+        executor.execute(() -> {
+          changeQueued.set(false);
+          pushedChange(byHandQueued.getAndSet(false));
+        });
+      }
+    }
+
+    private void pushedChange(boolean byHand) {
+      try {
+        responder.invalidate();
+        integrity.changed(!byHand);
+        afterChange();
+      } catch (Exception e) {
+        LOG.warn("CA watcher: {}", e.getMessage());
+      }
+    }
+
     void tick() {
       try {
+        integrity.sweepIfDue(clock.instant());
         if (responder.signer().needsRotation(clock.instant()) && integrity.notReadyReason() == null) {
           responder.replaceSigner(OcspSigner.issue(issuer));
           LOG.info("rotated the OCSP signing certificate");
@@ -411,21 +457,26 @@ public final class CaService implements AutoCloseable {
     void storeChanged() {
       try {
         responder.invalidate();
-        integrity.refresh();
-        responder.invalidate();
-        if (integrity.notReadyReason() == null) {
-          // Only a changed set of revocations re-signs: a CRL number drawn by another node's
-          // CRL is itself a change, and must not start a round of re-signing.
-          crl.regenerateIfRevocationsChanged(clock.instant());
-        }
+        integrity.changed();
+        afterChange();
       } catch (Exception e) {
         LOG.warn("CA watcher: {}", e.getMessage());
       }
     }
 
+    private void afterChange() throws Exception {
+      responder.invalidate();
+      if (integrity.notReadyReason() == null) {
+        // Only a new revocation re-signs: a CRL number drawn by another node's CRL is itself a
+        // change, and must not start a round of re-signing.
+        crl.regenerateIfRevocationsChanged(clock.instant());
+      }
+    }
+
     void reconnected() {
       try {
-        integrity.refresh();
+        // Notifications were lost while the store was away: edits by hand among them too.
+        integrity.sweep();
         responder.invalidate();
         integrity.reachable();
         LOG.info("CA store {} reachable again", ca.store().describe());

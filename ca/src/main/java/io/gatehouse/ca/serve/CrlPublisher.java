@@ -3,39 +3,46 @@ package io.gatehouse.ca.serve;
 import io.gatehouse.ca.CaException;
 import io.gatehouse.ca.authority.IssuerKey;
 import io.gatehouse.ca.crl.CrlBuilder;
+import io.gatehouse.ca.db.CertificateRecord;
 import io.gatehouse.ca.db.CertificateStore;
+import io.gatehouse.ca.db.StoreIntegrity;
 import java.security.cert.CRLException;
 import java.security.cert.X509CRL;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The CRL served at {@code /crl}: re-signed on every store change and at half its validity. */
+/**
+ * The CRL served at {@code /crl}: re-signed when the verified chain records a new revocation and
+ * at half its validity. It reads only the revoked rows and checks each against the chain ({@link
+ * StoreIntegrity#checkRevoked}), so neither a change nor a CRL costs a read of every certificate,
+ * and a row un-revoked by hand fails the store instead of dropping out of the CRL.
+ */
 final class CrlPublisher {
   /** A signed CRL and its validity. */
   record Snapshot(byte[] der, Instant thisUpdate, Instant nextUpdate) {}
 
   private final CertificateStore store;
+  private final StoreIntegrity integrity;
   private final IssuerKey issuer;
   private final AtomicReference<Snapshot> current = new AtomicReference<>();
-  /** Every revoked serial when the current CRL was signed (expired ones included). */
-  private volatile java.util.Set<java.math.BigInteger> revokedInCurrent = java.util.Set.of();
+  /** The chain's count of revoke entries when the current CRL was signed. */
+  private volatile long revocationsInCurrent = -1;
 
-  CrlPublisher(CertificateStore store, IssuerKey issuer) {
+  CrlPublisher(CertificateStore store, StoreIntegrity integrity, IssuerKey issuer) {
     this.store = store;
+    this.integrity = integrity;
     this.issuer = issuer;
   }
 
-  /** Signs a fresh CRL and publishes it. */
+  /** Signs a fresh CRL from checked rows and publishes it. */
   void regenerate(Instant now) throws CaException {
-    java.util.Set<java.math.BigInteger> revoked = new java.util.HashSet<>();
-    for (io.gatehouse.ca.db.CertificateRecord record : store.list()) {
-      if (record.revokedAt() != null) {
-        revoked.add(record.serial());
-      }
-    }
-    X509CRL crl = CrlBuilder.build(store, issuer, now, CrlBuilder.VALIDITY);
-    revokedInCurrent = revoked;
+    long revocations = integrity.revocations();
+    List<CertificateRecord> revoked = store.listRevoked();
+    integrity.checkRevoked(revoked);
+    X509CRL crl = CrlBuilder.build(revoked, store, issuer, now, CrlBuilder.VALIDITY);
+    revocationsInCurrent = revocations;
     try {
       current.set(new Snapshot(crl.getEncoded(), crl.getThisUpdate().toInstant(),
           crl.getNextUpdate().toInstant()));
@@ -44,15 +51,13 @@ final class CrlPublisher {
     }
   }
 
-  /** Signs a fresh CRL when the revoked serials differ from those of the current one. */
+  /**
+   * Signs a fresh CRL when the verified chain holds revocations the current one was not built
+   * after. Reads nothing: a change that revoked nothing (an issuance, another node's CRL number)
+   * costs no CRL and no row read.
+   */
   void regenerateIfRevocationsChanged(Instant now) throws CaException {
-    java.util.Set<java.math.BigInteger> revoked = new java.util.HashSet<>();
-    for (io.gatehouse.ca.db.CertificateRecord record : store.list()) {
-      if (record.revokedAt() != null) {
-        revoked.add(record.serial());
-      }
-    }
-    if (current.get() == null || !revoked.equals(revokedInCurrent)) {
+    if (current.get() == null || integrity.revocations() != revocationsInCurrent) {
       regenerate(now);
     }
   }

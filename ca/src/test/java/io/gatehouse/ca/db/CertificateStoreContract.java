@@ -469,6 +469,161 @@ abstract class CertificateStoreContract {
     assertThat(second.failed()).isFalse();
   }
 
+  // ---- what a change costs a reader, and how edits by hand are still found (docs/ca.md "Verification cost") ----
+
+  /** Certificates in the store before the change: the old code checked every one of them per change. */
+  private static final int STORE_ROWS = 40;
+
+  private CertificateStore large() throws Exception {
+    CertificateStore store = populated();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    for (int i = 100; i < 100 + STORE_ROWS - 3; i++) {
+      store.insert(record(i, now));
+    }
+    return store;
+  }
+
+  @Test
+  void aChangeChecksTheRowsItsEntriesNameNotTheWholeStore() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh(); // the first check is whole: every row
+    assertThat(reader.rowsChecked()).isGreaterThanOrEqualTo(STORE_ROWS);
+    long sweeps = reader.sweeps();
+
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    long before = reader.rowsChecked();
+    store.insert(record(900, now)); // another node issues ...
+    reader.changed();
+    assertThat(reader.rowsChecked() - before).as("rows checked for one issuance").isEqualTo(1);
+
+    before = reader.rowsChecked();
+    store.revoke(BigInteger.valueOf(2), RevocationReason.KEY_COMPROMISE, now); // ... and revokes
+    store.insert(record(901, now));
+    store.nextCrlNumber();
+    reader.changed();
+    assertThat(reader.rowsChecked() - before).as("rows checked for a revocation, an issuance and a CRL number")
+        .isEqualTo(2);
+    assertThat(reader.sweeps()).as("no whole-store sweep for changes the chain explains").isEqualTo(sweeps);
+    assertThat(reader.failed()).isFalse();
+    assertThat(reader.revocations()).isEqualTo(2);
+
+    // A row the new entries name is still checked: an issuance whose row is edited in the same breath.
+    store.insert(record(902, now));
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET subject = 'CN=mallory' WHERE serial = '"
+          + Long.toHexString(902) + "'");
+    }
+    reader.changed();
+    assertThat(reader.failure().orElseThrow()).contains("certificate " + Long.toHexString(902) + " does not match audit");
+  }
+
+  @Test
+  void anEditByHandHiddenBehindALegitimateWriteIsFoundByTheTimedSweep() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier(), java.time.Duration.ofMinutes(1));
+    reader.refresh();
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    reader.sweepIfDue(t0); // starts the period
+    long revokeSeq = seqOf(sql(), "revoke", 1);
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = '1'");
+    }
+    store.insert(record(903, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+    reader.changed(); // explained by the new entry: only certificate 903 is read
+    assertThat(reader.failed()).as("a row no new entry names is not read on a change").isFalse();
+    reader.sweepIfDue(t0.plusSeconds(59));
+    assertThat(reader.failed()).isFalse();
+    reader.sweepIfDue(t0.plusSeconds(60));
+    assertThat(reader.failed()).isTrue();
+    assertThat(reader.failure().orElseThrow()).contains("certificate 1 does not match audit entry " + revokeSeq);
+    assertThat(reader.notReadyReason()).startsWith("store integrity check failed");
+  }
+
+  @Test
+  void anEditByHandAloneIsAChangeNoEntryExplainsAndIsSweptAtOnce() throws Exception {
+    large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = '1'");
+    }
+    long sweeps = reader.sweeps();
+    reader.changed();
+    assertThat(reader.sweeps()).isEqualTo(sweeps + 1);
+    assertThat(reader.failure().orElseThrow()).contains("certificate 1 does not match audit");
+  }
+
+  @Test
+  void entriesAnOcspCheckTookInFirstAreNotMistakenForAnEditByHand() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    long sweeps = reader.sweeps();
+    store.revoke(BigInteger.valueOf(3), RevocationReason.KEY_COMPROMISE, Instant.now());
+    // An OCSP request for 3 arrives before the change notice: its check reads the new entry.
+    reader.checkRow(BigInteger.valueOf(3), store.find(BigInteger.valueOf(3)));
+    reader.changed(); // finds no new entry, but the revision moved: explained, no sweep
+    assertThat(reader.sweeps()).isEqualTo(sweeps);
+    assertThat(reader.failed()).isFalse();
+  }
+
+  @Test
+  void aPushedChangeWithoutAnAuditWriteIsSweptOneWithItIsNot() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    long sweeps = reader.sweeps();
+    store.insert(record(904, Instant.now().truncatedTo(ChronoUnit.MILLIS)));
+    reader.changed(true);
+    reader.changed(true); // the same change noticed twice: no sweep either
+    assertThat(reader.sweeps()).isEqualTo(sweeps);
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = '1'");
+    }
+    reader.changed(false);
+    assertThat(reader.sweeps()).isEqualTo(sweeps + 1);
+    assertThat(reader.failure().orElseThrow()).contains("certificate 1 does not match audit");
+  }
+
+  @Test
+  void aChangeChecksTheEstRowsItsEntriesNameEvenWhenEditedInTheSameBreath() throws Exception {
+    CertificateStore store = withEstRows();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    long before = reader.rowsChecked();
+    store.addProvisioner(provisioner("robots", "viewer"), now);
+    assertThat(store.spendEnrollmentToken("jti-2", "robots", "robot-1", now.plus(1, ChronoUnit.HOURS), now)).isTrue();
+    assertThat(store.removeProvisioner("robots", now)).isTrue();
+    reader.changed();
+    assertThat(reader.rowsChecked() - before).as("one provisioner key and one token key").isEqualTo(2);
+    assertThat(reader.failed()).isFalse();
+
+    store.addProvisioner(provisioner("wide", "viewer"), now);
+    long seq = seqOf(sql(), AuditChain.PROVISIONER_ADD, "provisioner:wide");
+    sql().createStatement().executeUpdate("UPDATE est_provisioners SET roles = 'admin' WHERE name = 'wide'");
+    reader.changed();
+    assertThat(reader.failure().orElseThrow()).contains("provisioner:wide", "audit entry " + seq);
+  }
+
+  @Test
+  void theCrlCheckRefusesARowUnRevokedByHand() throws Exception {
+    CertificateStore store = large();
+    StoreIntegrity reader = new StoreIntegrity(another(), signer.verifier());
+    reader.refresh();
+    reader.checkRevoked(store.listRevoked());
+    assertThat(reader.failed()).isFalse();
+    try (Statement statement = sql().createStatement()) {
+      statement.executeUpdate("UPDATE certificates SET revoked_at = NULL, revocation_reason = NULL WHERE serial = '1'");
+    }
+    List<CertificateRecord> revoked = store.listRevoked();
+    assertThat(revoked).isEmpty(); // what a CRL built from the rows alone would have said
+    assertThatThrownBy(() -> reader.checkRevoked(revoked)).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("certificate 1 does not match audit");
+    assertThat(reader.failed()).isTrue();
+  }
+
   @Test
   void concurrentWritersKeepSerialsUniqueCrlNumbersMonotonicAndTheChainLinear() throws Exception {
     CertificateStore a = store();

@@ -95,4 +95,44 @@ class PostgresStoreContractTest extends CertificateStoreContract {
       assertThat(events.poll(1, TimeUnit.SECONDS)).isEqualTo("changed");
     }
   }
+
+  @Test
+  void aNotificationSaysWhetherTheChangeWroteTheAuditTable() throws Exception {
+    // ca serve sweeps every row at once for a change that wrote no audit entry (made by hand) and
+    // checks only the new entries' rows for one that did: the payloads must tell them apart.
+    CertificateStore listening = store();
+    listening.insert(record(1, Instant.now()));
+    LinkedBlockingQueue<java.util.Set<String>> batches = new LinkedBlockingQueue<>();
+    try (AutoCloseable subscription = listening.subscribe(new ChangeListener() {
+      @Override
+      public void changed() {
+        throw new AssertionError("the PostgreSQL store names the tables");
+      }
+
+      @Override
+      public void changed(java.util.Set<String> tables) {
+        batches.add(tables);
+      }
+
+      @Override
+      public void lost(String reason) {}
+
+      @Override
+      public void reconnected() {}
+    })) {
+      another().revoke(BigInteger.ONE, RevocationReason.KEY_COMPROMISE, Instant.now());
+      java.util.Set<String> written = new java.util.HashSet<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!written.contains("audit") && System.nanoTime() < deadline) {
+        java.util.Set<String> batch = batches.poll(100, TimeUnit.MILLISECONDS);
+        if (batch != null) {
+          written.addAll(batch);
+        }
+      }
+      assertThat(written).contains("audit", "certificates", "counters");
+      batches.clear();
+      sql().createStatement().executeUpdate("UPDATE certificates SET revoked_at = NULL WHERE serial = '1'");
+      assertThat(batches.poll(5, TimeUnit.SECONDS)).containsExactly("certificates");
+    }
+  }
 }
