@@ -36,7 +36,9 @@ import reactor.core.scheduler.Schedulers;
  * against those headers (400 HeaderMismatch) and only then hands it to the SDK's {@link
  * McpRequestManager}. A plain result is one {@code application/json} response; a handler that
  * streams (progress, logging, {@code subscriptions/listen}) gets {@code text/event-stream}.
- * Runs on the event loop and never blocks it.
+ * Runs on the event loop and never blocks it: it calls the SDK's non-blocking {@code handle}
+ * there (the SDK's sync adapters and Gatehouse's tool repository move a sync handler to a
+ * bounded-elastic worker by themselves), and {@code handleBlocking} only on a worker.
  */
 public final class ModernEndpoint {
   private static final Logger log = LoggerFactory.getLogger(ModernEndpoint.class);
