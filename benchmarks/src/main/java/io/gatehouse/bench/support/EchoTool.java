@@ -27,11 +27,31 @@ public final class EchoTool {
 
   /** The same tool for the SDK's 2026-07-28 server. */
   public static McpSyncTool modernSpec() {
-    return McpSyncTool.of(
-        io.modelcontextprotocol.modern.McpSchema.Tool.builder(NAME, INPUT_SCHEMA).description("echo").build(),
-        (context, request) -> McpSyncResponse.result(io.modelcontextprotocol.modern.McpSchema.CallToolResult.builder()
-            .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent
-                .builder(String.valueOf(request.arguments().get("text"))).build())
-            .build()));
+    return McpSyncTool.of(modernDefinition(),
+        (context, request) -> McpSyncResponse.result(modernResult(request)));
+  }
+
+  /**
+   * The same tool as an asynchronous 2026-07-28 tool: it never blocks, so Gatehouse runs it on
+   * the event loop with no thread hop, as the SDK's servlet transport runs {@link #modernSpec()}
+   * on the request's own thread (docs/benchmarks.md).
+   */
+  public static io.modelcontextprotocol.modern.server.feature.McpAsyncTool modernAsyncSpec() {
+    return io.modelcontextprotocol.modern.server.feature.McpAsyncTool.of(modernDefinition(),
+        (context, request) -> reactor.core.publisher.Mono.just(
+            io.modelcontextprotocol.modern.server.McpAsyncResponse.result(modernResult(request))));
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.Tool modernDefinition() {
+    return io.modelcontextprotocol.modern.McpSchema.Tool.builder(NAME, INPUT_SCHEMA)
+        .description("echo").build();
+  }
+
+  private static io.modelcontextprotocol.modern.McpSchema.CallToolOutcome modernResult(
+      io.modelcontextprotocol.modern.McpSchema.CallToolRequest request) {
+    return io.modelcontextprotocol.modern.McpSchema.CallToolResult.builder()
+        .addContent(io.modelcontextprotocol.modern.McpSchema.TextContent
+            .builder(String.valueOf(request.arguments().get("text"))).build())
+        .build();
   }
 }

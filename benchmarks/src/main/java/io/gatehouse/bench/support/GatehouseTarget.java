@@ -20,7 +20,9 @@ public final class GatehouseTarget implements AutoCloseable {
         .tools(EchoTool.spec())
         .mcp(spec -> spec.serverInfo("gatehouse-bench", "1.0"));
     if (modern) {
-      builder.modernTools(List.of(EchoTool.modernSpec()));
+      // Non-blocking, so served on the event loop: the SDK's servlet target runs its sync echo on
+      // the request's thread, so neither target hops to another thread per call.
+      builder.modernAsyncTools(List.of(EchoTool.modernAsyncSpec()));
     }
     server = (withAuth ? builder : builder.insecureNoAuthentication()).start();
   }

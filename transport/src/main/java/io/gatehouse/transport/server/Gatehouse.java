@@ -62,6 +62,8 @@ public final class Gatehouse {
     private final List<Consumer<McpServer.SyncSpecification<?>>> mcpCustomizers =
         new ArrayList<>();
     private final List<McpSyncTool> modernTools = new ArrayList<>();
+    private final List<io.modelcontextprotocol.modern.server.feature.McpAsyncTool> modernAsyncTools =
+        new ArrayList<>();
     private io.modelcontextprotocol.modern.server.feature.McpSyncPromptRepository modernPrompts;
     private io.modelcontextprotocol.modern.server.feature.McpSyncResourceRepository modernResources;
     private final List<Consumer<io.modelcontextprotocol.modern.server.McpServer.Builder>>
@@ -104,6 +106,17 @@ public final class Gatehouse {
      */
     public Builder modernTools(List<McpSyncTool> tools) {
       modernTools.addAll(tools);
+      return this;
+    }
+
+    /**
+     * Like {@link #modernTools} for asynchronous tools: a handler that never blocks runs on the
+     * connection's event loop, with no thread hop (a synchronous tool's handler runs on a
+     * bounded-elastic worker, because it may block). Names are unique across both lists.
+     */
+    public Builder modernAsyncTools(
+        List<io.modelcontextprotocol.modern.server.feature.McpAsyncTool> tools) {
+      modernAsyncTools.addAll(tools);
       return this;
     }
 
@@ -221,8 +234,10 @@ public final class Gatehouse {
           }
           // A tool served on either generation is registered (a 2026-07-28-only tool too).
           RegisteredTools legacy = RegisteredTools.of(mcp);
-          RegisteredTools modernOnly = RegisteredTools.of(modernTools.stream()
-              .map(t -> t.definition().name()).collect(java.util.stream.Collectors.toSet()));
+          RegisteredTools modernOnly = RegisteredTools.of(java.util.stream.Stream.concat(
+                  modernTools.stream().map(t -> t.definition().name()),
+                  modernAsyncTools.stream().map(t -> t.definition().name()))
+              .collect(java.util.stream.Collectors.toSet()));
           auth.install(server, name -> legacy.contains(name) || modernOnly.contains(name));
         } else {
           log.warn("insecureNoAuthentication(): no Gatehouse authentication, policy, rate limits"
@@ -251,17 +266,18 @@ public final class Gatehouse {
     /** The 2026-07-28 server over {@link #modernTools}, filtered like {@code tools/list}; or null. */
     private io.modelcontextprotocol.modern.server.McpServer modernServer(
         NettyStreamableServerTransportProvider transport, GatehouseAuth auth) {
-      if (modernTools.isEmpty()) {
+      if (modernTools.isEmpty() && modernAsyncTools.isEmpty()) {
         return null;
       }
       PermittedToolRepository repository = auth == null
-          ? PermittedToolRepository.of(modernTools, (context, name) -> true)
-          : PermittedToolRepository.filteredLike(modernTools, auth.toolListFilter());
+          ? PermittedToolRepository.of(modernTools, modernAsyncTools, (context, name) -> true)
+          : PermittedToolRepository.filteredLike(modernTools, modernAsyncTools,
+              auth.toolListFilter());
       McpChangeFeed changes = new McpChangeFeed();
       var builder = io.modelcontextprotocol.modern.server.McpServer.builder()
           .serverInfo(io.modelcontextprotocol.modern.McpSchema.Implementation
               .builder("gatehouse", "1.0").build())
-          .feature(ToolsFeature.ofSync(repository))
+          .feature(ToolsFeature.ofAsync(repository))
           // MRTR requestState under the nodes' shared session keys (docs/deployment.md).
           .requestStateCodec(transport.requestStateCodec())
           .subscriptions(changes);

@@ -36,7 +36,9 @@ import reactor.core.scheduler.Schedulers;
  * against those headers (400 HeaderMismatch) and only then hands it to the SDK's {@link
  * McpRequestManager}. A plain result is one {@code application/json} response; a handler that
  * streams (progress, logging, {@code subscriptions/listen}) gets {@code text/event-stream}.
- * Runs on the event loop and never blocks it.
+ * Runs on the event loop and never blocks it: it calls the SDK's non-blocking {@code handle}
+ * there (the SDK's sync adapters and Gatehouse's tool repository move a sync handler to a
+ * bounded-elastic worker by themselves), and {@code handleBlocking} only on a worker.
  */
 public final class ModernEndpoint {
   private static final Logger log = LoggerFactory.getLogger(ModernEndpoint.class);
@@ -46,6 +48,14 @@ public final class ModernEndpoint {
   private final Duration keepAlive;
   private final Set<Runnable> openStreams = ConcurrentHashMap.newKeySet();
   private final Supplier<ToolCallObserver> toolCalls;
+  /**
+   * Methods served from the embedder's synchronous prompt and resource repositories (and their
+   * completions): dispatched whole on a bounded-elastic worker, because a lookup may block.
+   */
+  private static final Set<String> OFFLOADED_METHODS = Set.of(
+      McpSchema.METHOD_PROMPTS_LIST, McpSchema.METHOD_PROMPTS_GET,
+      McpSchema.METHOD_RESOURCES_LIST, McpSchema.METHOD_RESOURCES_READ,
+      McpSchema.METHOD_RESOURCES_TEMPLATES_LIST, McpSchema.METHOD_COMPLETION_COMPLETE);
 
   /**
    * @param keepAlive interval of SSE comment pings (the transport's {@code limits.sseKeepAlive})
@@ -101,13 +111,13 @@ public final class ModernEndpoint {
     }
     JsonRpc.JSONRPCMessage message;
     try {
-      String body = request.strictUtf8Body();
-      if (startsWithArray(body)) {
+      ModernMessages.Read read = ModernMessages.read(request, jsonMapper);
+      if (read.batch()) {
         write(ctx, ModernErrors.response(null, ErrorCodes.INVALID_REQUEST,
             "batches are not accepted", null));
         return;
       }
-      message = JsonRpc.deserializeMessage(jsonMapper, body);
+      message = read.message();
     } catch (IOException e) { // malformed UTF-8 included
       write(ctx, ModernErrors.response(null, ErrorCodes.PARSE_ERROR, "Parse error", null));
       return;
@@ -125,7 +135,8 @@ public final class ModernEndpoint {
         write(ctx, ModernErrors.response(null, ErrorCodes.HEADER_MISMATCH, mismatch, null));
         return;
       }
-      offLoop(server.handleNotification(context, notification), context).subscribe(
+      // Notifications carry no handler work in this revision: answered on the loop.
+      withContext(server.handleNotification(context, notification), context).subscribe(
           null,
           err -> {
             log.warn("modern MCP notification failed: {}", err.toString());
@@ -145,12 +156,17 @@ public final class ModernEndpoint {
       return;
     }
     ToolCall call = ToolCall.start(toolCalls.get(), rpc);
-    boolean listen = McpSchema.METHOD_SUBSCRIPTIONS_LISTEN.equals(rpc.method());
-    // Sync handlers run inside handleBlocking: on a bounded-elastic thread here, never the loop.
-    Mono<McpTransportResponse> answer =
-        listen ? server.handle(context, rpc) : server.handleBlocking(context, rpc);
-    offLoop(answer, context).subscribe(
-        response -> respond(ctx, response, context, call),
+    boolean offload = OFFLOADED_METHODS.contains(rpc.method());
+    // Tools, discovery and subscriptions are dispatched on the loop with handle(): Gatehouse's
+    // tool repository answers at once and hops to a bounded-elastic worker only for a sync tool's
+    // handler (an async tool runs here). The methods of the embedder's sync prompt and resource
+    // repositories, whose lookups may block too, run whole on a worker with handleBlocking.
+    Mono<McpTransportResponse> answer = offload
+        ? withContext(server.handleBlocking(context, rpc), context)
+            .subscribeOn(Schedulers.boundedElastic())
+        : withContext(server.handle(context, rpc), context);
+    answer.subscribe(
+        response -> respond(ctx, response, context, call, offload),
         err -> {
           call.ended(ctx, ToolCallObserver.Outcome.ABORTED);
           log.warn("modern MCP request {} failed: {}", rpc.method(), err.toString());
@@ -159,7 +175,7 @@ public final class ModernEndpoint {
   }
 
   private void respond(ChannelHandlerContext ctx, McpTransportResponse response,
-      McpTransportContext context, ToolCall call) {
+      McpTransportContext context, ToolCall call, boolean offloaded) {
     if (response instanceof McpTransportResponse.Result result) {
       call.answered(result.response());
       call.ended(ctx, null);
@@ -186,7 +202,7 @@ public final class ModernEndpoint {
                 }
               })
               .contextWrite(c -> c.put(McpTransportContext.KEY, context)),
-          keepAlive, onEnd);
+          keepAlive, offloaded, onEnd);
       openStreams.add(end[0]);
     }
   }
@@ -227,12 +243,17 @@ public final class ModernEndpoint {
         return;
       }
       long nanos = System.nanoTime() - start;
-      ctx.executor().execute(() -> {
+      Runnable report = () -> {
         if (!reported) {
           reported = true;
           observer.toolCallEnded(tool, given != null ? given : outcome, nanos);
         }
-      });
+      };
+      if (ctx.executor().inEventLoop()) {
+        report.run();
+      } else {
+        ctx.executor().execute(report);
+      }
     }
   }
 
@@ -244,21 +265,9 @@ public final class ModernEndpoint {
     }
   }
 
-  /** Whether the first non-whitespace character is {@code [} (a batch), without copying the body. */
-  private static boolean startsWithArray(String body) {
-    for (int i = 0; i < body.length(); i++) {
-      char c = body.charAt(i);
-      if (!Character.isWhitespace(c)) {
-        return c == '[';
-      }
-    }
-    return false;
-  }
-
-  /** Subscribes SDK work off the event loop, with the transport context in Reactor's context. */
-  private static <T> Mono<T> offLoop(Mono<T> work, McpTransportContext context) {
-    return work.contextWrite(c -> c.put(McpTransportContext.KEY, context))
-        .subscribeOn(Schedulers.boundedElastic());
+  /** Puts the transport context into Reactor's context, where the SDK's features look. */
+  private static <T> Mono<T> withContext(Mono<T> work, McpTransportContext context) {
+    return work.contextWrite(c -> c.put(McpTransportContext.KEY, context));
   }
 
   private void error(ChannelHandlerContext ctx, GatehouseRequest request,

@@ -27,8 +27,10 @@ import reactor.core.scheduler.Schedulers;
 /**
  * One {@code text/event-stream} answer of the modern path: the SDK's messages as {@code message}
  * events, comment pings every keep-alive interval, {@code X-Accel-Buffering: no} so a buffering
- * proxy passes events on at once. The SDK's work runs on Reactor's bounded-elastic threads;
- * writes happen on the channel's event loop. Closing the connection cancels the request (the
+ * proxy passes events on at once. The messages are subscribed on the event loop (a sync handler's
+ * body hops to a bounded-elastic worker by itself), or on a worker when the request was dispatched
+ * with {@code handleBlocking} (its sync bodies run where subscribed); writes happen on the
+ * channel's event loop. Closing the connection cancels the request (the
  * specification's cancellation for this revision); a reader past the write-buffer high-water mark
  * has its connection closed, as on the legacy path.
  */
@@ -51,13 +53,17 @@ final class ModernSseResponse {
   }
 
   /**
-   * Starts streaming {@code messages} on {@code ctx}'s connection; {@code onEnd} runs once, on the
+   * Starts streaming {@code messages} on {@code ctx}'s connection ({@code blocking}: they come from
+   * {@code handleBlocking} and are subscribed on a worker); {@code onEnd} runs once, on the
    * event loop, when the stream ends for any reason. Returns a handle that ends the stream.
    */
   static Runnable start(ChannelHandlerContext ctx, McpJsonMapper jsonMapper,
-      Flux<JsonRpc.JSONRPCMessage> messages, Duration keepAliveInterval, Runnable onEnd) {
+      Flux<JsonRpc.JSONRPCMessage> messages, Duration keepAliveInterval, boolean blocking,
+      Runnable onEnd) {
     ModernSseResponse stream = new ModernSseResponse(ctx, jsonMapper, onEnd);
-    ctx.executor().execute(() -> stream.open(messages, keepAliveInterval));
+    Flux<JsonRpc.JSONRPCMessage> subscribed =
+        blocking ? messages.subscribeOn(Schedulers.boundedElastic()) : messages;
+    ctx.executor().execute(() -> stream.open(subscribed, keepAliveInterval));
     return () -> ctx.executor().execute(() -> stream.end(true));
   }
 
@@ -79,7 +85,6 @@ final class ModernSseResponse {
         TimeUnit.NANOSECONDS);
     ctx.channel().closeFuture().addListener(onChannelClose);
     subscription = messages
-        .subscribeOn(Schedulers.boundedElastic()) // sync handlers run when subscribed
         .map(this::frame)
         .subscribe(
             bytes -> ctx.executor().execute(() -> write(bytes)),
