@@ -44,7 +44,7 @@ record AuditEvent(
    */
   void writeJson(JsonGenerator line, AuditLines lines) {
     line.writeStartObject();
-    line.writeStringProperty("time", lines.time(time));
+    lines.writeTime(line, "time", time);
     line.writeStringProperty("event", kind);
     line.writeStringProperty("decision", DECISIONS[decision.ordinal()]);
     if (principal != null) {

@@ -7,8 +7,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
 
 /**
  * The audit writer thread's line buffer: a batch of events is written as JSON lines into one
@@ -27,8 +27,9 @@ final class AuditLines {
 
   private long second = Long.MIN_VALUE;
   private String secondText; // "2026-12-01T23:44:04", Instant.toString of the second without "Z"
+  private char[] timeChars = new char[40];
   private Principal rolesOf;
-  private List<String> sortedRoles;
+  private String[] sortedRoles;
   private InetAddress remoteAddress;
   private String remoteText;
 
@@ -43,7 +44,9 @@ final class AuditLines {
 
   /** Appends {@code event} as one line (without its newline). */
   void add(AuditEvent event) {
-    try (JsonGenerator line = AuditEvent.JSON.createGenerator(chars)) {
+    // The mapper's own stream factory: a generator without a serialization context (none is used).
+    try (JsonGenerator line = AuditEvent.JSON.tokenStreamFactory()
+        .createGenerator(ObjectWriteContext.empty(), chars)) {
       event.writeJson(line, this);
     }
     if (count == ends.length) {
@@ -75,37 +78,57 @@ final class AuditLines {
 
   /** Exactly {@code time.toString()} (ISO-8601, fractional digits in groups of three). */
   String time(Instant time) {
+    int n = fillTime(time);
+    return new String(timeChars, 0, n);
+  }
+
+  /** Writes {@code name} with the value {@code time.toString()}, without a string for it. */
+  void writeTime(JsonGenerator line, String name, Instant time) {
+    line.writeName(name);
+    int n = fillTime(time);
+    line.writeString(timeChars, 0, n);
+  }
+
+  /** Puts {@code time.toString()} at the start of {@link #timeChars}; returns its length. */
+  private int fillTime(Instant time) {
     long s = time.getEpochSecond();
     if (s != second) {
       String text = Instant.ofEpochSecond(s).toString(); // no fraction: ends in "Z"
       secondText = text.substring(0, text.length() - 1);
       second = s;
+      if (secondText.length() + 11 > timeChars.length) {
+        timeChars = new char[secondText.length() + 11];
+      }
     }
+    char[] out = timeChars;
+    int n = secondText.length();
+    secondText.getChars(0, n, out, 0);
     int nano = time.getNano();
-    if (nano == 0) {
-      return secondText + "Z";
+    if (nano != 0) {
+      out[n++] = '.';
+      if (nano % 1_000_000 == 0) {
+        n = digits(out, n, nano / 1_000_000, 100);
+      } else if (nano % 1000 == 0) {
+        n = digits(out, n, nano / 1000, 100_000);
+      } else {
+        n = digits(out, n, nano, 100_000_000);
+      }
     }
-    StringBuilder out = new StringBuilder(secondText.length() + 11).append(secondText).append('.');
-    if (nano % 1_000_000 == 0) {
-      digits(out, nano / 1_000_000, 3);
-    } else if (nano % 1000 == 0) {
-      digits(out, nano / 1000, 6);
-    } else {
-      digits(out, nano, 9);
-    }
-    return out.append('Z').toString();
+    out[n++] = 'Z';
+    return n;
   }
 
-  private static void digits(StringBuilder out, int value, int width) {
-    for (int divisor = (int) Math.pow(10, width - 1); divisor > 0; divisor /= 10) {
-      out.append((char) ('0' + value / divisor % 10));
+  private static int digits(char[] out, int at, int value, int highestDivisor) {
+    for (int divisor = highestDivisor; divisor > 0; divisor /= 10) {
+      out[at++] = (char) ('0' + value / divisor % 10);
     }
+    return at;
   }
 
   /** The principal's roles, sorted (the same principal object follows itself from event to event). */
-  List<String> sortedRoles(Principal principal) {
+  String[] sortedRoles(Principal principal) {
     if (principal != rolesOf) {
-      sortedRoles = principal.roles().stream().sorted().toList();
+      sortedRoles = principal.roles().stream().sorted().toArray(String[]::new);
       rolesOf = principal;
     }
     return sortedRoles;
