@@ -157,6 +157,9 @@ public final class Policy {
    * entry among the roles it holds directly, else {@code rate_limits.default}, else none (empty).
    */
   public OptionalInt requestsPerMinute(Principal caller) {
+    if (roleLimits.isEmpty()) {
+      return defaultLimit; // no role has its own limit: nothing to look up per role
+    }
     int best = 0;
     for (String role : caller.roles()) {
       Integer limit = roleLimits.get(role);
