@@ -34,7 +34,9 @@ record AuditEvent(
   String toJson() {
     AuditLines lines = new AuditLines();
     lines.add(this);
-    return lines.text().toString();
+    String line = lines.text().toString();
+    lines.clear(); // closes the generator
+    return line;
   }
 
   /**

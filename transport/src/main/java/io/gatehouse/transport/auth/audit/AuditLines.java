@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.ObjectWriteContext;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * The audit writer thread's line buffer: a batch of events is written as JSON lines into one
@@ -21,7 +22,15 @@ final class AuditLines {
   /** Past this many characters, a batch's buffer is not kept for the next batch. */
   private static final int RETAINED_CHARS = 256 * 1024;
 
+  /**
+   * One generator per batch writes its lines back to back as root-level values: no separator
+   * between them (the file's newlines are added when encoding), otherwise the defaults of
+   * {@link AuditEvent#JSON}, so each line is what a generator of its own would write.
+   */
+  private static final JsonFactory LINES = JsonFactory.builder().rootValueSeparator((String) null).build();
+
   private final Chars chars = new Chars();
+  private JsonGenerator generator; // this batch's, created by the first add
   private int[] ends = new int[64];
   private int count;
 
@@ -35,6 +44,10 @@ final class AuditLines {
 
   /** Forgets the previous batch's lines (not the caches). */
   void clear() {
+    if (generator != null) {
+      generator.close(); // returns its buffer; the next batch takes a new one
+      generator = null;
+    }
     if (chars.buf.length > RETAINED_CHARS) {
       chars.buf = new char[Chars.INITIAL];
     }
@@ -44,10 +57,17 @@ final class AuditLines {
 
   /** Appends {@code event} as one line (without its newline). */
   void add(AuditEvent event) {
-    // The mapper's own stream factory: a generator without a serialization context (none is used).
-    try (JsonGenerator line = AuditEvent.JSON.tokenStreamFactory()
-        .createGenerator(ObjectWriteContext.empty(), chars)) {
-      event.writeJson(line, this);
+    int start = chars.length;
+    if (generator == null) {
+      generator = LINES.createGenerator(ObjectWriteContext.empty(), chars);
+    }
+    try {
+      event.writeJson(generator, this);
+      generator.flush(); // into chars, so the line's end is known
+    } catch (RuntimeException e) {
+      generator = null; // half an object: start the next line on a fresh generator
+      chars.length = start;
+      throw e;
     }
     if (count == ends.length) {
       ends = Arrays.copyOf(ends, count * 2);
