@@ -216,7 +216,7 @@ class CaServiceTest {
         "--reason", "keyCompromise").exit()).isZero();
     long revokedAt = System.nanoTime();
     Object status = CertificateStatus.GOOD;
-    while (status == CertificateStatus.GOOD && System.nanoTime() - revokedAt < Duration.ofSeconds(5).toNanos()) {
+    while (status == CertificateStatus.GOOD && System.nanoTime() - revokedAt < Duration.ofSeconds(30).toNanos()) {
       status = single(Ocsp.get(get).body()).getCertStatus();
       Thread.sleep(20);
     }

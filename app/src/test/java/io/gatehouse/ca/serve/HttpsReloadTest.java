@@ -56,12 +56,13 @@ class HttpsReloadTest {
         try (SSLSocket open = handshake(client, service.httpsPort())) {
           // A certificate whose key is not the one on disk: refused, once, however many polls pass.
           replace(dir.resolve("servers/ca.internal.crt"), cert);
+          awaitRefusedReloads(service, 1);
           Thread.sleep(10 * CaService.WATCH_MILLIS);
           assertThat(service.httpsIdentity().refusedReloads()).isEqualTo(1);
           assertThat(served(client, service.httpsPort())).isEqualTo(first);
           // Its key follows: the pair is whole, new handshakes get it.
           replace(dir.resolve("servers/ca.internal.key"), key);
-          long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+          long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
           BigInteger now = served(client, service.httpsPort());
           while (!now.equals(second) && System.nanoTime() < end) {
             Thread.sleep(50);
@@ -75,11 +76,24 @@ class HttpsReloadTest {
         }
         // Garbage written in place: refused, the current one stays.
         Files.writeString(cert, "garbage\n");
+        awaitRefusedReloads(service, 2);
         Thread.sleep(10 * CaService.WATCH_MILLIS);
         assertThat(service.httpsIdentity().refusedReloads()).isEqualTo(2);
         assertThat(served(client, service.httpsPort())).isEqualTo(second);
         assertThat(service.httpsCertificate().getSerialNumber()).isEqualTo(second);
       }
+    }
+  }
+
+  /**
+   * Waits for the watcher to have refused {@code count} changes. A fixed sleep of 10 polls (2 s)
+   * before reading the count failed when the watcher's thread got no turn in that time on a
+   * loaded machine; the sleep that follows still shows that later polls do not refuse it again.
+   */
+  private static void awaitRefusedReloads(CaService service, int count) throws InterruptedException {
+    long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (service.httpsIdentity().refusedReloads() < count && System.nanoTime() < end) {
+      Thread.sleep(20);
     }
   }
 

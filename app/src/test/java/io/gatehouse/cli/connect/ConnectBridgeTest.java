@@ -43,6 +43,7 @@ import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -530,9 +531,11 @@ class ConnectBridgeTest {
    * {@code gatehouse} launcher for {@code /opt/gatehouse/gatehouse}, running this build through a
    * class-path jar; the demo's URL and certificate directory). tools/list, then the doc's check:
    * the same command with {@code --method tools/call --tool-name whoami} prints alice's principal
-   * and {@code "auth_method": "certificate"}.
+   * and {@code "auth_method": "certificate"}. Tagged {@code long} (about 45 s, mostly npx
+   * fetching and starting the inspector): CI runs it with {@code -Plong-tests}.
    */
   @Test
+  @Tag("long")
   void theDocumentedInspectorCommandListsToolsAndWhoamiIsTheCertificate() throws Exception {
     requireNpm();
     Path cli = installInspectorCli();

@@ -313,7 +313,7 @@ class DemoFlowTest {
     String policy = Files.readString(demo.policyFile());
     Files.writeString(demo.policyFile(), policy.replace("roles:\n",
         "roles:\n  contractor:\n    tools: [\"projects.list_projects\"]\n"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<String> tools = List.of();
     while (tools.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(200);

@@ -122,7 +122,9 @@ final class CaHttpHandler extends WorkerHttpHandler {
       FullHttpResponse response = reason == null
           ? body(HttpResponseStatus.OK, "application/json", "{\"status\":\"ready\"}\n".getBytes(StandardCharsets.UTF_8))
           : body(HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json",
-              JSON.writeValueAsBytes(java.util.Map.of("status", "not ready", "reason", reason)));
+              // Ordered: Map.of iterates in a per-JVM random order, so the body's key order
+              // changed from one run to the next (docs/ca.md shows status, then reason).
+              JSON.writeValueAsBytes(JSON.createObjectNode().put("status", "not ready").put("reason", reason)));
       response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
       return response;
     }

@@ -19,6 +19,15 @@ class SessionExpiryTest {
       + "\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
 
   /**
+   * The idle window here. Each test does one step inside it after initializing (opening the
+   * stream, counting the session), so it must outlast any stall of a loaded 2-core machine: at
+   * 300 ms a pause of the test thread let the session expire first (404 / count 0).
+   */
+  static final Duration IDLE = Duration.ofSeconds(2);
+  /** How long the tests wait for the sweep: the idle window, a sweep period, and a loaded machine. */
+  static final Duration SWEPT_WITHIN = Duration.ofSeconds(20);
+
+  /**
    * A listening stream is no activity: a session that only listens expires after the idle window
    * like any other, and its stream ends (it used to be skipped by the sweep forever).
    */
@@ -26,7 +35,7 @@ class SessionExpiryTest {
   void aSessionWithAListeningStreamStillExpires() throws Exception {
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0).withPlainHttp()
         .withLimits(TransportConfig.Limits.defaults()
-            .withSessions(100, 5, Duration.ofMillis(300)));
+            .withSessions(100, 5, IDLE));
     try (TestServer server = TestServer.start(config)) {
       String session;
       try (RawHttp raw = RawHttp.connect(null, server.port())) {
@@ -37,9 +46,7 @@ class SessionExpiryTest {
         assertThat(listening.send(RawHttp.request("GET", "/mcp",
             Map.of("Accept", "text/event-stream", "Mcp-Session-Id", session), null))
             .readHead().status()).isEqualTo(200);
-        for (int i = 0; i < 200 && server.transport.sessionCount() > 0; i++) {
-          Thread.sleep(50);
-        }
+        awaitNoSessions(server);
         assertThat(server.transport.sessionCount()).isZero();
         // The stream ends with its terminating chunk.
         assertThat(listening.readEvent()).isNull();
@@ -57,7 +64,7 @@ class SessionExpiryTest {
   void idleSessionsExpireAndTheirIdsAre404() throws Exception {
     TransportConfig config = TransportConfig.defaults().withAddress("127.0.0.1", 0).withPlainHttp()
         .withLimits(TransportConfig.Limits.defaults()
-            .withSessions(100, 1, Duration.ofMillis(300)));
+            .withSessions(100, 1, IDLE));
     try (TestServer server = TestServer.start(config)) {
       String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
           + "\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},"
@@ -68,9 +75,7 @@ class SessionExpiryTest {
             .header("mcp-session-id");
       }
       assertThat(server.transport.sessionCount()).isEqualTo(1);
-      for (int i = 0; i < 200 && server.transport.sessionCount() > 0; i++) {
-        Thread.sleep(50);
-      }
+      awaitNoSessions(server);
       assertThat(server.transport.sessionCount()).isZero();
       try (RawHttp raw = RawHttp.connect(null, server.port())) {
         Map<String, String> headers = new java.util.HashMap<>(HEADERS);
@@ -83,6 +88,13 @@ class SessionExpiryTest {
         assertThat(raw.exchange(RawHttp.request("POST", "/mcp", HEADERS, init)).status())
             .isEqualTo(200);
       }
+    }
+  }
+
+  private static void awaitNoSessions(TestServer server) throws InterruptedException {
+    long deadline = System.nanoTime() + SWEPT_WITHIN.toNanos();
+    while (server.transport.sessionCount() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
     }
   }
 }

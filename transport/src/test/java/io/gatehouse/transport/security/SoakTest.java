@@ -31,10 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * gatehouse.soak.duration} (ISO-8601, default PT60S). Passes with zero unexpected errors and live
  * heap after a full GC at the end within 10% of the same measure once warmed up.
  *
- * <p>Tagged {@code soak}: 60 s in the default build, 10 minutes with {@code mvn -Psoak -pl
- * transport -am verify}; {@code -Dsoak.excludedGroups=soak} leaves it out.
+ * <p>Tagged {@code long} and {@code soak}: a minute of real time, so out of {@code mvn verify};
+ * 60 s with {@code mvn -B test -Plong-tests} (CI runs it), 10 minutes with {@code mvn -Psoak -pl
+ * transport -am verify}.
  */
 @Tag("soak")
+@Tag("long")
 class SoakTest {
   @TempDir Path dir;
 

@@ -14,7 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The watcher behind TLS reloading: one call per settled change, however the file was written. */
 class FileWatcherTest {
-  private static final Duration DEBOUNCE = Duration.ofMillis(150);
+  /**
+   * Long against the 40 ms gaps of the chunked write and the step from a write to {@code
+   * checkNow}: a change is handed over after two quiet debounce periods, so at 150 ms a stall of
+   * the test thread of 300 ms on a loaded machine split one write into two calls, or let the
+   * thread hand a version over before {@code checkNow} did.
+   */
+  private static final Duration DEBOUNCE = Duration.ofMillis(500);
+  /** Longer than a hand-over takes (two debounce periods) with room for a loaded machine. */
+  private static final Duration HANDED_OVER_WITHIN = Duration.ofSeconds(10);
+  /** Long enough for a second, wrong, call to happen if it were going to. */
+  private static final long SETTLE_MILLIS = 3 * DEBOUNCE.toMillis();
 
   @TempDir Path dir;
 
@@ -30,20 +40,20 @@ class FileWatcherTest {
         Files.writeString(dir.resolve("unrelated.log"), "x" + i, StandardOpenOption.APPEND);
         Thread.sleep(50);
       }
-      Thread.sleep(500);
+      Thread.sleep(SETTLE_MILLIS);
       assertThat(calls.get()).isZero();
 
       Path tmp = Files.writeString(dir.resolve("server.crt.tmp"), "two");
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+      assertThat(eventually(HANDED_OVER_WITHIN, () -> calls.get() == 1)).isTrue();
 
       Files.writeString(file, "three, part 1");
       for (int i = 2; i <= 4; i++) {
         Thread.sleep(40);
         Files.writeString(file, ", part " + i, StandardOpenOption.APPEND);
       }
-      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 2)).isTrue();
-      Thread.sleep(600);
+      assertThat(eventually(HANDED_OVER_WITHIN, () -> calls.get() == 2)).isTrue();
+      Thread.sleep(SETTLE_MILLIS);
       assertThat(calls.get()).as("one call per settled change").isEqualTo(2);
     }
   }
@@ -63,9 +73,9 @@ class FileWatcherTest {
         Duration.ofMillis(300), calls::incrementAndGet)) {
       Path next = Files.createSymbolicLink(dir.resolve("..data_tmp"), v2.getFileName());
       Files.move(next, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      assertThat(eventually(Duration.ofSeconds(3), () -> calls.get() == 1)).isTrue();
+      assertThat(eventually(HANDED_OVER_WITHIN, () -> calls.get() == 1)).isTrue();
       assertThat(Files.readString(file)).isEqualTo("two");
-      Thread.sleep(800);
+      Thread.sleep(SETTLE_MILLIS);
       assertThat(calls.get()).isEqualTo(1);
     }
   }
@@ -80,7 +90,7 @@ class FileWatcherTest {
       Files.writeString(file, "two");
       assertThat(watcher.checkNow()).isTrue();
       assertThat(calls.get()).isEqualTo(1);
-      Thread.sleep(1_000); // the thread saw the event and polled: nothing new to hand over
+      Thread.sleep(SETTLE_MILLIS); // the thread saw the event and polled: nothing new to hand over
       assertThat(calls.get()).isEqualTo(1);
       assertThat(watcher.checkNow()).isFalse();
     }

@@ -21,7 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
  * many times the HMAC itself. An algorithm is usable only when the secret is at least as long as
  * its hash (RFC 7518 §3.2), as Nimbus requires. The comparison is constant-time.
  */
-final class HmacVerifier implements JWSVerifier {
+final class HmacVerifier implements JWSVerifier, JwsVerifier.RawVerifier {
   private enum Hs {
     HS256(JWSAlgorithm.HS256, "HmacSHA256", 256),
     HS384(JWSAlgorithm.HS384, "HmacSHA384", 384),
@@ -61,9 +61,21 @@ final class HmacVerifier implements JWSVerifier {
   @Override
   public boolean verify(JWSHeader header, byte[] signingInput, Base64URL signature)
       throws JOSEException {
-    Hs hs = usable.get(header.getAlgorithm());
-    if (hs == null
-        || (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty())) {
+    if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
+      return false;
+    }
+    return verify(header.getAlgorithm(), signingInput, signingInput.length, signature.decode());
+  }
+
+  @Override
+  public boolean handles(JWSAlgorithm alg) {
+    return true;
+  }
+
+  @Override
+  public boolean verify(JWSAlgorithm alg, byte[] input, int length, byte[] signature) {
+    Hs hs = usable.get(alg);
+    if (hs == null) {
       return false;
     }
     Mac[] perThread = macs.get();
@@ -75,7 +87,8 @@ final class HmacVerifier implements JWSVerifier {
         perThread[hs.ordinal()] = mac;
       }
       // doFinal leaves the Mac keyed and reset for the next token.
-      return MessageDigest.isEqual(mac.doFinal(signingInput), signature.decode());
+      mac.update(input, 0, length);
+      return MessageDigest.isEqual(mac.doFinal(), signature);
     } catch (GeneralSecurityException | RuntimeException e) {
       perThread[hs.ordinal()] = null;
       return false;

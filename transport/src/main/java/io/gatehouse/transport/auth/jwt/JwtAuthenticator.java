@@ -4,13 +4,8 @@ import io.gatehouse.transport.setting.Setting;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.proc.BadJWTException;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import io.gatehouse.pki.identity.IdentityFormatException;
 import io.gatehouse.pki.identity.RoleNames;
 import io.gatehouse.pki.identity.SpiffeId;
@@ -33,13 +28,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Authenticates {@code Authorization: Bearer <JWT>}.
@@ -77,8 +71,8 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
 
   private final JwsVerifier jws;
   private final JwtKeys keys;
-  private final DefaultJWTClaimsVerifier<SecurityContext> claimsVerifier;
   private final String issuer;
+  private final String audience;
   private final String localCaTrustDomain;
   private final Duration skew;
   private final Duration cacheTtl;
@@ -92,7 +86,11 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     Set<String> roles(JWTClaimsSet claims) throws InvalidTokenException;
   }
 
+  /** The configured role source; null: the top-level {@code roles} array, read by the parse. */
   private final RoleClaims roleClaims;
+  private static final int MAX_REMEMBERED_ROLE_LISTS = 256;
+  private final ConcurrentHashMap<List<String>, Set<String>> validatedRoles =
+      new ConcurrentHashMap<>();
   private final boolean requireBinding;
 
   /** What a verified token says, kept for the cache. */
@@ -103,24 +101,13 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     this.keys = b.keys;
     this.jws = new JwsVerifier(b.algorithms, b.keys);
     this.issuer = b.issuer;
+    this.audience = b.audience;
     this.localCaTrustDomain = b.localCaTrustDomain;
     this.skew = b.skew;
     this.cacheTtl = b.cacheTtl;
     this.clock = b.clock;
     this.roleClaims = b.roleClaims;
     this.requireBinding = b.requireBinding;
-    this.claimsVerifier =
-        new DefaultJWTClaimsVerifier<>(
-            Set.of(b.audience),
-            new JWTClaimsSet.Builder().issuer(b.issuer).build(),
-            Set.of("iss", "aud", "exp", "sub"),
-            Set.of()) {
-          @Override
-          protected Date currentTime() {
-            return Date.from(b.clock.instant());
-          }
-        };
-    claimsVerifier.setMaxClockSkew((int) b.skew.toSeconds());
     this.cache =
         Caffeine.newBuilder()
             .maximumSize(b.cacheSize)
@@ -146,7 +133,10 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     if (values.isEmpty()) {
       return AuthResult.notPresent();
     }
-    boolean bearer = values.stream().anyMatch(JwtAuthenticator::isBearer);
+    boolean bearer = false;
+    for (int i = 0; i < values.size(); i++) {
+      bearer |= isBearer(values.get(i));
+    }
     if (values.size() > 1) {
       return bearer
           ? AuthResult.rejectedToken(AuthMethod.JWT, "duplicate Authorization header")
@@ -196,44 +186,99 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
         return hit;
       }
     }
-    JWSObject verified = jws.verify(token);
-    JOSEObjectType type = verified.getHeader().getType();
-    if (type != null && !TYPES.contains(type.getType().toLowerCase(Locale.ROOT))) {
+    JwsVerifier.Verified verified = jws.verify(token);
+    String type = verified.type();
+    if (type != null && !TYPES.contains(type.toLowerCase(Locale.ROOT))) {
       throw new InvalidTokenException(
           "token type " + InvalidTokenException.printable(type) + " is not JWT");
     }
-    JWTClaimsSet claims;
-    try {
-      Map<String, Object> json = verified.getPayload().toJSONObject();
-      if (json == null) {
-        throw new InvalidTokenException("payload is not a JSON object");
-      }
-      claims = JWTClaimsSet.parse(json);
-      claimsVerifier.verify(claims, null);
-    } catch (ParseException e) {
-      throw new InvalidTokenException("malformed claims");
-    } catch (BadJWTException e) {
-      throw new InvalidTokenException(InvalidTokenException.printable(e.getMessage()));
+    JoseJson.Claims claims = JoseJson.claims(verified.payload(), roleClaims != null);
+    // The checks and messages of Nimbus's DefaultJWTClaimsVerifier, which this replaces.
+    if (claims.aud() == null || claims.aud().isEmpty()) {
+      throw new InvalidTokenException("JWT missing required aud claim");
     }
+    if (!claims.aud().contains(audience)) {
+      throw new InvalidTokenException("JWT aud claim rejected");
+    }
+    checkRequired(claims);
+    if (!claims.iss().equals(issuer)) {
+      throw new InvalidTokenException("JWT iss claim value rejected");
+    }
+    // Nimbus's DefaultJWTClaimsVerifier semantics, in milliseconds: exp + skew > now,
+    // nbf - skew < now; iat no later than now + skew.
     Instant now = clock.instant();
-    if (claims.getIssueTime() != null && claims.getIssueTime().toInstant().isAfter(now.plus(skew))) {
+    long nowMillis = now.toEpochMilli();
+    long skewMillis = skew.toMillis();
+    if (claims.exp() * 1000 + skewMillis <= nowMillis) {
+      throw new InvalidTokenException("Expired JWT");
+    }
+    if (claims.nbf() != null && claims.nbf() * 1000 - skewMillis >= nowMillis) {
+      throw new InvalidTokenException("JWT before use time");
+    }
+    if (claims.iat() != null && Instant.ofEpochSecond(claims.iat()).isAfter(now.plus(skew))) {
       throw new InvalidTokenException("token issued in the future");
     }
+    Instant exp = Instant.ofEpochSecond(claims.exp());
     VerifiedToken result =
         new VerifiedToken(
-            new Principal(
-                principalId(claims.getSubject()),
-                roleClaims.roles(claims),
-                AuthMethod.JWT,
-                claims.getJWTID()),
-            min(claims.getExpirationTime().toInstant(), now.plus(cacheTtl)),
-            certificateThumbprint(claims),
+            new Principal(principalId(claims.sub()), roles(claims), AuthMethod.JWT, claims.jti()),
+            min(exp, now.plus(cacheTtl)),
+            claims.x5tS256(),
             // exp plus the skew the claims check allows: streams it opened end then.
-            claims.getExpirationTime().toInstant().plus(skew));
+            exp.plus(skew));
     if (cacheKey != null) {
       cache.put(cacheKey, result);
     }
     return result;
+  }
+
+  /** {@code exp}, {@code iss}, {@code sub} are required ({@code aud} is checked before). */
+  private static void checkRequired(JoseJson.Claims claims) throws InvalidTokenException {
+    if (claims.exp() != null && claims.iss() != null && claims.sub() != null) {
+      return;
+    }
+    List<String> missing = new ArrayList<>(3);
+    if (claims.exp() == null) {
+      missing.add("exp");
+    }
+    if (claims.iss() == null) {
+      missing.add("iss");
+    }
+    if (claims.sub() == null) {
+      missing.add("sub");
+    }
+    if (!missing.isEmpty()) {
+      throw new InvalidTokenException("JWT missing required claims: " + missing);
+    }
+  }
+
+  /** The roles from the configured source, or from the top-level {@code roles} array. */
+  private Set<String> roles(JoseJson.Claims claims) throws InvalidTokenException {
+    if (roleClaims != null) {
+      JWTClaimsSet set;
+      try {
+        set = JWTClaimsSet.parse(claims.all());
+      } catch (ParseException e) {
+        throw new InvalidTokenException("malformed claims");
+      }
+      return roleClaims.roles(set);
+    }
+    if (claims.rolesMalformed()) {
+      throw new InvalidTokenException("roles claim is not an array of strings");
+    }
+    if (claims.roles() == null) {
+      return Set.of();
+    }
+    // An issuer's tokens carry a handful of role lists: each is validated once. Only valid lists
+    // are remembered, at most MAX_REMEMBERED_ROLE_LISTS (the lists are the token's choice).
+    Set<String> roles = validatedRoles.get(claims.roles());
+    if (roles == null) {
+      roles = Set.copyOf(roleNames(claims.roles())); // immutable: Principal keeps it as is
+      if (validatedRoles.size() < MAX_REMEMBERED_ROLE_LISTS) {
+        validatedRoles.put(claims.roles(), roles);
+      }
+    }
+    return roles;
   }
 
   /** {@code <iss>#<sub>}, or the bare SPIFFE ID for the local CA's own identities. */
@@ -261,23 +306,15 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     }
     List<String> names = new ArrayList<>();
     list.forEach(r -> names.add((String) r));
+    return roleNames(names);
+  }
+
+  private static Set<String> roleNames(List<String> names) throws InvalidTokenException {
     try {
       return new LinkedHashSet<>(RoleNames.validate(names));
     } catch (IdentityFormatException e) {
       throw new InvalidTokenException("roles claim: " + e.getMessage());
     }
-  }
-
-  /** The {@code cnf.x5t#S256} value, null without {@code cnf}; other confirmations refused. */
-  private static String certificateThumbprint(JWTClaimsSet claims) throws InvalidTokenException {
-    Object cnf = claims.getClaim("cnf");
-    if (cnf == null) {
-      return null;
-    }
-    if (!(cnf instanceof Map<?, ?> map) || !(map.get("x5t#S256") instanceof String thumbprint)) {
-      throw new InvalidTokenException("cnf claim has no x5t#S256 (other bindings unsupported)");
-    }
-    return thumbprint;
   }
 
   private void checkBinding(VerifiedToken token, AuthRequest request)
@@ -336,7 +373,7 @@ public final class JwtAuthenticator implements Authenticator, Closeable {
     private Duration cacheTtl = TOKEN_CACHE_TTL.defaultValue();
     private int cacheSize = TOKEN_CACHE_SIZE.defaultValue();
     private Clock clock = Clock.systemUTC();
-    private RoleClaims roleClaims = JwtAuthenticator::roles;
+    private RoleClaims roleClaims;
     private boolean requireBinding;
 
     private Builder() {}

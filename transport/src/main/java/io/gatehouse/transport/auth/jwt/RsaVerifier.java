@@ -20,7 +20,7 @@ import java.util.Set;
  * new {@code Signature} on every token; here that happens once per thread. PS256/384/512 (the same
  * key may serve both) stay with Nimbus.
  */
-final class RsaVerifier implements JWSVerifier {
+final class RsaVerifier implements JWSVerifier, JwsVerifier.RawVerifier {
   private static final Map<JWSAlgorithm, Integer> INDEX =
       Map.of(JWSAlgorithm.RS256, 0, JWSAlgorithm.RS384, 1, JWSAlgorithm.RS512, 2);
   private static final String[] JCA = {"SHA256withRSA", "SHA384withRSA", "SHA512withRSA"};
@@ -39,11 +39,25 @@ final class RsaVerifier implements JWSVerifier {
   @Override
   public boolean verify(JWSHeader header, byte[] signingInput, Base64URL signature)
       throws JOSEException {
-    Integer index = INDEX.get(header.getAlgorithm());
-    if (index == null) {
+    if (!handles(header.getAlgorithm())) {
       return pss.verify(header, signingInput, signature);
     }
     if ((header.getCriticalParams() != null && !header.getCriticalParams().isEmpty())) {
+      return false;
+    }
+    return verify(header.getAlgorithm(), signingInput, signingInput.length, signature.decode());
+  }
+
+  /** RS256/384/512 here; PS256/384/512 go through Nimbus's verifier. */
+  @Override
+  public boolean handles(JWSAlgorithm alg) {
+    return INDEX.containsKey(alg);
+  }
+
+  @Override
+  public boolean verify(JWSAlgorithm alg, byte[] input, int length, byte[] signature) {
+    Integer index = INDEX.get(alg);
+    if (index == null) {
       return false;
     }
     Signature[] perThread = signatures.get();
@@ -55,8 +69,8 @@ final class RsaVerifier implements JWSVerifier {
         perThread[index] = verifier;
       }
       // verify() returns the Signature to its initialised state for the next token.
-      verifier.update(signingInput);
-      return verifier.verify(signature.decode());
+      verifier.update(input, 0, length);
+      return verifier.verify(signature);
     } catch (GeneralSecurityException | RuntimeException e) {
       perThread[index] = null; // never reuse an instance left in an unknown state
       return false;

@@ -93,6 +93,11 @@ class PlainHttpJwksTest {
       try {
         Thread.sleep(1_100); // past the refetch rate limit (1 s here)
         assertInvalidToken(bearer(client, server.port(), attackerToken));
+        // Polled: a fetch that timed out may leave the attacker's server accepting afterwards.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (tlsConnections.get() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
         assertThat(tlsConnections.get()).as("the server did try the attacker's endpoint")
             .isGreaterThan(0);
       } finally {
@@ -165,11 +170,17 @@ class PlainHttpJwksTest {
       throws IOException {
     Path policy = Files.writeString(dir.resolve("policy.yaml"),
         "roles:\n  viewer:\n    tools: [\"echo\"]\n");
-    // Fast refetches (1 s) so the test sees each endpoint the attacker puts up.
-    JwtConfig jwt = JwtConfig.builder().enabled(true).issuer(Tokens.ISSUER).audience(Tokens.AUDIENCE)
-        .jwksUrl(jwksUrl).jwksMinRefetchInterval(Duration.ofSeconds(1))
-        .jwksConnectTimeout(Duration.ofMillis(500)).jwksFetchDeadline(Duration.ofSeconds(1))
-        .tokenCacheTtl(Duration.ZERO).insecurePlainHttpJwks(insecurePlainHttp).build();
+    // Fast refetches (1 s) so the test sees each endpoint the attacker puts up. A fetch that must
+    // succeed (the opt-in's) gets the default timeouts: at 500 ms / 1 s the start-up fetch could
+    // miss its deadline on a loaded machine and the good token was refused. Every fetch of the
+    // attacker test must fail anyway, so short timeouts there only keep it quick.
+    JwtConfig.Builder builder = JwtConfig.builder().enabled(true).issuer(Tokens.ISSUER)
+        .audience(Tokens.AUDIENCE).jwksUrl(jwksUrl).jwksMinRefetchInterval(Duration.ofSeconds(1));
+    if (!insecurePlainHttp) {
+      builder.jwksConnectTimeout(Duration.ofMillis(500)).jwksFetchDeadline(Duration.ofSeconds(1));
+    }
+    JwtConfig jwt = builder.tokenCacheTtl(Duration.ZERO).insecurePlainHttpJwks(insecurePlainHttp)
+        .build();
     return TestServer.tlsConfig(serverPki)
         .withAuth(AuthConfig.defaults().withPolicy(policy)
             .withMethods(CertificateConfig.disabled(), jwt, new ApiKeyConfig(false, null))

@@ -3,7 +3,6 @@ package io.gatehouse.transport.auth.jwt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import java.io.InputStream;
@@ -92,8 +91,7 @@ class WycheproofJwsTest {
 
   private static boolean verifies(JwsVerifier verifier, String jws) {
     try {
-      JWSObject verified = verifier.verify(jws);
-      return verified.getState() == JWSObject.State.VERIFIED;
+      return verifier.verify(jws) != null;
     } catch (InvalidTokenException e) {
       return false;
     }

@@ -211,12 +211,12 @@ class CertificatePipelineTest {
             .builder().addTextContent("here").build())
         .build());
     try {
-      assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 200))
+      assertThat(eventually(Duration.ofSeconds(30), () -> status(tls, session, "late") == 200))
           .isTrue();
     } finally {
       server.mcp.removeTool("late");
     }
-    assertThat(eventually(Duration.ofSeconds(5), () -> status(tls, session, "late") == 403))
+    assertThat(eventually(Duration.ofSeconds(30), () -> status(tls, session, "late") == 403))
         .isTrue();
   }
 
@@ -253,7 +253,7 @@ class CertificatePipelineTest {
     for (X509Certificates c : refused) {
       SSLContext tls = ca.clientContextPresenting(c.chain(), keys.getPrivate());
       assertThat(refusedAtHandshake(tls)).as(c.what()).isTrue();
-      assertThat(eventually(Duration.ofSeconds(5),
+      assertThat(eventually(Duration.ofSeconds(30),
           () -> handshakeFailures(c.cause()) >= before.get(c.cause()) + 1)).as(c.what()).isTrue();
     }
     // Another CA, and no certificate at all.
@@ -268,7 +268,7 @@ class CertificatePipelineTest {
           + "\"method\":\"certificate\",\"reason\":\"" + cause + "\",\"remote\":\"127.0.0.1\"");
     }
     for (String cause : List.of("untrusted", "no_certificate")) {
-      assertThat(eventually(Duration.ofSeconds(5),
+      assertThat(eventually(Duration.ofSeconds(30),
           () -> handshakeFailures(cause) >= before.get(cause) + 1))
           .as("%s in %s", cause, meters.find(AuthMetrics.TLS_HANDSHAKE_FAILURES).counters().stream()
               .map(c -> c.getId().getTag("cause") + "=" + c.count()).toList())
@@ -561,9 +561,9 @@ class CertificatePipelineTest {
       org.assertj.core.api.Assertions.catchThrowable(() -> client.callTool(
           io.modelcontextprotocol.spec.McpSchema.CallToolRequest.builder("add").build()));
     }
-    assertThat(eventually(Duration.ofSeconds(5), () -> toolCalls("add", "error") >= addErrors + 1))
+    assertThat(eventually(Duration.ofSeconds(30), () -> toolCalls("add", "error") >= addErrors + 1))
         .isTrue();
-    assertThat(eventually(Duration.ofSeconds(5), () -> toolCalls("echo", "ok") >= echoOk + 1))
+    assertThat(eventually(Duration.ofSeconds(30), () -> toolCalls("echo", "ok") >= echoOk + 1))
         .isTrue();
     assertThat(toolCalls("add", "forbidden")).isGreaterThanOrEqualTo(addForbidden + 1);
     assertThat(count(AuthMetrics.AUTH_DECISIONS, "method", "certificate", "result", "allow"))

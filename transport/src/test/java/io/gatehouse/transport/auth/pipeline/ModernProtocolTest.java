@@ -228,7 +228,7 @@ class ModernProtocolTest {
     }
     // Both answers are timed like legacy tool calls (only the modern path calls progress here).
     for (String tool : List.of("echo", "progress")) {
-      assertThat(AuthFixture.eventually(Duration.ofSeconds(5), () -> meters
+      assertThat(AuthFixture.eventually(Duration.ofSeconds(30), () -> meters
           .find(AuthMetrics.TOOL_CALLS).tags("tool", tool, "outcome", "ok").timer() != null))
           .as(tool).isTrue();
     }
