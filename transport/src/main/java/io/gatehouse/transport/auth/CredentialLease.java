@@ -83,6 +83,16 @@ public final class CredentialLease {
 
   /** The lease of {@code request}'s credential, if a stage attached one. */
   public static Optional<CredentialLease> get(AttributeMap request) {
-    return Optional.ofNullable(request.attr(KEY).get());
+    return Optional.ofNullable(orNull(request));
+  }
+
+  /** The lease of {@code request}'s credential, or null (no wrapper, no attribute added). */
+  public static CredentialLease orNull(AttributeMap request) {
+    return request.hasAttr(KEY) ? request.attr(KEY).get() : null;
+  }
+
+  /** True once a re-check is set ({@link #revalidateWith} then changes nothing). */
+  public boolean hasRevalidation() {
+    return revalidation != null;
   }
 }

@@ -24,6 +24,12 @@ public final class RequestPrincipal {
 
   /** Who sent {@code request}, if a stage authenticated it. */
   public static Optional<Principal> get(AttributeMap request) {
-    return Optional.ofNullable(request.attr(KEY).get());
+    return Optional.ofNullable(orNull(request));
+  }
+
+  /** Who sent {@code request}, or null: {@link #get} for the per-request path (no wrapper). */
+  public static Principal orNull(AttributeMap request) {
+    // hasAttr first: attr() would add an empty attribute to a request that has none.
+    return request.hasAttr(KEY) ? request.attr(KEY).get() : null;
   }
 }

@@ -39,6 +39,11 @@ public final class StageHandler extends ChannelInboundHandlerAdapter {
     } catch (RuntimeException e) {
       result = CompletableFuture.failedStage(e);
     }
+    if (result == StageResult.proceedNow()) {
+      // Decided at once on this event loop (most requests, every stage): no completion callback.
+      resume(ctx, request, StageResult.proceed(), null);
+      return;
+    }
     EventExecutor loop = ctx.executor();
     result.whenComplete(
         (decision, failure) -> {

@@ -78,6 +78,7 @@ public final class AuditLog implements AutoCloseable {
   private final RollingFile refusalsFile; // null: logger only
   private final ConcurrentHashMap<RefusalKey, RefusalCount> refusals = new ConcurrentHashMap<>();
   private final Thread writer;
+  private final AuditLines lines = new AuditLines(); // the writer thread's
   private volatile boolean running = true;
   private long refusalsFlushedAt = Long.MIN_VALUE; // the writer thread's last flush, clock seconds
 
@@ -261,17 +262,23 @@ public final class AuditLog implements AutoCloseable {
     reportDrops(reportedDrops);
   }
 
-  /** One line per event to the logger; to the file in one write (rolling where it must). */
+  /**
+   * One line per event to the logger; to the file in one write (rolling where it must). The
+   * lines are written into the writer's one reused buffer and encoded from there: no string per
+   * line unless the logger takes it.
+   */
   private void write(List<AuditEvent> batch) {
-    List<String> lines = new ArrayList<>(batch.size());
+    lines.clear();
+    boolean logged = AuditLogger.INSTANCE.isInfoEnabled();
     for (AuditEvent event : batch) {
-      String line = event.toJson();
-      AuditLogger.INSTANCE.info(line);
-      lines.add(line);
+      lines.add(event);
+      if (logged) {
+        AuditLogger.INSTANCE.info(lines.line(lines.count() - 1));
+      }
     }
     if (file != null) {
       try {
-        file.append(lines);
+        file.append(lines.text(), lines.count(), lines::end);
       } catch (IOException e) {
         dropped.incrementAndGet();
         log.error("cannot write the audit file: {}", e.toString());

@@ -74,7 +74,13 @@ final class AuthMetrics {
 
   /** Counts one authentication decision ({@code result}: allow, deny, warn, locked_out). */
   void decision(AuthMethod method, String result) {
-    decisions.get(method).computeIfAbsent(result, k -> Counter.builder(AUTH_DECISIONS)
+    Map<String, Counter> byResult = decisions.get(method);
+    Counter counter = byResult.get(result); // registered once; later a plain get, no closure
+    if (counter != null) {
+      counter.increment();
+      return;
+    }
+    byResult.computeIfAbsent(result, k -> Counter.builder(AUTH_DECISIONS)
         .tag("method", method.name().toLowerCase(Locale.ROOT))
         .tag("result", result)
         .description("authentication decisions")
@@ -114,6 +120,12 @@ final class AuthMetrics {
 
   /** Records a tool call decision or completion; unregistered names share one tag value. */
   void toolCall(String tool, String outcome, long nanos) {
+    Map<String, Timer> byOutcome = toolTimers.get(tool);
+    Timer timer = byOutcome == null ? null : byOutcome.get(outcome);
+    if (timer != null) { // registered once; later two plain gets, no closures
+      timer.record(nanos, TimeUnit.NANOSECONDS);
+      return;
+    }
     toolTimers.computeIfAbsent(tool, k -> new ConcurrentHashMap<>())
         .computeIfAbsent(outcome, k -> Timer.builder(TOOL_CALLS)
         .tag("tool", tool).tag("outcome", outcome)

@@ -79,7 +79,7 @@ final class AuthenticateStage implements RequestStage {
   public CompletionStage<StageResult> apply(GatehouseRequest request) {
     InetSocketAddress remote = request.remoteAddress();
     ConnectionAuth connection = ConnectionAuth.of(request.channel(), request.sslSession().orElse(null));
-    Principal known = certificatesFirst ? connection.certificatePrincipal(clock.instant()) : null;
+    Principal known = certificatesFirst ? connection.certificatePrincipal(clock.millis()) : null;
     if (known != null) {
       RequestPrincipal.set(request, known);
       CredentialLease.set(request, connection.certificateLease);
@@ -131,7 +131,7 @@ final class AuthenticateStage implements RequestStage {
       Principal principal = ok.principal();
       if (principal.method() == AuthMethod.CERTIFICATE && !connection.chain.isEmpty()) {
         connection.certificatePrincipal = principal;
-        connection.certificateNotAfter = connection.chain.get(0).getNotAfter().toInstant();
+        connection.certificateNotAfterMillis = connection.chain.get(0).getNotAfter().getTime();
         connection.certificateLease = ok.lease();
       }
       if (principal.method() != AuthMethod.CERTIFICATE || !checksRevocation) {

@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
  * Runs on the event loop: each check is a few hash lookups.
  */
 final class AuthorizeStage implements RequestStage {
-  /** MCP tool names: 1 to 128 of these characters; others cannot be registered, so never match. */
-  private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  /** Longest MCP tool (and prompt) name; a longer one cannot be registered, so never matches. */
+  static final int MAX_TOOL_NAME = 128;
   /**
    * Resource URIs decided on: visible ASCII without quote or backslash, so the name can stand in
    * the {@code WWW-Authenticate} scope and the audit line as it is. Others are refused (400).
@@ -57,7 +57,7 @@ final class AuthorizeStage implements RequestStage {
 
   @Override
   public CompletionStage<StageResult> apply(GatehouseRequest request) {
-    Principal principal = RequestPrincipal.get(request).orElse(null);
+    Principal principal = RequestPrincipal.orNull(request);
     if (principal == null) {
       return decisions.refusals().authenticationRequired();
     }
@@ -72,7 +72,7 @@ final class AuthorizeStage implements RequestStage {
             .filter(McpSchema.METHOD_TOOLS_CALL::equals).isPresent();
     // Modern requests: from Mcp-Method/Mcp-Name, before the body is parsed (docs/transport.md).
     String tool = toolCall ? ModernProtocol.authorizedToolName(request).orElse(null) : null;
-    if (toolCall && (tool == null || !TOOL_NAME.matcher(tool).matches())) {
+    if (toolCall && !isToolName(tool)) {
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
           "tools/call needs params.name, a valid tool name");
     }
@@ -128,7 +128,7 @@ final class AuthorizeStage implements RequestStage {
     }
     String name = modern ? ModernProtocol.name(request).orElse(null)
         : completion ? completionRef(request, "name") : bodyParam(request, prompt ? "name" : "uri");
-    if ((prompt && (name == null || !TOOL_NAME.matcher(name).matches()))
+    if ((prompt && !isToolName(name))
         || (resource && (name == null || !RESOURCE_URI.matcher(name).matches()))) {
       return StageResult.rejectNow(HttpResponseStatus.BAD_REQUEST, "invalid_request",
           prompt ? method + " needs a valid prompt name (letters, digits, '_', '-', '.')"
@@ -143,6 +143,24 @@ final class AuthorizeStage implements RequestStage {
           "resource:" + name, "resource '" + name + "'", remote));
     }
     return StageResult.proceedNow();
+  }
+
+  /**
+   * MCP tool names: 1 to {@value #MAX_TOOL_NAME} of {@code A-Z a-z 0-9 _ . -} (the regex {@code
+   * [A-Za-z0-9_.-]{1,128}}, checked by hand: this runs for every call); null is not one.
+   */
+  static boolean isToolName(String name) {
+    if (name == null || name.isEmpty() || name.length() > MAX_TOOL_NAME) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '_' || c == '.' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** {@code params.ref.<key>} of a legacy {@code completion/complete}; null when absent. */

@@ -8,7 +8,6 @@ import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -29,7 +28,8 @@ final class ConnectionAuth {
   final List<X509Certificate> chain;
   /** The certificate principal and when it stops being valid; null until authenticated. */
   Principal certificatePrincipal;
-  Instant certificateNotAfter;
+  /** The certificate's notAfter in epoch milliseconds (an X.509 time has no finer part). */
+  long certificateNotAfterMillis;
   /** The certificate's lease, shared by every request of the session (one OCSP re-check). */
   CredentialLease certificateLease;
   /** Computed on the first revocation check; null until then. */
@@ -52,9 +52,12 @@ final class ConnectionAuth {
     return state;
   }
 
-  /** The valid certificate principal, if one was authenticated on this session and has not expired. */
-  Principal certificatePrincipal(Instant now) {
-    return certificatePrincipal != null && now.isBefore(certificateNotAfter)
+  /**
+   * The valid certificate principal, if one was authenticated on this session and has not expired
+   * at {@code nowMillis} (epoch milliseconds).
+   */
+  Principal certificatePrincipal(long nowMillis) {
+    return certificatePrincipal != null && nowMillis < certificateNotAfterMillis
         ? certificatePrincipal : null;
   }
 

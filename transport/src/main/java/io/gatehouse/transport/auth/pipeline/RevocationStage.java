@@ -53,7 +53,7 @@ final class RevocationStage implements RequestStage {
 
   @Override
   public CompletionStage<StageResult> apply(GatehouseRequest request) {
-    Principal principal = RequestPrincipal.get(request).orElse(null);
+    Principal principal = RequestPrincipal.orNull(request);
     if (principal == null || principal.method() != AuthMethod.CERTIFICATE) {
       return StageResult.proceedNow();
     }
@@ -68,8 +68,11 @@ final class RevocationStage implements RequestStage {
     }
     RevocationTarget revocationTarget = connection.revocationTarget;
     // Open streams and sessions of this certificate are re-checked against the same cache.
-    CredentialLease.get(request).ifPresent(lease -> lease.revalidateWith(
-        () -> checker.check(revocationTarget).thenApply(RevocationDecision::admitted)));
+    CredentialLease lease = CredentialLease.orNull(request);
+    if (lease != null && !lease.hasRevalidation()) { // set once per lease, not a closure per request
+      lease.revalidateWith(
+          () -> checker.check(revocationTarget).thenApply(RevocationDecision::admitted));
+    }
     Optional<RevocationDecision> cached = checker.cachedDecision(connection.revocationTarget);
     if (cached.isPresent()) {
       metrics.ocspHit();

@@ -47,7 +47,9 @@ public final class Policy {
   private final Map<String, Grant> grants;
   private final Map<String, Integer> roleLimits;
   private final OptionalInt defaultLimit;
-  private final List<Map.Entry<ToolGlob, OptionalInt>> toolLimits;
+  /** {@code rate_limits.tools}: patterns and their limits, in arrays (walked on every call). */
+  private final ToolGlob[] toolLimitGlobs;
+  private final int[] toolLimitRates;
 
   private Policy(
       Map<String, Grant> grants,
@@ -57,7 +59,8 @@ public final class Policy {
     this.grants = grants;
     this.roleLimits = roleLimits;
     this.defaultLimit = defaultLimit;
-    this.toolLimits = toolLimits;
+    this.toolLimitGlobs = toolLimits.stream().map(Map.Entry::getKey).toArray(ToolGlob[]::new);
+    this.toolLimitRates = toolLimits.stream().mapToInt(e -> e.getValue().getAsInt()).toArray();
   }
 
   /** Reads and validates a policy file: JSON when its name ends in {@code .json}, else YAML. */
@@ -154,6 +157,9 @@ public final class Policy {
    * entry among the roles it holds directly, else {@code rate_limits.default}, else none (empty).
    */
   public OptionalInt requestsPerMinute(Principal caller) {
+    if (roleLimits.isEmpty()) {
+      return defaultLimit; // no role has its own limit: nothing to look up per role
+    }
     int best = 0;
     for (String role : caller.roles()) {
       Integer limit = roleLimits.get(role);
@@ -166,14 +172,13 @@ public final class Policy {
 
   /** Calls per minute of {@code tool} allowed to each principal: the strictest matching entry. */
   public OptionalInt toolRequestsPerMinute(String tool) {
-    OptionalInt strictest = OptionalInt.empty();
-    for (Map.Entry<ToolGlob, OptionalInt> limit : toolLimits) {
-      if (limit.getKey().matches(tool)
-          && (strictest.isEmpty() || limit.getValue().getAsInt() < strictest.getAsInt())) {
-        strictest = limit.getValue();
+    int strictest = 0; // none yet: every limit is at least 1
+    for (int i = 0; i < toolLimitGlobs.length; i++) {
+      if (toolLimitGlobs[i].matches(tool) && (strictest == 0 || toolLimitRates[i] < strictest)) {
+        strictest = toolLimitRates[i];
       }
     }
-    return strictest;
+    return strictest == 0 ? OptionalInt.empty() : OptionalInt.of(strictest);
   }
 
   /** The roles the policy declares. */
