@@ -215,71 +215,44 @@ public class JdbcCertificateStore implements CertificateStore {
 
   @Override
   public StoreSnapshot snapshot(long fromSeq) throws StoreException {
-    Connection connection = acquire("read the audit chain");
-    try {
-      dialect.beginSnapshot(connection);
-      try {
-        List<AuditEntry> entries = entries(connection, fromSeq);
-        List<CertificateRecord> rows = listRows(connection);
-        StoreSnapshot snapshot = new StoreSnapshot(entries, rows, counter(connection, "crl_number"),
-            counter(connection, "revision"), EstTables.readAll(connection));
-        connection.commit();
-        return snapshot;
-      } finally {
-        dialect.endSnapshot(connection);
-      }
-    } catch (SQLException e) {
-      throw failed(connection, "read the audit chain", e);
-    } finally {
-      connections.release(connection);
-    }
+    return readSnapshot("read the audit chain", connection -> new StoreSnapshot(
+        entries(connection, fromSeq), listRows(connection), counter(connection, "crl_number"),
+        counter(connection, "revision"), EstTables.readAll(connection)));
   }
 
   @Override
   public StoreDelta changesSince(long fromSeq) throws StoreException {
-    Connection connection = acquire("read the audit chain");
-    try {
-      dialect.beginSnapshot(connection);
-      try {
-        List<AuditEntry> entries = entries(connection, fromSeq);
-        Set<String> serials = new LinkedHashSet<>();
-        Set<String> estKeys = new LinkedHashSet<>();
-        for (AuditEntry entry : entries) {
-          if (entry.seq() <= fromSeq) {
-            continue; // the verified head: its rows were checked when it was new
-          }
-          if (AuditChain.bindsEstRow(entry)) {
-            estKeys.add(entry.subject());
-          } else if (AuditChain.bindsCertificate(entry)) {
-            serials.add(entry.subject());
-          }
+    return readSnapshot("read the audit chain", connection -> {
+      List<AuditEntry> entries = entries(connection, fromSeq);
+      Set<String> serials = new LinkedHashSet<>();
+      Set<String> estKeys = new LinkedHashSet<>();
+      for (AuditEntry entry : entries) {
+        if (entry.seq() <= fromSeq) {
+          continue; // the verified head: its rows were checked when it was new
         }
-        Map<String, CertificateRecord> rows = new HashMap<>();
-        if (!serials.isEmpty()) {
-          try (PreparedStatement query =
-              connection.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
-            for (String serial : serials) {
-              query.setString(1, serial);
-              try (ResultSet rs = query.executeQuery()) {
-                if (rs.next()) {
-                  rows.put(serial, readRecord(rs));
-                }
+        if (AuditChain.bindsEstRow(entry)) {
+          estKeys.add(entry.subject());
+        } else if (AuditChain.bindsCertificate(entry)) {
+          serials.add(entry.subject());
+        }
+      }
+      Map<String, CertificateRecord> rows = new HashMap<>();
+      if (!serials.isEmpty()) {
+        try (PreparedStatement query =
+            connection.prepareStatement("SELECT " + COLUMNS + " FROM certificates WHERE serial = ?")) {
+          for (String serial : serials) {
+            query.setString(1, serial);
+            try (ResultSet rs = query.executeQuery()) {
+              if (rs.next()) {
+                rows.put(serial, readRecord(rs));
               }
             }
           }
         }
-        StoreDelta delta = new StoreDelta(entries, serials, rows, estKeys, EstTables.readKeys(connection, estKeys),
-            counter(connection, "crl_number"), counter(connection, "revision"));
-        connection.commit();
-        return delta;
-      } finally {
-        dialect.endSnapshot(connection);
       }
-    } catch (SQLException e) {
-      throw failed(connection, "read the audit chain", e);
-    } finally {
-      connections.release(connection);
-    }
+      return new StoreDelta(entries, serials, rows, estKeys, EstTables.readKeys(connection, estKeys),
+          counter(connection, "crl_number"), counter(connection, "revision"));
+    });
   }
 
   @Override
@@ -663,6 +636,25 @@ public class JdbcCertificateStore implements CertificateStore {
       T result = work.run(connection);
       connection.commit();
       return result;
+    } catch (SQLException e) {
+      throw failed(connection, what, e);
+    } finally {
+      connections.release(connection);
+    }
+  }
+
+  /** {@link #read} in one snapshot of the store (what the dialect needs for consistent reads). */
+  private <T> T readSnapshot(String what, Work<T> work) throws StoreException {
+    Connection connection = acquire(what);
+    try {
+      dialect.beginSnapshot(connection);
+      try {
+        T result = work.run(connection);
+        connection.commit();
+        return result;
+      } finally {
+        dialect.endSnapshot(connection);
+      }
     } catch (SQLException e) {
       throw failed(connection, what, e);
     } finally {

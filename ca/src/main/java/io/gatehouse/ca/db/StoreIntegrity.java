@@ -3,8 +3,10 @@ package io.gatehouse.ca.db;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -200,14 +202,14 @@ public final class StoreIntegrity {
    * @throws IntegrityException when a row contradicts the chain (the store is then failed)
    */
   public void checkRevoked(List<CertificateRecord> revoked) throws StoreException {
-    java.util.Set<String> seen = new java.util.HashSet<>();
+    Set<String> seen = new HashSet<>();
     for (CertificateRecord row : revoked) {
       seen.add(row.serialHex());
       checkRow(row.serial(), Optional.of(row));
     }
-    java.util.Set<String> named;
+    Set<String> named;
     synchronized (this) {
-      named = chain == null ? java.util.Set.of() : java.util.Set.copyOf(chain.revokedSerials());
+      named = chain == null ? Set.of() : Set.copyOf(chain.revokedSerials());
     }
     for (String serial : named) {
       if (!seen.contains(serial)) { // read before its revocation, or un-revoked: read it again
