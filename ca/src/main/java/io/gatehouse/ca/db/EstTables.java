@@ -50,6 +50,8 @@ final class EstTables {
 
   private static final String PROVISIONER_COLUMNS =
       "name, kind, roles, name_pattern, dns_patterns, ip_patterns, max_ttl_seconds, created_at";
+  private static final String TOKEN_COLUMNS = "jti, provisioner, subject, used_at, expires_at";
+  private static final String ENROLLMENT_COLUMNS = "serial, provisioner, enrolled_at";
 
   private EstTables() {}
 
@@ -158,30 +160,14 @@ final class EstTables {
   /** Every EST row, in key order. */
   static EstRows readAll(Connection connection) throws SQLException {
     List<EstRows.Provisioner> provisioners = new ArrayList<>();
-    try (PreparedStatement query = connection.prepareStatement(
-            "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners ORDER BY name");
-        ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        provisioners.add(readProvisionerRow(rs));
-      }
-    }
     List<EstRows.SpentToken> tokens = new ArrayList<>();
-    try (PreparedStatement query = connection.prepareStatement(
-            "SELECT jti, provisioner, subject, used_at, expires_at FROM est_spent_tokens ORDER BY jti");
-        ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        tokens.add(new EstRows.SpentToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-            rs.getLong(5)));
-      }
-    }
     List<EstRows.Enrollment> enrollments = new ArrayList<>();
-    try (PreparedStatement query = connection.prepareStatement(
-            "SELECT serial, provisioner, enrolled_at FROM est_enrollments ORDER BY serial");
-        ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        enrollments.add(new EstRows.Enrollment(rs.getString(1), rs.getString(2), rs.getLong(3)));
-      }
-    }
+    select(connection, "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners ORDER BY name", null,
+        EstTables::readProvisionerRow, provisioners);
+    select(connection, "SELECT " + TOKEN_COLUMNS + " FROM est_spent_tokens ORDER BY jti", null,
+        EstTables::readTokenRow, tokens);
+    select(connection, "SELECT " + ENROLLMENT_COLUMNS + " FROM est_enrollments ORDER BY serial", null,
+        EstTables::readEnrollmentRow, enrollments);
     return new EstRows(provisioners, tokens, enrollments);
   }
 
@@ -193,41 +179,42 @@ final class EstTables {
     List<EstRows.Provisioner> provisioners = new ArrayList<>();
     List<EstRows.SpentToken> tokens = new ArrayList<>();
     List<EstRows.Enrollment> enrollments = new ArrayList<>();
+    String provisioner = EstRows.provisionerKey("");
+    String token = EstRows.tokenKey("");
+    String enrollment = EstRows.enrollmentKey("");
     for (String key : keys) {
-      if (key.startsWith(EstRows.provisionerKey(""))) {
-        try (PreparedStatement query = connection.prepareStatement(
-            "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners WHERE name = ?")) {
-          query.setString(1, key.substring(EstRows.provisionerKey("").length()));
-          try (ResultSet rs = query.executeQuery()) {
-            if (rs.next()) {
-              provisioners.add(readProvisionerRow(rs));
-            }
-          }
-        }
-      } else if (key.startsWith(EstRows.tokenKey(""))) {
-        try (PreparedStatement query = connection.prepareStatement(
-            "SELECT jti, provisioner, subject, used_at, expires_at FROM est_spent_tokens WHERE jti = ?")) {
-          query.setString(1, key.substring(EstRows.tokenKey("").length()));
-          try (ResultSet rs = query.executeQuery()) {
-            if (rs.next()) {
-              tokens.add(new EstRows.SpentToken(rs.getString(1), rs.getString(2), rs.getString(3),
-                  rs.getLong(4), rs.getLong(5)));
-            }
-          }
-        }
-      } else if (key.startsWith(EstRows.enrollmentKey(""))) {
-        try (PreparedStatement query = connection.prepareStatement(
-            "SELECT serial, provisioner, enrolled_at FROM est_enrollments WHERE serial = ?")) {
-          query.setString(1, key.substring(EstRows.enrollmentKey("").length()));
-          try (ResultSet rs = query.executeQuery()) {
-            if (rs.next()) {
-              enrollments.add(new EstRows.Enrollment(rs.getString(1), rs.getString(2), rs.getLong(3)));
-            }
-          }
-        }
+      if (key.startsWith(provisioner)) {
+        select(connection, "SELECT " + PROVISIONER_COLUMNS + " FROM est_provisioners WHERE name = ?",
+            key.substring(provisioner.length()), EstTables::readProvisionerRow, provisioners);
+      } else if (key.startsWith(token)) {
+        select(connection, "SELECT " + TOKEN_COLUMNS + " FROM est_spent_tokens WHERE jti = ?",
+            key.substring(token.length()), EstTables::readTokenRow, tokens);
+      } else if (key.startsWith(enrollment)) {
+        select(connection, "SELECT " + ENROLLMENT_COLUMNS + " FROM est_enrollments WHERE serial = ?",
+            key.substring(enrollment.length()), EstTables::readEnrollmentRow, enrollments);
       }
     }
     return new EstRows(provisioners, tokens, enrollments);
+  }
+
+  /** One table row as its record. */
+  private interface RowReader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** Adds the rows {@code sql} selects to {@code into}; {@code key}, when not null, is its one parameter. */
+  private static <T> void select(Connection connection, String sql, String key, RowReader<T> reader,
+      List<T> into) throws SQLException {
+    try (PreparedStatement query = connection.prepareStatement(sql)) {
+      if (key != null) {
+        query.setString(1, key);
+      }
+      try (ResultSet rs = query.executeQuery()) {
+        while (rs.next()) {
+          into.add(reader.read(rs));
+        }
+      }
+    }
   }
 
   /** Writes {@code rows} into empty tables ({@code ca db copy}). */
@@ -246,6 +233,15 @@ final class EstTables {
   private static EstRows.Provisioner readProvisionerRow(ResultSet rs) throws SQLException {
     return new EstRows.Provisioner(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
         rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8));
+  }
+
+  private static EstRows.SpentToken readTokenRow(ResultSet rs) throws SQLException {
+    return new EstRows.SpentToken(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+        rs.getLong(5));
+  }
+
+  private static EstRows.Enrollment readEnrollmentRow(ResultSet rs) throws SQLException {
+    return new EstRows.Enrollment(rs.getString(1), rs.getString(2), rs.getLong(3));
   }
 
   static Provisioner toProvisioner(EstRows.Provisioner r) {
